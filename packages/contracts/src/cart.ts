@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { Cents, Currency } from './money.js';
+import { CartId, Caller, endpoint, IsoDateTime, Uuid } from './common.js';
+import { Address, CheckoutStep, PaymentMethodId, ShippingMethod } from './checkout.js';
+
+export const CartStatus = z.enum(['active', 'converted', 'abandoned']);
+export type CartStatus = z.infer<typeof CartStatus>;
+
+export const CartLine = z.object({
+  id: Uuid,
+  product_id: Uuid,
+  variant_id: Uuid,
+  name: z.string(),
+  brand: z.string(),
+  size: z.string().nullable(),
+  color: z.string().nullable(),
+  image_url: z.string(),
+  unit_price: Cents,
+  quantity: z.number().int().min(1).max(99),
+  line_subtotal: Cents,
+  /** Units the catalog can still supply for this line right now. */
+  available: z.number().int().min(0),
+});
+export type CartLine = z.infer<typeof CartLine>;
+
+export const CouponType = z.enum(['percentage', 'fixed', 'free_shipping']);
+export const AppliedCoupon = z.object({
+  code: z.string(),
+  type: CouponType,
+  /** Percentage (whole percent) or fixed amount in cents; 0 for free shipping. */
+  value: z.number().int().min(0),
+  description: z.string(),
+});
+export type AppliedCoupon = z.infer<typeof AppliedCoupon>;
+
+export const Totals = z.object({
+  subtotal: Cents,
+  discount: Cents,
+  shipping: Cents,
+  shipping_method: ShippingMethod,
+  /** True until the shopper has chosen a shipping method (standard is assumed). */
+  shipping_is_estimate: z.boolean(),
+  tax: Cents,
+  total: Cents,
+  item_count: z.number().int().min(0),
+  currency: Currency,
+});
+export type Totals = z.infer<typeof Totals>;
+
+export const CartMessageType = z.enum(['price_changed', 'out_of_stock', 'quantity_reduced', 'unavailable', 'coupon_removed']);
+export const CartMessage = z.object({
+  type: CartMessageType,
+  line_id: Uuid.nullable(),
+  message: z.string(),
+  old_price: Cents.optional(),
+  new_price: Cents.optional(),
+  available: z.number().int().min(0).optional(),
+});
+export type CartMessage = z.infer<typeof CartMessage>;
+
+export const CheckoutState = z.object({
+  shipping_address: Address.nullable(),
+  shipping_method: ShippingMethod.nullable(),
+  billing_same_as_shipping: z.boolean(),
+  billing_address: Address.nullable(),
+  payment_method_id: PaymentMethodId.nullable(),
+  terms_accepted: z.boolean(),
+  completed_steps: z.array(CheckoutStep),
+  missing_steps: z.array(CheckoutStep),
+  ready: z.boolean(),
+  started: z.boolean(),
+});
+export type CheckoutState = z.infer<typeof CheckoutState>;
+
+export const Cart = z.object({
+  id: CartId,
+  status: CartStatus,
+  owner_subject: z.string().nullable(),
+  conversation: z.string().nullable(),
+  currency: Currency,
+  lines: z.array(CartLine),
+  coupon: AppliedCoupon.nullable(),
+  totals: Totals,
+  messages: z.array(CartMessage),
+  checkout: CheckoutState,
+  /** Increases on every change: orders derive idempotency from (cart id, version). */
+  version: z.number().int().min(0),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+});
+export type Cart = z.infer<typeof Cart>;
+
+const WithCart = { cart_id: CartId, caller: Caller };
+
+/** Get-or-create: the cart of the conversation, or the given cart id when it is the caller's. */
+export const ResolveCartRequest = z.object({ cart_id: CartId.optional(), caller: Caller }).strict();
+export const GetCartRequest = z.object(WithCart).strict();
+export const AddLineRequest = z
+  .object({
+    ...WithCart,
+    product_id: Uuid,
+    variant_id: Uuid.optional(),
+    size: z.string().trim().min(1).max(40).optional(),
+    color: z.string().trim().min(1).max(40).optional(),
+    quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(99, 'must be at most 99').default(1),
+  })
+  .strict();
+export const UpdateLineRequest = z
+  .object({ ...WithCart, line_id: Uuid, quantity: z.number().int('must be a whole number').min(0, 'must not be negative').max(99, 'must be at most 99') })
+  .strict();
+export const RemoveLineRequest = z.object({ ...WithCart, line_id: Uuid }).strict();
+export const ApplyCouponRequest = z.object({ ...WithCart, code: z.string().trim().min(1).max(40) }).strict();
+export const UpdateCheckoutRequest = z
+  .object({
+    ...WithCart,
+    shipping_address: Address.optional(),
+    shipping_method: ShippingMethod.optional(),
+    billing_same_as_shipping: z.boolean().optional(),
+    billing_address: Address.optional(),
+    payment_method_id: PaymentMethodId.optional(),
+    accept_terms: z.boolean().optional(),
+  })
+  .strict();
+/** Orders marks a cart converted once its order is confirmed. Idempotent per order id. */
+export const ConvertCartRequest = z.object({ cart_id: CartId, order_id: Uuid }).strict();
+
+export const cartApi = {
+  resolve: endpoint('cart.carts.resolve', ResolveCartRequest, Cart),
+  get: endpoint('cart.carts.get', GetCartRequest, Cart),
+  clear: endpoint('cart.carts.clear', GetCartRequest, Cart),
+  addLine: endpoint('cart.lines.add', AddLineRequest, Cart),
+  updateLine: endpoint('cart.lines.update', UpdateLineRequest, Cart),
+  removeLine: endpoint('cart.lines.remove', RemoveLineRequest, Cart),
+  applyCoupon: endpoint('cart.coupons.apply', ApplyCouponRequest, Cart),
+  removeCoupon: endpoint('cart.coupons.remove', GetCartRequest, Cart),
+  startCheckout: endpoint('cart.checkout.start', GetCartRequest, Cart),
+  updateCheckout: endpoint('cart.checkout.update', UpdateCheckoutRequest, Cart),
+  convert: endpoint('cart.carts.convert', ConvertCartRequest, Cart),
+};
+
+export const cartEvents = {
+  created: 'evt.cart.created',
+  abandoned: 'evt.cart.abandoned',
+  converted: 'evt.cart.converted',
+} as const;

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { Cents, Currency } from './money.js';
+import { endpoint, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+
+export const SortBy = z.enum(['relevance', 'price_asc', 'price_desc', 'rating', 'newest']);
+export type SortBy = z.infer<typeof SortBy>;
+
+export const CategoryRef = z.object({
+  slug: z.string(),
+  name: z.string(),
+  /** From the root down, e.g. ["Shoes", "Running"]. */
+  path: z.array(z.string()),
+});
+export type CategoryRef = z.infer<typeof CategoryRef>;
+
+export const ProductSummary = z.object({
+  id: Uuid,
+  name: z.string(),
+  brand: z.string(),
+  category: CategoryRef,
+  price: Cents,
+  /** Highest variant price when variants differ; equals price otherwise. */
+  price_max: Cents,
+  currency: Currency,
+  rating: z.number().min(0).max(5),
+  review_count: z.number().int().min(0),
+  image_url: z.string(),
+  in_stock: z.boolean(),
+  available: z.number().int().min(0),
+  sizes: z.array(z.string()),
+  colors: z.array(z.string()),
+  tags: z.array(z.string()),
+});
+export type ProductSummary = z.infer<typeof ProductSummary>;
+
+export const Variant = z.object({
+  id: Uuid,
+  sku: z.string(),
+  size: z.string().nullable(),
+  color: z.string().nullable(),
+  price: Cents,
+  stock: z.number().int().min(0),
+  /** stock − active reservations */
+  available: z.number().int().min(0),
+  in_stock: z.boolean(),
+});
+export type Variant = z.infer<typeof Variant>;
+
+export const ProductDetail = ProductSummary.extend({
+  description: z.string(),
+  active: z.boolean(),
+  variants: z.array(Variant),
+  related: z.array(ProductSummary),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+});
+export type ProductDetail = z.infer<typeof ProductDetail>;
+
+const StringList = z.array(Text(60)).max(20, 'must list at most 20 values');
+
+export const SearchRequest = z
+  .object({
+    query: z.string().trim().max(200, 'must be at most 200 characters').optional(),
+    category: Text(80).optional(),
+    min_price: Cents.optional(),
+    max_price: Cents.optional(),
+    brands: StringList.optional(),
+    sizes: StringList.optional(),
+    colors: StringList.optional(),
+    in_stock_only: z.boolean().default(true),
+    sort_by: SortBy.default('relevance'),
+    page: Page,
+    per_page: PerPage,
+  })
+  .strict()
+  .refine((r) => r.min_price === undefined || r.max_price === undefined || r.min_price <= r.max_price, {
+    message: 'must not be greater than max_price',
+    path: ['min_price'],
+  });
+export type SearchRequest = z.input<typeof SearchRequest>;
+
+const FacetValue = z.object({ value: z.string(), label: z.string(), count: z.number().int() });
+export const Facets = z.object({
+  categories: z.array(FacetValue),
+  brands: z.array(FacetValue),
+  sizes: z.array(FacetValue),
+  colors: z.array(FacetValue),
+  price: z.object({ min: Cents, max: Cents }).nullable(),
+});
+export type Facets = z.infer<typeof Facets>;
+
+export const SearchResult = z.object({
+  items: z.array(ProductSummary),
+  page_info: PageInfo,
+  facets: Facets,
+  /** The query after normalisation, for display ("Showing results for …"). */
+  query: z.string().nullable(),
+});
+export type SearchResult = z.infer<typeof SearchResult>;
+
+export const GetProductRequest = z.object({ product_id: Uuid }).strict();
+
+/** Bulk look-up used by the cart to (re)price lines. Unknown ids are simply absent. */
+export const LookupVariantsRequest = z.object({ variant_ids: z.array(Uuid).min(1).max(100) }).strict();
+export const VariantInfo = z.object({
+  variant_id: Uuid,
+  product_id: Uuid,
+  name: z.string(),
+  brand: z.string(),
+  size: z.string().nullable(),
+  color: z.string().nullable(),
+  image_url: z.string(),
+  price: Cents,
+  currency: Currency,
+  available: z.number().int().min(0),
+  active: z.boolean(),
+});
+export type VariantInfo = z.infer<typeof VariantInfo>;
+export const LookupVariantsResult = z.object({ variants: z.array(VariantInfo) });
+
+export const ReservationLine = z.object({ variant_id: Uuid, quantity: z.number().int().min(1).max(999) });
+export const ReserveRequest = z
+  .object({
+    order_id: Uuid,
+    lines: z.array(ReservationLine).min(1).max(100),
+    ttl_seconds: z.number().int().min(5).max(86_400).optional(),
+  })
+  .strict();
+export const ReservationStatus = z.enum(['active', 'committed', 'released', 'expired']);
+export const Reservation = z.object({
+  order_id: Uuid,
+  status: ReservationStatus,
+  expires_at: IsoDateTime,
+  lines: z.array(ReservationLine),
+});
+export type Reservation = z.infer<typeof Reservation>;
+/** OUT_OF_STOCK details: which items are short and how many are available. */
+export const ShortageDetail = z.object({ variant_id: Uuid, requested: z.number().int(), available: z.number().int() });
+export const ReservationRef = z.object({ order_id: Uuid }).strict();
+
+export const catalogApi = {
+  search: endpoint('catalog.products.search', SearchRequest, SearchResult),
+  get: endpoint('catalog.products.get', GetProductRequest, ProductDetail),
+  lookupVariants: endpoint('catalog.variants.lookup', LookupVariantsRequest, LookupVariantsResult),
+  reserve: endpoint('catalog.inventory.reserve', ReserveRequest, Reservation),
+  commit: endpoint('catalog.inventory.commit', ReservationRef, Reservation),
+  release: endpoint('catalog.inventory.release', ReservationRef, Reservation),
+  /** Puts committed stock back (an order cancelled after its stock was committed). */
+  restock: endpoint('catalog.inventory.restock', ReservationRef, Reservation),
+  getReservation: endpoint('catalog.inventory.get', ReservationRef, Reservation),
+};
+
+export const catalogEvents = {
+  reserved: 'evt.inventory.reserved',
+  committed: 'evt.inventory.committed',
+  released: 'evt.inventory.released',
+  expired: 'evt.inventory.expired',
+  restocked: 'evt.inventory.restocked',
+} as const;

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+export const Uuid = z.string().uuid('must be a UUID');
+/** Server-issued cart id: 128 random bits as 32 hex characters. */
+export const CartId = z.string().regex(/^[0-9a-f]{32}$/, 'must be a server-issued cart id (32 hex characters)');
+export const Subject = z.string().min(1).max(200);
+export const ConversationKey = z.string().min(1).max(200);
+export const IsoDateTime = z.string().datetime({ offset: true });
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+export const IdempotencyKey = z.string().min(8, 'must be at least 8 characters').max(200).regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits and . _ : -');
+
+/** Who is asking: the shopper as the gateway resolved them. */
+export const Caller = z.object({
+  subject: Subject.optional(),
+  conversation: ConversationKey.optional(),
+});
+export type Caller = z.infer<typeof Caller>;
+
+export const Page = z.coerce.number().int().min(1, 'must be 1 or more').max(10_000).default(1);
+export const PerPage = z.coerce.number().int().min(1, 'must be 1 or more').max(50, 'must be at most 50').default(20);
+
+export const PageInfo = z.object({
+  page: z.number().int(),
+  per_page: z.number().int(),
+  total: z.number().int(),
+  total_pages: z.number().int(),
+  has_more: z.boolean(),
+});
+export type PageInfo = z.infer<typeof PageInfo>;
+
+export function pageInfo(page: number, perPage: number, total: number): PageInfo {
+  const totalPages = Math.max(1, Math.ceil(total / perPage));
+  return { page, per_page: perPage, total, total_pages: totalPages, has_more: page < totalPages };
+}
+
+/** The envelope every NATS reply carries. */
+export const Envelope = <T extends z.ZodType>(data: T) =>
+  z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }),
+  ]);
+
+/** A domain event as it travels on JetStream. */
+export const EventEnvelope = z.object({
+  id: z.string(),
+  type: z.string(),
+  occurred_at: IsoDateTime,
+  data: z.record(z.string(), z.unknown()),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelope>;
+
+/** A subject with a definition of the request and reply it carries. */
+export interface Endpoint<Req extends z.ZodType, Res extends z.ZodType> {
+  subject: string;
+  request: Req;
+  response: Res;
+}
+export function endpoint<Req extends z.ZodType, Res extends z.ZodType>(subject: string, request: Req, response: Res): Endpoint<Req, Res> {
+  return { subject, request, response };
+}

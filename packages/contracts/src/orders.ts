@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { Cents, Currency } from './money.js';
+import { CartId, Caller, endpoint, IdempotencyKey, IsoDate, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
+import { Address, PaymentMethodId, ShippingMethod } from './checkout.js';
+import { AppliedCoupon, Cart } from './cart.js';
+
+export const OrderStatus = z.enum(['pending', 'confirmed', 'shipped', 'delivered', 'cancelled', 'refunded', 'payment_failed']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+export const OrderNumber = z.string().regex(/^ORD-\d{4}-\d{5,}$/, 'must look like ORD-2026-00042');
+
+export const OrderLine = z.object({
+  product_id: Uuid,
+  variant_id: Uuid,
+  name: z.string(),
+  brand: z.string(),
+  size: z.string().nullable(),
+  color: z.string().nullable(),
+  image_url: z.string(),
+  unit_price: Cents,
+  quantity: z.number().int().min(1),
+  line_subtotal: Cents,
+});
+export type OrderLine = z.infer<typeof OrderLine>;
+
+export const TimelineEntry = z.object({
+  status: OrderStatus,
+  at: IsoDateTime,
+  actor: z.string(),
+  reason: z.string().nullable(),
+});
+
+export const Order = z.object({
+  id: Uuid,
+  number: OrderNumber,
+  status: OrderStatus,
+  cart_id: CartId,
+  owner_subject: z.string().nullable(),
+  conversation: z.string().nullable(),
+  lines: z.array(OrderLine),
+  coupon: AppliedCoupon.nullable(),
+  subtotal: Cents,
+  discount: Cents,
+  shipping: Cents,
+  tax: Cents,
+  total: Cents,
+  currency: Currency,
+  item_count: z.number().int(),
+  shipping_method: ShippingMethod,
+  shipping_address: Address,
+  billing_address: Address,
+  estimated_delivery: z.object({ earliest: IsoDate, latest: IsoDate }),
+  payment: z.object({ status: z.string().nullable(), brand: z.string().nullable(), last4: z.string().nullable() }),
+  tracking: z.object({ carrier: z.string(), number: z.string(), url: z.string() }).nullable(),
+  timeline: z.array(TimelineEntry),
+  /** Why the order failed or was cancelled, in words a shopper can read. */
+  reason: z.string().nullable(),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+});
+export type Order = z.infer<typeof Order>;
+
+export const OrderSummary = Order.pick({ id: true, number: true, status: true, total: true, currency: true, item_count: true, created_at: true, estimated_delivery: true }).extend({
+  first_item_name: z.string(),
+});
+
+export const OrderRef = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller }).strict();
+
+export const PlaceOrderRequest = z
+  .object({ cart_id: CartId, caller: Caller, idempotency_key: IdempotencyKey, payment_method_id: PaymentMethodId.optional() })
+  .strict();
+export const ListOrdersRequest = z.object({ caller: Caller, page: Page, per_page: PerPage }).strict();
+export const ListOrdersResult = z.object({ items: z.array(OrderSummary), page_info: PageInfo });
+export const CancelOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: z.string().trim().max(500).optional() }).strict();
+export const ReorderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, cart_id: CartId }).strict();
+export const ReorderResult = z.object({
+  cart: Cart,
+  added: z.array(z.object({ name: z.string(), quantity: z.number().int() })),
+  not_added: z.array(z.object({ name: z.string(), requested: z.number().int(), reason: z.string() })),
+});
+/** Fulfilment operations (staff / simulation), HTTP and NATS. */
+export const FulfilmentRequest = z.object({ order_id: z.union([Uuid, OrderNumber]) }).strict();
+
+export const ordersApi = {
+  place: endpoint('orders.orders.place', PlaceOrderRequest, Order),
+  get: endpoint('orders.orders.get', OrderRef, Order),
+  list: endpoint('orders.orders.list', ListOrdersRequest, ListOrdersResult),
+  cancel: endpoint('orders.orders.cancel', CancelOrderRequest, Order),
+  reorder: endpoint('orders.orders.reorder', ReorderRequest, ReorderResult),
+  ship: endpoint('orders.fulfilment.ship', FulfilmentRequest, Order),
+  deliver: endpoint('orders.fulfilment.deliver', FulfilmentRequest, Order),
+};
+
+export const orderEvents = {
+  placed: 'evt.order.placed',
+  confirmed: 'evt.order.confirmed',
+  paymentFailed: 'evt.order.payment_failed',
+  cancelled: 'evt.order.cancelled',
+  shipped: 'evt.order.shipped',
+  delivered: 'evt.order.delivered',
+  refunded: 'evt.order.refunded',
+} as const;

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { Cents, Currency } from './money.js';
+import { endpoint, IdempotencyKey, IsoDateTime, Uuid } from './common.js';
+import { PaymentMethodId } from './checkout.js';
+
+export const PaymentStatus = z.enum([
+  'pending',
+  'requires_action',
+  'authorized',
+  'captured',
+  'partially_refunded',
+  'refunded',
+  'voided',
+  'failed',
+  'canceled',
+]);
+export type PaymentStatus = z.infer<typeof PaymentStatus>;
+
+export const Provider = z.enum(['demo', 'stripe']);
+
+/** What a shopper sees of a saved method: never a number, CVC or expiry. */
+export const SavedPaymentMethod = z.object({
+  id: PaymentMethodId,
+  brand: z.string(),
+  last4: z.string().regex(/^\d{4}$/),
+  label: z.string(),
+  is_default: z.boolean(),
+});
+export type SavedPaymentMethod = z.infer<typeof SavedPaymentMethod>;
+
+export const Payment = z.object({
+  id: Uuid,
+  order_id: Uuid,
+  provider: Provider,
+  provider_ref: z.string().nullable(),
+  amount: Cents,
+  currency: Currency,
+  status: PaymentStatus,
+  amount_captured: Cents,
+  amount_refunded: Cents,
+  payment_method: z.object({ id: z.string().nullable(), brand: z.string().nullable(), last4: z.string().nullable() }),
+  /** Set when status is failed: e.g. card_declined, insufficient_funds. */
+  failure_code: z.string().nullable(),
+  failure_message: z.string().nullable(),
+  /** Where the shopper completes extra authentication (status requires_action). */
+  next_action_url: z.string().nullable(),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+});
+export type Payment = z.infer<typeof Payment>;
+
+export const Refund = z.object({
+  id: Uuid,
+  payment_id: Uuid,
+  amount: Cents,
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  reason: z.string().nullable(),
+  created_at: IsoDateTime,
+});
+export type Refund = z.infer<typeof Refund>;
+
+/** The customer a saved method belongs to: the owner subject, else the conversation. */
+export const CustomerRef = z.string().min(1).max(200);
+
+export const AuthorizeRequest = z
+  .object({
+    order_id: Uuid,
+    amount: Cents.refine((v) => v > 0, 'must be more than 0'),
+    currency: Currency,
+    idempotency_key: IdempotencyKey,
+    payment_method_id: PaymentMethodId,
+    customer: CustomerRef,
+    /** true: charge now (authorise + capture); false: authorise only. */
+    capture: z.boolean().default(true),
+    description: z.string().max(500).optional(),
+  })
+  .strict();
+export const PaymentRef = z.object({ payment_id: Uuid }).strict();
+export const PaymentByOrder = z.object({ order_id: Uuid }).strict();
+export const RefundRequest = z
+  .object({
+    payment_id: Uuid,
+    /** Omit for the full remaining captured amount. */
+    amount: Cents.refine((v) => v > 0, 'must be more than 0').optional(),
+    reason: z.string().max(500).optional(),
+    idempotency_key: IdempotencyKey,
+  })
+  .strict();
+export const ListMethodsRequest = z.object({ customer: CustomerRef }).strict();
+export const ListMethodsResult = z.object({ methods: z.array(SavedPaymentMethod) });
+
+export const CheckoutLinkRequest = z
+  .object({
+    /** What the link pays for: the cart it was created from. */
+    cart_id: z.string().regex(/^[0-9a-f]{32}$/),
+    customer: CustomerRef,
+    amount: Cents.refine((v) => v > 0, 'must be more than 0'),
+    currency: Currency,
+    line_items: z.array(z.object({ name: z.string().max(200), quantity: z.number().int().min(1), unit_amount: Cents })).min(1).max(100),
+    idempotency_key: IdempotencyKey,
+  })
+  .strict();
+export const CheckoutLink = z.object({
+  id: z.string(),
+  url: z.string().url(),
+  status: z.enum(['open', 'completed', 'canceled', 'expired']),
+  expires_at: IsoDateTime,
+});
+export type CheckoutLink = z.infer<typeof CheckoutLink>;
+
+export const paymentsApi = {
+  authorize: endpoint('payments.payments.authorize', AuthorizeRequest, Payment),
+  capture: endpoint('payments.payments.capture', PaymentRef, Payment),
+  void: endpoint('payments.payments.void', PaymentRef, Payment),
+  get: endpoint('payments.payments.get', PaymentRef, Payment),
+  getByOrder: endpoint('payments.payments.by_order', PaymentByOrder, Payment),
+  refund: endpoint('payments.refunds.create', RefundRequest, Refund),
+  listMethods: endpoint('payments.methods.list', ListMethodsRequest, ListMethodsResult),
+  createCheckoutLink: endpoint('payments.checkout_links.create', CheckoutLinkRequest, CheckoutLink),
+};
+
+export const paymentEvents = {
+  authorized: 'evt.payment.authorized',
+  captured: 'evt.payment.captured',
+  failed: 'evt.payment.failed',
+  refunded: 'evt.payment.refunded',
+  voided: 'evt.payment.voided',
+  checkoutCompleted: 'evt.payment.checkout_completed',
+} as const;

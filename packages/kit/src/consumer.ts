@@ -1,0 +1,99 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { EventEnvelope } from '@shop/contracts';
+import type { Logger } from './logger.js';
+import { ensureEventStream } from './outbox.js';
+
+export interface ConsumerOptions {
+  nc: NatsConnection;
+  prefix: string;
+  /** Durable name base: one durable consumer per subject (NATS 2.9 has a single filter subject). */
+  durable: string;
+  subjects: string[];
+  logger: Logger;
+  handler: (event: EventEnvelope) => Promise<void>;
+}
+
+/**
+ * Durable JetStream consumers: a message is acknowledged only after its handler succeeded;
+ * a failure is redelivered with a delay. Handlers must be idempotent (see processOnce).
+ */
+export async function consumeEvents(opts: ConsumerOptions): Promise<{ stop: () => Promise<void> }> {
+  const stream = await ensureEventStream(opts.nc, opts.prefix);
+  const jsm = await jetstreamManager(opts.nc);
+  const js = jetstream(opts.nc);
+  const iterators: ConsumerMessages[] = [];
+  const loops: Promise<void>[] = [];
+  for (const subject of opts.subjects) {
+    const durable = `${opts.durable}_${subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    await jsm.consumers
+      .add(stream, {
+        durable_name: durable,
+        filter_subject: opts.prefix + subject,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: 30_000_000_000,
+        max_deliver: -1,
+      })
+      .catch(async (e) => {
+        await jsm.consumers.info(stream, durable).catch(() => {
+          throw e;
+        });
+      });
+    const consumer = await js.consumers.get(stream, durable);
+    const messages = await consumer.consume({ max_messages: 64 });
+    iterators.push(messages);
+    loops.push(
+      (async () => {
+        for await (const m of messages) {
+          let event: EventEnvelope;
+          try {
+            event = EventEnvelope.parse(m.json());
+          } catch {
+            opts.logger.error({ subject: m.subject, seq: m.seq }, 'malformed event; terminating it');
+            m.term();
+            continue;
+          }
+          try {
+            await opts.handler(event);
+            m.ack();
+          } catch (e) {
+            opts.logger.warn({ err: (e as Error).message, type: event.type, id: event.id, redelivered: m.info.deliveryCount }, 'event handler failed; will redeliver');
+            m.nak(Math.min(30_000, 500 * 2 ** Math.min(6, m.info.deliveryCount)));
+          }
+        }
+      })(),
+    );
+  }
+  return {
+    stop: async () => {
+      for (const it of iterators) await it.close().catch(() => undefined);
+      await Promise.allSettled(loops);
+    },
+  };
+}
+
+/**
+ * Runs fn at most once per (consumer, event id), in one transaction with the inbox record,
+ * so a redelivered event is recognised and skipped. Returns false when it was a duplicate.
+ */
+export async function processOnce(pool: pg.Pool, consumer: string, eventId: string, fn: (tx: pg.PoolClient) => Promise<void>): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const inserted = await client.query('insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing', [consumer, eventId]);
+    if (inserted.rowCount === 0) {
+      await client.query('rollback');
+      return false;
+    }
+    await fn(client);
+    await client.query('commit');
+    return true;
+  } catch (e) {
+    await client.query('rollback').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}

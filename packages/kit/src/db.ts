@@ -1,0 +1,125 @@
+import pg from 'pg';
+import { runner } from 'node-pg-migrate';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Logger } from './logger.js';
+import { AppError } from '@shop/contracts';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+// Postgres returns bigint (int8) as text by default; our counts and cents fit safely in a JS number.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric stays text on purpose (ratings are converted where read); dates come back as Date.
+
+export function createPool(url: string, max = 10, logger?: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', (err) => logger?.warn({ err: err.message }, 'idle database client error'));
+  return pool;
+}
+
+/** Creates the database named in url when it does not exist (connects to the server's `postgres` db). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name "${name}" must be a lower-case identifier`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`create database "${name}"`);
+      } catch (e) {
+        // Two processes racing to create the same database: the loser sees duplicate_database.
+        if ((e as { code?: string }).code !== '42P04' && (e as { code?: string }).code !== '23505') throw e;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+const kitMigrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
+
+/**
+ * Runs the kit's own migrations (outbox, inbox) and then the service's SQL migrations
+ * (node-pg-migrate, files `<timestamp>_<name>.sql` with `-- Up Migration` / `-- Down Migration`).
+ */
+export async function migrate(url: string, serviceMigrationsDir: string, logger?: Logger): Promise<void> {
+  const log = (msg: string) => logger?.debug(msg);
+  const common = {
+    databaseUrl: url,
+    direction: 'up' as const,
+    singleTransaction: true,
+    checkOrder: true,
+    verbose: false,
+    // Several instances may start at once: the second waits for the first's migrations.
+    advisoryLockMode: 'wait' as const,
+    logger: { debug: log, info: log, warn: (m: string) => logger?.warn(m), error: (m: string) => logger?.error(m) },
+  };
+  await runner({ ...common, dir: kitMigrationsDir, migrationsTable: 'kit_migrations' });
+  await runner({ ...common, dir: serviceMigrationsDir, migrationsTable: 'service_migrations' });
+}
+
+/** Runs fn in a transaction; rolls back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await connectOrUnavailable(pool);
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (e) {
+    await client.query('rollback').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+/** A pool checkout that reports a database outage as a clear, retryable UNAVAILABLE error. */
+export async function connectOrUnavailable(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch {
+    throw new AppError('UNAVAILABLE', 'The store is temporarily unavailable. Please try again in a moment.');
+  }
+}
+
+/** Database liveness for /readyz. */
+export async function databaseReady(pool: pg.Pool): Promise<boolean> {
+  try {
+    await pool.query('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Driver errors that mean "the database is not reachable right now". */
+export function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: string })?.code ?? '';
+  const message = (e as { message?: string })?.message ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001'].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  );
+}

@@ -1,0 +1,135 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
+import type { z } from 'zod';
+import { AppError, ErrorBody, parseOrThrow, toAppError, type Endpoint } from '@shop/contracts';
+import type { Logger } from './logger.js';
+
+export type { NatsConnection };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** One connection per process, reconnecting forever: a NATS restart must not need a service restart. */
+export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url.split(','),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+    timeout: 10_000,
+  });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn({ nats: s.type }, `nats ${s.type}`);
+    }
+  })();
+  return nc;
+}
+
+export type Handler<E extends Endpoint<z.ZodType, z.ZodType>> = (req: z.infer<E['request']>) => Promise<z.input<E['response']>>;
+
+export interface ServiceDefinition {
+  name: string;
+  version: string;
+  description: string;
+  prefix: string;
+  logger: Logger;
+}
+
+/** A typed pairing of an endpoint contract and its handler. */
+export function handle<E extends Endpoint<z.ZodType, z.ZodType>>(ep: E, handler: Handler<E>) {
+  return { ep, handler: handler as (req: unknown) => Promise<unknown> };
+}
+export type HandlerBinding = ReturnType<typeof handle>;
+
+/**
+ * Serves endpoints through the NATS services framework in a queue group named after the
+ * service, so any number of instances share the load, with PING/INFO/STATS for free.
+ * Every request is parsed by its contract before the handler sees it; every reply is an envelope.
+ */
+export async function serveEndpoints(nc: NatsConnection, def: ServiceDefinition, bindings: HandlerBinding[]): Promise<Service> {
+  const svc = await new Svcm(nc).add({ name: def.name, version: def.version, description: def.description, queue: def.name });
+  for (const { ep, handler } of bindings) {
+    const name = ep.subject.replace(/[^A-Za-z0-9_-]/g, '_');
+    svc.addEndpoint(name, {
+      subject: def.prefix + ep.subject,
+      queue: def.name,
+      handler: (err, msg) => {
+        if (err) {
+          def.logger.error({ err: err.message, subject: ep.subject }, 'endpoint subscription error');
+          return;
+        }
+        void respond(msg, ep, handler, def.logger);
+      },
+    });
+  }
+  return svc;
+}
+
+async function respond(msg: ServiceMsg, ep: Endpoint<z.ZodType, z.ZodType>, handler: (req: unknown) => Promise<unknown>, logger: Logger) {
+  const started = performance.now();
+  try {
+    let raw: unknown;
+    try {
+      raw = msg.data.length ? JSON.parse(decoder.decode(msg.data)) : {};
+    } catch {
+      throw new AppError('INVALID_INPUT', 'The request body is not valid JSON');
+    }
+    const req = parseOrThrow(ep.request, raw);
+    const data = await handler(req);
+    msg.respond(encoder.encode(JSON.stringify({ ok: true, data })));
+    logger.debug({ subject: ep.subject, ms: Math.round(performance.now() - started) }, 'handled');
+  } catch (e) {
+    const appError = toAppError(e);
+    if (appError.code === 'INTERNAL') logger.error({ err: e, subject: ep.subject }, 'handler failed');
+    else logger.debug({ code: appError.code, subject: ep.subject }, 'handler refused');
+    const body = JSON.stringify({ ok: false, error: appError.toBody() });
+    msg.respondError(appError.httpStatus, appError.message.slice(0, 200), encoder.encode(body));
+  }
+}
+
+/** A typed request/reply client for the contracts in @shop/contracts. */
+export class BusClient {
+  constructor(
+    readonly nc: NatsConnection,
+    readonly prefix: string,
+    private readonly defaultTimeoutMs = 5_000,
+  ) {}
+
+  async call<E extends Endpoint<z.ZodType, z.ZodType>>(ep: E, req: z.input<E['request']>, opts: { timeoutMs?: number } = {}): Promise<z.infer<E['response']>> {
+    let reply;
+    try {
+      reply = await this.nc.request(this.prefix + ep.subject, encoder.encode(JSON.stringify(req)), { timeout: opts.timeoutMs ?? this.defaultTimeoutMs });
+    } catch (e) {
+      const text = String((e as Error)?.message ?? e);
+      if (/timeout/i.test(text)) throw new AppError('TIMEOUT', 'The store took too long to answer. Please try again.', { subject: ep.subject });
+      throw new AppError('UNAVAILABLE', 'Part of the store is temporarily unavailable. Please try again in a moment.', { subject: ep.subject });
+    }
+    let body: { ok: boolean; data?: unknown; error?: unknown };
+    try {
+      body = JSON.parse(decoder.decode(reply.data));
+    } catch {
+      throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
+    }
+    if (!body.ok) {
+      const parsed = ErrorBody.safeParse(body.error);
+      if (!parsed.success) throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
+      throw AppError.fromBody(parsed.data);
+    }
+    const result = ep.response.safeParse(body.data) as z.ZodSafeParseResult<z.infer<E["response"]>>;
+    if (!result.success) throw new AppError('INTERNAL', `Unexpected reply from ${ep.subject}`, { issues: result.error.issues.slice(0, 5) });
+    return result.data;
+  }
+}
+
+/** NATS liveness for /readyz: a round trip to the server within a second. */
+export async function natsReady(nc: NatsConnection): Promise<boolean> {
+  if (nc.isClosed()) return false;
+  try {
+    await Promise.race([nc.rtt(), new Promise((_, reject) => setTimeout(() => reject(new Error('rtt timeout')), 1_000).unref())]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import type { Logger } from './logger.js';
+import type { EventEnvelope } from '@shop/contracts';
+
+/** The JetStream stream that carries all domain events of one stack (one per subject prefix). */
+export function eventStreamName(prefix: string): string {
+  return prefix ? `EVENTS_${prefix.replace(/[^A-Za-z0-9_-]/g, '')}` : 'EVENTS';
+}
+
+export async function ensureEventStream(nc: NatsConnection, prefix: string): Promise<string> {
+  const jsm = await jetstreamManager(nc);
+  const name = eventStreamName(prefix);
+  const config = { name, subjects: [`${prefix}evt.>`], duplicate_window: 120_000_000_000, max_age: 7 * 24 * 3600 * 1_000_000_000 };
+  try {
+    await jsm.streams.info(name);
+  } catch {
+    try {
+      await jsm.streams.add(config);
+    } catch (e) {
+      // Another service created it in the meantime.
+      await jsm.streams.info(name).catch(() => {
+        throw e;
+      });
+    }
+  }
+  return name;
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Records an integration event in the outbox inside the caller's transaction: the event
+ * exists if and only if the state change committed.
+ */
+export async function enqueueEvent(tx: Queryable, subject: string, data: Record<string, unknown>): Promise<string> {
+  const id = randomUUID();
+  const envelope: EventEnvelope = { id, type: subject, occurred_at: new Date().toISOString(), data };
+  await tx.query('insert into outbox (msg_id, subject, payload) values ($1, $2, $3)', [id, subject, JSON.stringify(envelope)]);
+  return id;
+}
+
+export interface RelayOptions {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  prefix: string;
+  logger: Logger;
+  pollMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Publishes outbox rows to JetStream in order, at least once (the message id lets JetStream
+ * drop duplicates within its window). Failures back off exponentially and are retried forever.
+ */
+export class OutboxRelay {
+  private readonly js: JetStreamClient;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private draining: Promise<void> | undefined;
+  private failures = 0;
+  private kicked = false;
+
+  constructor(private readonly opts: RelayOptions) {
+    this.js = jetstream(opts.nc);
+  }
+
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Ask for a drain soon (after a commit that wrote events), without waiting for the poll. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.draining) {
+      this.kicked = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.draining;
+  }
+
+  private schedule(ms: number) {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.draining = this.tick().finally(() => {
+        this.draining = undefined;
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async tick() {
+    let published = 0;
+    try {
+      published = await this.drainOnce();
+      this.failures = 0;
+    } catch (e) {
+      this.failures++;
+      this.opts.logger.warn({ err: (e as Error).message, failures: this.failures }, 'outbox relay failed; will retry');
+    }
+    const batch = this.opts.batchSize ?? 100;
+    const again = this.kicked || published >= batch;
+    this.kicked = false;
+    const backoff = this.failures ? Math.min(5_000, 100 * 2 ** this.failures) : again ? 0 : (this.opts.pollMs ?? 500);
+    this.schedule(backoff);
+  }
+
+  /** Publishes one batch; returns how many rows were published. */
+  async drainOnce(): Promise<number> {
+    const client = await this.opts.pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<{ id: number; msg_id: string; subject: string; payload: unknown }>(
+        'select id, msg_id, subject, payload from outbox where published_at is null order by id limit $1 for update skip locked',
+        [this.opts.batchSize ?? 100],
+      );
+      const done: number[] = [];
+      let failure: Error | undefined;
+      for (const row of rows) {
+        try {
+          await this.js.publish(this.opts.prefix + row.subject, JSON.stringify(row.payload), { msgID: row.msg_id, timeout: 2_000 });
+          done.push(row.id);
+        } catch (e) {
+          failure = e as Error;
+          await client.query('update outbox set attempts = attempts + 1, last_error = $2 where id = $1', [row.id, failure.message.slice(0, 500)]);
+          break; // keep order: later events wait for this one
+        }
+      }
+      if (done.length) await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [done]);
+      await client.query('commit');
+      if (failure) throw failure;
+      return done.length;
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+}
