@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { Cents } from './money.js';
+import { CartId, IsoDate, PageInfo } from './common.js';
+import { Facets, ProductDetail, ProductSummary, SortBy } from './catalog.js';
+import { Cart, CartLine } from './cart.js';
+import { ShippingMethod } from './checkout.js';
+import { SavedPaymentMethod } from './payments.js';
+import { Order, OrderSummary } from './orders.js';
+
+/**
+ * The structuredContent of every MCP tool result: what the widgets render and the model reads.
+ * Agreed between the gateway and the widgets; money is integer cents plus a formatted string.
+ */
+
+/** Widget resources, one self-contained HTML file each (widgets/dist/<name>.html). */
+export const WidgetName = z.enum(['product-list', 'product-detail', 'cart', 'checkout', 'order']);
+export type WidgetName = z.infer<typeof WidgetName>;
+export function widgetUri(name: WidgetName): string {
+  return `ui://widget/${name}.html`;
+}
+
+export const FormattedTotals = z.object({
+  subtotal: z.string(),
+  discount: z.string(),
+  shipping: z.string(),
+  tax: z.string(),
+  total: z.string(),
+});
+export type FormattedTotals = z.infer<typeof FormattedTotals>;
+
+export const ProductListItem = ProductSummary.extend({ price_formatted: z.string() });
+export type ProductListItem = z.infer<typeof ProductListItem>;
+
+export const SearchFilters = z.object({
+  category: z.string().optional(),
+  /** Cents, converted exactly from the dollars the shopper said. */
+  min_price: Cents.optional(),
+  max_price: Cents.optional(),
+  brands: z.array(z.string()).optional(),
+  sizes: z.array(z.string()).optional(),
+  colors: z.array(z.string()).optional(),
+  in_stock_only: z.boolean(),
+  sort_by: SortBy,
+});
+export type SearchFilters = z.infer<typeof SearchFilters>;
+
+export const ProductListResult = z.object({
+  kind: z.literal('product_list'),
+  query: z.string().nullable(),
+  filters: SearchFilters,
+  items: z.array(ProductListItem),
+  page_info: PageInfo,
+  facets: Facets,
+});
+export type ProductListResult = z.infer<typeof ProductListResult>;
+
+export const ProductDetailResult = z.object({
+  kind: z.literal('product_detail'),
+  product: ProductDetail.extend({ price_formatted: z.string() }),
+});
+export type ProductDetailResult = z.infer<typeof ProductDetailResult>;
+
+export const ReorderOutcome = z.object({
+  added: z.array(z.object({ name: z.string(), quantity: z.number().int() })),
+  not_added: z.array(z.object({ name: z.string(), requested: z.number().int(), reason: z.string() })),
+});
+export type ReorderOutcome = z.infer<typeof ReorderOutcome>;
+
+/** add_to_cart, view_cart, update_cart_item, remove_from_cart, apply_coupon, remove_coupon, reorder. */
+export const CartResult = z.object({
+  kind: z.literal('cart'),
+  /** The server-issued cart id; pass it back as session_id when the host has no conversation id. */
+  session_id: CartId,
+  cart: Cart,
+  formatted: FormattedTotals,
+  last_added_line_id: CartLine.shape.id.optional(),
+  notice: z.string().optional(),
+  reorder: ReorderOutcome.optional(),
+});
+export type CartResult = z.infer<typeof CartResult>;
+
+export const ShippingOption = z.object({
+  method: ShippingMethod,
+  label: z.string(),
+  price: Cents,
+  price_formatted: z.string(),
+  estimate: z.object({ earliest: IsoDate, latest: IsoDate }),
+});
+export type ShippingOption = z.infer<typeof ShippingOption>;
+
+export const CheckoutLinkInfo = z.object({ url: z.string(), expires_at: z.string() });
+export type CheckoutLinkInfo = z.infer<typeof CheckoutLinkInfo>;
+
+/** start_checkout, update_checkout, list_payment_methods, create_checkout_link. */
+export const CheckoutResult = z.object({
+  kind: z.literal('checkout'),
+  session_id: CartId,
+  cart: Cart,
+  formatted: FormattedTotals,
+  shipping_options: z.array(ShippingOption),
+  payment_methods: z.array(SavedPaymentMethod),
+  checkout_link: CheckoutLinkInfo.nullable(),
+});
+export type CheckoutResult = z.infer<typeof CheckoutResult>;
+
+/** place_order, get_order_status, cancel_order. */
+export const OrderResult = z.object({
+  kind: z.literal('order'),
+  order: Order,
+  formatted: FormattedTotals,
+});
+export type OrderResult = z.infer<typeof OrderResult>;
+
+export const OrderListItem = OrderSummary.extend({ total_formatted: z.string() });
+export type OrderListItem = z.infer<typeof OrderListItem>;
+
+/** list_orders. */
+export const OrderListResult = z.object({
+  kind: z.literal('order_list'),
+  items: z.array(OrderListItem),
+  page_info: PageInfo,
+});
+export type OrderListResult = z.infer<typeof OrderListResult>;
+
+export const ToolResult = z.discriminatedUnion('kind', [ProductListResult, ProductDetailResult, CartResult, CheckoutResult, OrderResult, OrderListResult]);
+export type ToolResult = z.infer<typeof ToolResult>;
+
+/** Which widget renders each tool's result (the tool's `_meta.ui.resourceUri`). */
+export const toolWidgets = {
+  search_products: 'product-list',
+  get_product_details: 'product-detail',
+  add_to_cart: 'cart',
+  view_cart: 'cart',
+  update_cart_item: 'cart',
+  remove_from_cart: 'cart',
+  apply_coupon: 'cart',
+  remove_coupon: 'cart',
+  reorder: 'cart',
+  start_checkout: 'checkout',
+  update_checkout: 'checkout',
+  list_payment_methods: 'checkout',
+  create_checkout_link: 'checkout',
+  place_order: 'order',
+  get_order_status: 'order',
+  cancel_order: 'order',
+  list_orders: 'order',
+} as const satisfies Record<string, WidgetName>;
+export type ToolName = keyof typeof toolWidgets;
