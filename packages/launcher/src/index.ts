@@ -1,1 +1,3 @@
-export {};
+export * from './services.js';
+export * from './infra.js';
+export * from './stack.js';

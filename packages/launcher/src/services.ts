@@ -1,0 +1,53 @@
+/** Every process the system runs, in start order. The launcher and docker-compose.yml both follow this list. */
+export interface ServiceSpec {
+  name: string;
+  /** Workspace folder; the process is `node <dir>/dist/main.js`. */
+  dir: string;
+  defaultPort: number;
+  /** Database name, or null for a service without one (the gateway). */
+  database: string | null;
+  /** Service-specific environment, given the URLs of the running stack. */
+  env: (stack: StackUrls) => Record<string, string>;
+}
+
+export interface StackUrls {
+  gatewayUrl: string;
+  publicUrl: string;
+  serviceUrl: (name: string) => string;
+}
+
+export const serviceSpecs: ServiceSpec[] = [
+  {
+    name: 'catalog',
+    dir: 'services/catalog',
+    defaultPort: 4101,
+    database: 'catalog',
+    env: (s) => ({ IMAGE_BASE_URL: `${s.publicUrl}/images` }),
+  },
+  { name: 'cart', dir: 'services/cart', defaultPort: 4102, database: 'cart', env: () => ({}) },
+  {
+    name: 'payments',
+    dir: 'services/payments',
+    defaultPort: 4104,
+    database: 'payments',
+    env: (s) => ({ PUBLIC_URL: s.serviceUrl('payments') }),
+  },
+  { name: 'orders', dir: 'services/orders', defaultPort: 4103, database: 'orders', env: () => ({}) },
+  {
+    name: 'mcp-gateway',
+    dir: 'services/mcp-gateway',
+    defaultPort: 3000,
+    database: null,
+    env: (s) => ({ PUBLIC_URL: s.publicUrl }),
+  },
+];
+
+/** Variables every service receives from the launcher (and from docker-compose). */
+export const commonEnv = ['NATS_URL', 'NATS_PREFIX', 'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL'] as const;
+
+/** Variables passed through from the launcher's own environment when set (secrets, SMTP). */
+export const passThroughEnv: Record<string, string[]> = {
+  payments: ['PAYMENTS_PROVIDER', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
+  orders: ['SMTP_URL', 'MAIL_DIR'],
+  'mcp-gateway': ['ALLOWED_HOSTS', 'RATE_LIMIT_PER_MINUTE'],
+};

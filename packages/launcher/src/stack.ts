@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commonEnv, passThroughEnv, serviceSpecs, type ServiceSpec, type StackUrls } from './services.js';
+import { freePort, startInfra, waitFor, type Infra } from './infra.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface StackOptions {
+  /** Fresh databases and subject prefix (tests); otherwise the fixed names `npm start` uses. */
+  fresh?: boolean;
+  /** Pick free ports instead of the default ones (tests). */
+  randomPorts?: boolean;
+  /** Where embedded PostgreSQL, the NATS store, logs and mail go. */
+  dataDir?: string;
+  /** Environment the launcher reads (DATABASE_URL, NATS_URL, secrets). */
+  env?: NodeJS.ProcessEnv;
+  /** Only these services (default: every service whose build exists). */
+  only?: string[];
+  logLevel?: string;
+  /** Extra environment for one service (test hooks). */
+  serviceEnv?: Record<string, Record<string, string>>;
+  /** Also echo service logs to the console (npm start with LOG_TO_CONSOLE=1). */
+  echoLogs?: boolean;
+}
+
+export interface RunningProcess {
+  spec: ServiceSpec;
+  port: number;
+  url: string;
+  env: Record<string, string>;
+  child: ChildProcess | null;
+  logFile: string;
+}
+
+export interface Stack {
+  infra: Infra;
+  gatewayUrl: string;
+  mcpUrl: string;
+  playgroundUrl: string;
+  prefix: string;
+  processes: Map<string, RunningProcess>;
+  databaseUrlFor: (service: string) => string;
+  /** SIGKILL a service (fault runs). */
+  kill: (name: string) => Promise<void>;
+  /** Start a killed or stopped service again and wait until it is ready. */
+  restart: (name: string) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+function built(spec: ServiceSpec): boolean {
+  const main = path.join(repoRoot, spec.dir, 'dist', 'main.js');
+  // A service exists once it is more than the empty placeholder module.
+  return existsSync(main) && readFileSync(main, 'utf8').trim().length > 20;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const env = opts.env ?? process.env;
+  const dataDir = opts.dataDir ?? path.join(repoRoot, '.data');
+  mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+  const specs = serviceSpecs.filter((s) => (opts.only ? opts.only.includes(s.name) : built(s)));
+  const infra = await startInfra(dataDir, env);
+  const suffix = opts.fresh ? `_${randomBytes(4).toString('hex')}` : '';
+  const prefix = opts.fresh ? `s${randomBytes(4).toString('hex')}.` : (env.NATS_PREFIX ?? '');
+  const databaseUrlFor = (db: string) => {
+    const u = new URL(infra.databaseUrl);
+    u.pathname = `/${db}${suffix}`;
+    return u.toString();
+  };
+
+  const ports = new Map<string, number>();
+  for (const s of specs) ports.set(s.name, opts.randomPorts ? await freePort() : s.defaultPort);
+  const gatewayPort = ports.get('mcp-gateway') ?? 3000;
+  const gatewayUrl = `http://localhost:${gatewayPort}`;
+  const urls: StackUrls = {
+    gatewayUrl,
+    publicUrl: opts.randomPorts ? gatewayUrl : (env.PUBLIC_URL ?? gatewayUrl),
+    serviceUrl: (name) => `http://127.0.0.1:${ports.get(name)}`,
+  };
+
+  const processes = new Map<string, RunningProcess>();
+  for (const spec of specs) {
+    const port = ports.get(spec.name)!;
+    const serviceEnv: Record<string, string> = {
+      NATS_URL: infra.natsUrl,
+      NATS_PREFIX: prefix,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
+      MAIL_DIR: path.join(dataDir, 'mail'),
+      ...(spec.database ? { DATABASE_URL: databaseUrlFor(spec.database) } : {}),
+      ...spec.env(urls),
+      ...opts.serviceEnv?.[spec.name],
+    };
+    for (const name of passThroughEnv[spec.name] ?? []) if (env[name]) serviceEnv[name] = env[name]!;
+    processes.set(spec.name, { spec, port, url: urls.serviceUrl(spec.name), env: serviceEnv, child: null, logFile: path.join(dataDir, 'logs', `${spec.name}${suffix}.log`) });
+  }
+
+  const logs = new Map<string, WriteStream>();
+  const launch = async (proc: RunningProcess) => {
+    let log = logs.get(proc.spec.name);
+    if (!log) {
+      log = createWriteStream(proc.logFile, { flags: 'a' });
+      logs.set(proc.spec.name, log);
+    }
+    const child = spawn(process.execPath, [path.join(repoRoot, proc.spec.dir, 'dist', 'main.js')], {
+      cwd: repoRoot,
+      env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '', ...proc.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.child = child;
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    if (opts.echoLogs) {
+      child.stdout!.on('data', (d) => process.stdout.write(`[${proc.spec.name}] ${d}`));
+      child.stderr!.on('data', (d) => process.stderr.write(`[${proc.spec.name}] ${d}`));
+    }
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    await waitFor(async () => {
+      if (exited) throw new Error(`${proc.spec.name} exited during start-up; see ${proc.logFile}:\n${tail(proc.logFile)}`);
+      try {
+        const res = await fetch(`${proc.url}/readyz`);
+        return res.ok;
+      } catch {
+        return false;
+      }
+    }, 90_000, `${proc.spec.name} to be ready at ${proc.url}/readyz`).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${tail(proc.logFile)}`);
+    });
+  };
+
+  const stopProcess = (proc: RunningProcess, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      const child = proc.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+
+  const stack: Stack = {
+    infra,
+    gatewayUrl,
+    mcpUrl: `${gatewayUrl}/mcp`,
+    playgroundUrl: `${gatewayUrl}/playground`,
+    prefix,
+    processes,
+    databaseUrlFor,
+    kill: async (name) => stopProcess(processes.get(name)!, 'SIGKILL'),
+    restart: async (name) => {
+      const proc = processes.get(name)!;
+      await stopProcess(proc, 'SIGTERM');
+      await launch(proc);
+    },
+    stop: async () => {
+      for (const proc of [...processes.values()].reverse()) await stopProcess(proc, 'SIGTERM');
+      for (const log of logs.values()) log.end();
+      await infra.stop();
+    },
+  };
+
+  try {
+    for (const proc of processes.values()) await launch(proc);
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+  return stack;
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
