@@ -14,6 +14,7 @@ export interface StackUrls {
   gatewayUrl: string;
   publicUrl: string;
   serviceUrl: (name: string) => string;
+  mailDir: string;
 }
 
 export const serviceSpecs: ServiceSpec[] = [
@@ -32,7 +33,13 @@ export const serviceSpecs: ServiceSpec[] = [
     database: 'payments',
     env: (s) => ({ PUBLIC_URL: s.serviceUrl('payments') }),
   },
-  { name: 'orders', dir: 'services/orders', defaultPort: 4103, database: 'orders', env: () => ({}) },
+  {
+    name: 'orders',
+    dir: 'services/orders',
+    defaultPort: 4103,
+    database: 'orders',
+    env: (s) => ({ MAIL_DIR: s.mailDir }),
+  },
   {
     name: 'mcp-gateway',
     dir: 'services/mcp-gateway',

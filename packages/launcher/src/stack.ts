@@ -78,6 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gatewayUrl,
     publicUrl: opts.randomPorts ? gatewayUrl : (env.PUBLIC_URL ?? gatewayUrl),
     serviceUrl: (name) => `http://127.0.0.1:${ports.get(name)}`,
+    mailDir: path.join(dataDir, opts.fresh ? `mail${suffix}` : 'mail'),
   };
 
   const processes = new Map<string, RunningProcess>();
@@ -89,7 +90,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
-      MAIL_DIR: path.join(dataDir, 'mail'),
       ...(spec.database ? { DATABASE_URL: databaseUrlFor(spec.database) } : {}),
       ...spec.env(urls),
       ...opts.serviceEnv?.[spec.name],
