@@ -143,3 +143,25 @@ export const cartEvents = {
   abandoned: 'evt.cart.abandoned',
   converted: 'evt.cart.converted',
 } as const;
+
+/** Data of the cart's domain events (evt.cart.created / abandoned / converted). */
+export const CartEventData = z.object({
+  cart_id: CartId,
+  owner_subject: z.string().nullable(),
+  conversation: z.string().nullable(),
+  item_count: z.number().int().min(0),
+  /** Set on evt.cart.converted. */
+  order_id: Uuid.optional(),
+});
+export type CartEventData = z.infer<typeof CartEventData>;
+
+/**
+ * The fields of evt.order.confirmed the cart relies on: it counts coupon usage when an
+ * order is placed (not when a coupon is applied) and converts the cart as a safety net.
+ */
+export const OrderConfirmedForCart = z.object({
+  order_id: Uuid,
+  cart_id: CartId,
+  coupon_code: z.string().nullable().optional(),
+});
+export type OrderConfirmedForCart = z.infer<typeof OrderConfirmedForCart>;
