@@ -100,3 +100,16 @@ export const orderEvents = {
   delivered: 'evt.order.delivered',
   refunded: 'evt.order.refunded',
 } as const;
+
+/** Data of `evt.order.confirmed`: the cart service counts coupon usage from it; the notifier mails the shopper. */
+export const OrderConfirmedEvent = z.object({
+  order_id: Uuid,
+  order_number: OrderNumber,
+  cart_id: CartId,
+  owner_subject: z.string().nullable(),
+  conversation: z.string().nullable(),
+  coupon_code: z.string().nullable(),
+  total: Cents,
+  currency: Currency,
+});
+export type OrderConfirmedEvent = z.infer<typeof OrderConfirmedEvent>;

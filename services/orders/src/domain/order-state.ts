@@ -1,0 +1,52 @@
+import { AppError, type OrderStatus } from '@shop/contracts';
+
+/** Who asks for a change: the saga and recovery (system), the shopper, or fulfilment staff. */
+export type Actor = 'system' | 'shopper' | 'fulfilment';
+
+interface Transition {
+  from: OrderStatus;
+  to: OrderStatus;
+  by: readonly Actor[];
+}
+
+/** Every allowed status change; anything not listed is refused. */
+export const transitions: readonly Transition[] = [
+  { from: 'pending', to: 'confirmed', by: ['system'] },
+  { from: 'pending', to: 'payment_failed', by: ['system'] },
+  // The saga gives up on an order (stock ran out, a step failed and was compensated).
+  { from: 'pending', to: 'cancelled', by: ['system'] },
+  { from: 'confirmed', to: 'shipped', by: ['fulfilment'] },
+  { from: 'confirmed', to: 'cancelled', by: ['shopper', 'system'] },
+  { from: 'shipped', to: 'delivered', by: ['fulfilment'] },
+  { from: 'delivered', to: 'refunded', by: ['system', 'fulfilment'] },
+];
+
+export function canTransition(from: OrderStatus, to: OrderStatus, by: Actor): boolean {
+  return transitions.some((t) => t.from === from && t.to === to && t.by.includes(by));
+}
+
+/** Throws INVALID_TRANSITION with a message a shopper can read when the change is not allowed. */
+export function assertTransition(order: { number: string; status: OrderStatus }, to: OrderStatus, by: Actor): void {
+  if (canTransition(order.status, to, by)) return;
+  throw new AppError('INVALID_TRANSITION', refusalMessage(order.number, order.status, to), { from: order.status, to, actor: by });
+}
+
+function refusalMessage(number: string, from: OrderStatus, to: OrderStatus): string {
+  if (to === 'cancelled') {
+    if (from === 'shipped' || from === 'delivered') return `Order ${number} has already shipped and can no longer be cancelled`;
+    if (from === 'pending') return `Order ${number} is still being placed; please try again in a moment`;
+    if (from === 'cancelled') return `Order ${number} is already cancelled`;
+    return `Order ${number} is ${describe(from)} and cannot be cancelled`;
+  }
+  if (to === 'shipped' && from === 'shipped') return `Order ${number} has already shipped`;
+  if (to === 'delivered' && from === 'delivered') return `Order ${number} has already been delivered`;
+  if (to === 'delivered' && from === 'confirmed') return `Order ${number} has not shipped yet, so it cannot be delivered`;
+  return `Order ${number} is ${describe(from)} and cannot become ${describe(to)}`;
+}
+
+function describe(status: OrderStatus): string {
+  return status === 'payment_failed' ? 'failed (payment)' : status;
+}
+
+/** Statuses after which nothing more happens to the order. */
+export const finalStatuses: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'refunded', 'payment_failed']);

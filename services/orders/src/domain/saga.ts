@@ -1,0 +1,91 @@
+import { AppError, type Cart, type CheckoutStep } from '@shop/contracts';
+
+/**
+ * Where a placement saga is. Each step is persisted before the next one starts, so a restarted
+ * process knows what was done and what is left.
+ *   created → validated → reserved → charging → charged → confirmed
+ *   any failure → compensating → failed (payment_failed / cancelled), or refused (nothing to undo)
+ */
+export const SagaStep = ['created', 'validated', 'reserved', 'charging', 'charged', 'confirmed', 'compensating', 'failed', 'refused'] as const;
+export type SagaStep = (typeof SagaStep)[number];
+
+export const finishedSteps: ReadonlySet<SagaStep> = new Set(['confirmed', 'failed', 'refused']);
+
+export type RecoveryAction = 'none' | 'confirm' | 'resume_charge' | 'compensate' | 'wait';
+
+/**
+ * What recovery does with a saga it finds unfinished. Steps whose remaining work is idempotent
+ * (confirming a charged order, finishing a compensation) resume at once; steps another process may
+ * still be working on wait for the grace period. A charge that started is resumed (authorize again
+ * with the same idempotency key returns the same payment), never abandoned: the shopper may have paid.
+ */
+export function recoveryAction(step: SagaStep, ageMs: number, graceMs: number): RecoveryAction {
+  if (finishedSteps.has(step)) return 'none';
+  if (step === 'charged') return 'confirm';
+  if (step === 'compensating') return 'compensate';
+  if (ageMs < graceMs) return 'wait';
+  return step === 'charging' ? 'resume_charge' : 'compensate';
+}
+
+const stepInstructions: Record<CheckoutStep, string> = {
+  shipping_address: 'Add a shipping address',
+  shipping_method: 'Choose a shipping method',
+  billing_address: 'Add a billing address',
+  payment_method: 'Choose a payment method',
+  terms: 'Accept the terms and conditions',
+};
+
+/** "Add a shipping address first" (and what else is missing) for CHECKOUT_INCOMPLETE. */
+export function missingStepsMessage(missing: CheckoutStep[]): string {
+  const [first, ...rest] = missing.map((s) => stepInstructions[s]);
+  if (!first) return 'Checkout is not complete yet';
+  if (!rest.length) return `${first} first`;
+  return `${first} first. Still to do: ${rest.map((r) => r.charAt(0).toLowerCase() + r.slice(1)).join(', ')}`;
+}
+
+export interface Placeable {
+  paymentMethodId: string;
+  customer: string;
+}
+
+/**
+ * Checks the cart as the cart service just re-priced it: refuses an empty cart, missing checkout
+ * steps and lines the catalog can no longer supply. The payment method may come from the request.
+ */
+export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefined): Placeable {
+  if (cart.status !== 'active') throw new AppError('CART_NOT_ACTIVE', 'This cart has already been checked out or has expired', { cart_status: cart.status });
+  if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty. Add something before placing an order.');
+  const missing = cart.checkout.missing_steps.filter((s) => !(s === 'payment_method' && paymentMethodArg));
+  const paymentMethodId = paymentMethodArg ?? cart.checkout.payment_method_id;
+  if (!paymentMethodId && !missing.includes('payment_method')) missing.push('payment_method');
+  if (missing.length || !cart.checkout.shipping_address || !cart.checkout.shipping_method) {
+    const steps = missing.length ? missing : (['shipping_address'] as CheckoutStep[]);
+    throw new AppError('CHECKOUT_INCOMPLETE', missingStepsMessage(steps), { missing_steps: steps });
+  }
+  const short = cart.lines.filter((l) => l.available < l.quantity);
+  if (short.length) {
+    throw new AppError('OUT_OF_STOCK', shortageMessage(short.map((l) => ({ name: l.name, available: l.available }))), {
+      items: short.map((l) => ({ variant_id: l.variant_id, name: l.name, requested: l.quantity, available: l.available })),
+    });
+  }
+  const customer = cart.owner_subject ?? cart.conversation;
+  if (!customer) throw new AppError('INVALID_INPUT', 'Invalid caller: the cart has neither an owner nor a conversation', { field: 'caller', rule: 'identified' });
+  return { paymentMethodId: paymentMethodId!, customer };
+}
+
+export function shortageMessage(items: { name: string; available: number }[]): string {
+  const parts = items.map((i) => (i.available === 0 ? `${i.name} is out of stock` : `only ${i.available} of ${i.name} ${i.available === 1 ? 'is' : 'are'} available`));
+  const text = parts.join('; ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Idempotency keys sent to payments: one charge and one refund per order, however often retried. */
+export const paymentKeys = {
+  charge: (orderId: string) => `order:${orderId}`,
+  refund: (orderId: string) => `order:${orderId}:refund`,
+};
+
+/** The shopper-readable reason for a payment that needs extra authentication we cannot do here. */
+export const requiresActionReason =
+  'Your bank asked for an extra verification step that cannot be completed here. Please use another payment method.';
+export const declinedFallbackReason = 'Your payment was declined. Please use another payment method.';

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { Cart, Order } from '@shop/contracts';
+import { addBusinessDays, estimateDelivery } from '../src/domain/delivery.js';
+import { formatOrderNumber, isOrderNumber } from '../src/domain/order-number.js';
+import { checkCartPlaceable, missingStepsMessage, recoveryAction, shortageMessage } from '../src/domain/saga.js';
+import { makeTracking } from '../src/domain/tracking.js';
+import { escapeHtml, renderConfirmationEmail } from '../src/domain/email.js';
+
+const utc = (s: string) => new Date(`${s}T12:00:00Z`);
+const iso = (d: Date) => d.toISOString().slice(0, 10);
+
+describe('order numbers', () => {
+  it('pads the sequence to at least 5 digits', () => {
+    expect(formatOrderNumber(2026, 42)).toBe('ORD-2026-00042');
+    expect(formatOrderNumber(2026, 1234567)).toBe('ORD-2026-1234567');
+    expect(isOrderNumber('ORD-2026-00042')).toBe(true);
+    expect(isOrderNumber('ORD-2026-42')).toBe(false);
+    expect(() => formatOrderNumber(2026, 0)).toThrow(RangeError);
+  });
+});
+
+describe('delivery estimates in business days', () => {
+  it('skips weekends', () => {
+    // 2026-03-06 is a Friday: the next business day is Monday the 9th.
+    expect(iso(addBusinessDays(utc('2026-03-06'), 1))).toBe('2026-03-09');
+    expect(iso(addBusinessDays(utc('2026-03-07'), 1))).toBe('2026-03-09'); // Saturday
+    expect(iso(addBusinessDays(utc('2026-03-02'), 5))).toBe('2026-03-09'); // Monday + 5
+  });
+  it('standard is 5–7 and express 2–3 business days', () => {
+    expect(estimateDelivery('standard', utc('2026-03-04'))).toEqual({ earliest: '2026-03-11', latest: '2026-03-13' }); // Wednesday
+    expect(estimateDelivery('express', utc('2026-03-05'))).toEqual({ earliest: '2026-03-09', latest: '2026-03-10' }); // Thursday
+    expect(estimateDelivery('express', utc('2026-03-08'))).toEqual({ earliest: '2026-03-10', latest: '2026-03-11' }); // Sunday
+  });
+});
+
+describe('saga recovery decisions', () => {
+  it('confirms charged orders and finishes compensations at once', () => {
+    expect(recoveryAction('charged', 0, 60_000)).toBe('confirm');
+    expect(recoveryAction('compensating', 0, 60_000)).toBe('compensate');
+  });
+  it('waits for the grace period before touching steps another process may hold', () => {
+    for (const step of ['created', 'validated', 'reserved', 'charging'] as const) expect(recoveryAction(step, 1_000, 60_000)).toBe('wait');
+  });
+  it('compensates stale sagas that never started payment and resumes started charges', () => {
+    expect(recoveryAction('created', 61_000, 60_000)).toBe('compensate');
+    expect(recoveryAction('validated', 61_000, 60_000)).toBe('compensate');
+    expect(recoveryAction('reserved', 61_000, 60_000)).toBe('compensate');
+    expect(recoveryAction('charging', 61_000, 60_000)).toBe('resume_charge');
+  });
+  it('leaves finished sagas alone', () => {
+    for (const step of ['confirmed', 'failed', 'refused'] as const) expect(recoveryAction(step, 1e9, 0)).toBe('none');
+  });
+});
+
+const address = { name: 'Ada <Lovelace>', line1: '1 Main St', city: 'Springfield', state: 'IL', postal_code: '62701', country: 'US' };
+function cart(over: Partial<Cart> = {}, checkout: Partial<Cart['checkout']> = {}): Cart {
+  return Cart.parse({
+    id: 'a'.repeat(32),
+    status: 'active',
+    owner_subject: 'user-1',
+    conversation: 'conv-1',
+    currency: 'USD',
+    lines: [
+      {
+        id: '00000000-0000-4000-8000-000000000001',
+        product_id: '00000000-0000-4000-8000-000000000002',
+        variant_id: '00000000-0000-4000-8000-000000000003',
+        name: 'Trail Runner',
+        brand: 'Acme',
+        size: '42',
+        color: 'Red',
+        image_url: 'https://img.example/1.jpg',
+        unit_price: 999,
+        quantity: 3,
+        line_subtotal: 2997,
+        available: 10,
+      },
+    ],
+    coupon: null,
+    totals: { subtotal: 2997, discount: 0, shipping: 599, shipping_method: 'standard', shipping_is_estimate: false, tax: 262, total: 3858, item_count: 3, currency: 'USD' },
+    messages: [],
+    checkout: {
+      shipping_address: address,
+      shipping_method: 'standard',
+      billing_same_as_shipping: true,
+      billing_address: null,
+      payment_method_id: 'pm_card_visa',
+      terms_accepted: true,
+      completed_steps: ['shipping_address', 'shipping_method', 'billing_address', 'payment_method', 'terms'],
+      missing_steps: [],
+      ready: true,
+      started: true,
+      ...checkout,
+    },
+    version: 3,
+    created_at: '2026-03-01T10:00:00Z',
+    updated_at: '2026-03-01T10:00:00Z',
+    ...over,
+  });
+}
+
+describe('placement checks', () => {
+  it('accepts a ready cart, taking the payment method from the argument over the checkout', () => {
+    expect(checkCartPlaceable(cart(), undefined)).toEqual({ paymentMethodId: 'pm_card_visa', customer: 'user-1' });
+    expect(checkCartPlaceable(cart(), 'pm_card_chargeDeclined').paymentMethodId).toBe('pm_card_chargeDeclined');
+    expect(checkCartPlaceable(cart({ owner_subject: null }), undefined).customer).toBe('conv-1');
+  });
+  it('refuses an empty cart', () => {
+    expect(() => checkCartPlaceable(cart({ lines: [] }), undefined)).toThrow(expect.objectContaining({ code: 'CART_EMPTY' }));
+  });
+  it('refuses missing checkout steps, naming them', () => {
+    const c = cart({}, { shipping_address: null, missing_steps: ['shipping_address', 'terms'], ready: false });
+    const err = (() => {
+      try {
+        checkCartPlaceable(c, undefined);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ code: 'CHECKOUT_INCOMPLETE', details: { missing_steps: ['shipping_address', 'terms'] } });
+    expect((err as Error).message).toMatch(/^Add a shipping address first/);
+    expect((err as Error).message).toContain('accept the terms');
+  });
+  it('a payment method argument satisfies the payment step', () => {
+    const c = cart({}, { payment_method_id: null, missing_steps: ['payment_method'], ready: false });
+    expect(() => checkCartPlaceable(c, undefined)).toThrow(expect.objectContaining({ code: 'CHECKOUT_INCOMPLETE', details: { missing_steps: ['payment_method'] } }));
+    expect(checkCartPlaceable(c, 'pm_card_visa').paymentMethodId).toBe('pm_card_visa');
+  });
+  it('refuses lines the catalog can no longer supply, saying how many are available', () => {
+    const c = cart();
+    c.lines[0].available = 2;
+    expect(() => checkCartPlaceable(c, undefined)).toThrow(
+      expect.objectContaining({ code: 'OUT_OF_STOCK', message: 'Only 2 of Trail Runner are available', details: { items: [expect.objectContaining({ requested: 3, available: 2 })] } }),
+    );
+    expect(shortageMessage([{ name: 'Cap', available: 0 }])).toBe('Cap is out of stock');
+  });
+  it('refuses a cart that is no longer active', () => {
+    expect(() => checkCartPlaceable(cart({ status: 'converted' }), undefined)).toThrow(expect.objectContaining({ code: 'CART_NOT_ACTIVE' }));
+  });
+  it('words the missing steps', () => {
+    expect(missingStepsMessage(['shipping_address'])).toBe('Add a shipping address first');
+    expect(missingStepsMessage(['payment_method', 'terms'])).toBe('Choose a payment method first. Still to do: accept the terms and conditions');
+  });
+});
+
+describe('tracking', () => {
+  it('builds a carrier tracking number and URL', () => {
+    expect(makeTracking('express', '123456789012345678', 'https://track.example/')).toEqual({
+      carrier: 'UPS',
+      number: '1Z123456789012345678',
+      url: 'https://track.example/ups/1Z123456789012345678',
+    });
+    expect(makeTracking('standard', '000000000000000001', 'https://t.example').carrier).toBe('USPS');
+    expect(() => makeTracking('standard', '12', 'https://t.example')).toThrow(RangeError);
+  });
+});
+
+describe('confirmation email', () => {
+  const order = Order.parse({
+    id: '00000000-0000-4000-8000-0000000000aa',
+    number: 'ORD-2026-00042',
+    status: 'confirmed',
+    cart_id: 'a'.repeat(32),
+    owner_subject: 'user-1',
+    conversation: null,
+    lines: [
+      {
+        product_id: '00000000-0000-4000-8000-000000000002',
+        variant_id: '00000000-0000-4000-8000-000000000003',
+        name: 'Socks <script>alert(1)</script> & "more"',
+        brand: 'Acme',
+        size: 'M',
+        color: null,
+        image_url: 'x',
+        unit_price: 999,
+        quantity: 3,
+        line_subtotal: 2997,
+      },
+    ],
+    coupon: { code: 'SAVE10', type: 'percentage', value: 10, description: '10% off' },
+    subtotal: 2997,
+    discount: 300,
+    shipping: 599,
+    tax: 236,
+    total: 3532,
+    currency: 'USD',
+    item_count: 3,
+    shipping_method: 'standard',
+    shipping_address: address,
+    billing_address: address,
+    estimated_delivery: { earliest: '2026-03-11', latest: '2026-03-13' },
+    payment: { status: 'captured', brand: 'visa', last4: '4242' },
+    tracking: null,
+    timeline: [],
+    reason: null,
+    created_at: '2026-03-04T10:00:00Z',
+    updated_at: '2026-03-04T10:00:00Z',
+  });
+  it('names the order, items, totals and delivery window', () => {
+    const mail = renderConfirmationEmail(order);
+    expect(mail.subject).toBe('Your order ORD-2026-00042 is confirmed');
+    for (const part of ['ORD-2026-00042', '$29.97', '$3.00', '$5.99', '$2.36', '$35.32', '2026-03-11', '2026-03-13', 'SAVE10']) {
+      expect(mail.text).toContain(part);
+      expect(mail.html).toContain(part);
+    }
+  });
+  it('escapes every shopper-controlled value in the HTML', () => {
+    const { html } = renderConfirmationEmail(order);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('Socks &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;');
+    expect(html).toContain('Ada &lt;Lovelace&gt;');
+    expect(escapeHtml(`<a href='x'>&</a>`)).toBe('&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;');
+  });
+});
