@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { Shopper } from '../src/shopper.js';
+import { e2eStack, type E2EStack } from '../src/stack.js';
+import { expectedTotals } from '../src/pricing.js';
+
+const address = { name: 'Ada Lovelace', line1: '500 Howard St', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US', phone: '+1 415 555 0100' };
+
+let sut: E2EStack;
+beforeAll(async () => {
+  sut = await e2eStack();
+}, 180_000);
+afterAll(async () => {
+  await sut?.stop();
+});
+
+async function findProduct(shopper: Shopper, query: string, name: string) {
+  const found = await shopper.ok('search_products', { query, in_stock_only: true, per_page: 50 });
+  const item = found.data.items.find((p: any) => p.name === name);
+  if (!item) throw new Error(`"${name}" not found searching "${query}": ${found.data.items.map((p: any) => p.name).join(', ')}`);
+  return item;
+}
+
+describe('a whole shopping conversation through the MCP gateway', () => {
+  it('browses, fills a cart across connections, checks out, pays, tracks, reorders and cancels', async () => {
+    const ada = await new Shopper(sut.mcpUrl, { name: 'ada' }).connect();
+
+    // "show me running shoes under $100"
+    const search = await ada.ok('search_products', { query: 'running shoes', max_price: 100 });
+    expect(search.data.kind).toBe('product_list');
+    expect(search.data.filters.max_price).toBe(10000);
+    expect(search.data.items.length).toBeGreaterThan(0);
+    for (const item of search.data.items) expect(item.price).toBeLessThanOrEqual(10000);
+    const pegasus = search.data.items.find((p: any) => p.name === 'Pegasus 41 Road Running Shoe');
+    expect(pegasus).toMatchObject({ price: 8999, price_formatted: '$89.99' });
+    expect(search.text).toMatch(/running shoes/i);
+
+    const details = await ada.ok('get_product_details', { product_id: pegasus.id });
+    expect(details.data.product.variants.some((v: any) => v.size === '10' && v.available > 0)).toBe(true);
+
+    const added = await ada.ok('add_to_cart', { product_id: pegasus.id, size: '10', color: 'Black', quantity: 1 });
+    const cartId = added.data.session_id;
+    expect(cartId).toMatch(/^[0-9a-f]{32}$/);
+    expect(added.meta['openai/widgetSessionId']).toBe(cartId);
+    expect(added.data.cart.lines).toHaveLength(1);
+    expect(added.data.cart.lines[0]).toMatchObject({ size: '10', color: 'Black', quantity: 1, unit_price: 8999 });
+
+    // "show me more products": the host opens a new connection for the same conversation.
+    const nextTurn = await ada.sameConversation().connect();
+    const seen = await nextTurn.ok('view_cart');
+    expect(seen.data.session_id).toBe(cartId);
+    expect(seen.data.cart.lines.map((l: any) => l.name)).toEqual(['Pegasus 41 Road Running Shoe']);
+
+    const mug = await findProduct(nextTurn, 'coffee mug', 'Classic Ceramic Coffee Mug');
+    const withMug = await nextTurn.ok('add_to_cart', { product_id: mug.id, quantity: 1 });
+    const mugLine = withMug.data.cart.lines.find((l: any) => l.product_id === mug.id);
+    const updated = await nextTurn.ok('update_cart_item', { item_id: mugLine.id, quantity: 2 });
+    expect(updated.data.cart.lines.find((l: any) => l.id === mugLine.id).quantity).toBe(2);
+
+    const couponed = await nextTurn.ok('apply_coupon', { code: 'welcome10' });
+    const lines = [{ unit: 8999, qty: 1 }, { unit: 999, qty: 2 }];
+    const standard = expectedTotals(lines, { percentOff: 10 });
+    expect(couponed.data.cart.totals).toMatchObject({ subtotal: standard.subtotal, discount: standard.discount, shipping: standard.shipping, tax: standard.tax, total: standard.total });
+    expect(couponed.data.cart.coupon.code).toBe('WELCOME10');
+
+    const started = await nextTurn.ok('start_checkout');
+    expect(started.data.kind).toBe('checkout');
+    expect(started.data.cart.checkout.missing_steps).toContain('shipping_address');
+
+    await nextTurn.ok('update_checkout', { shipping_address: address, shipping_method: 'express', billing_same_as_shipping: true });
+    const methods = await nextTurn.ok('list_payment_methods');
+    const visa = methods.data.payment_methods.find((m: any) => m.last4 === '4242');
+    expect(visa).toBeTruthy();
+    const ready = await nextTurn.ok('update_checkout', { payment_method_id: visa.id, accept_terms: true });
+    expect(ready.data.cart.checkout.ready).toBe(true);
+    const express = expectedTotals(lines, { percentOff: 10, method: 'express' });
+    expect(ready.data.cart.totals.total).toBe(express.total);
+
+    const placed = await nextTurn.ok('place_order', {});
+    const order = placed.data.order;
+    expect(order.status).toBe('confirmed');
+    expect(order.number).toMatch(/^ORD-\d{4}-\d{5,}$/);
+    expect({ subtotal: order.subtotal, discount: order.discount, shipping: order.shipping, tax: order.tax, total: order.total }).toEqual(express);
+    expect(order.payment).toMatchObject({ brand: expect.stringMatching(/visa/i), last4: '4242' });
+
+    // A repeated place_order for the same checkout returns the same order and never charges twice.
+    const again = await nextTurn.call('place_order', {});
+    if (!again.isError) expect(again.data.order.id).toBe(order.id);
+
+    const status = await ada.ok('get_order_status', { order_id: order.number });
+    expect(status.data.order).toMatchObject({ id: order.id, status: 'confirmed' });
+    expect(status.data.order.estimated_delivery.earliest).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    const history = await ada.ok('list_orders', {});
+    expect(history.data.items.map((o: any) => o.number)).toContain(order.number);
+
+    // The placed cart is converted; the conversation gets a fresh, empty cart.
+    const fresh = await ada.ok('view_cart');
+    expect(fresh.data.session_id).not.toBe(cartId);
+    expect(fresh.data.cart.lines).toHaveLength(0);
+
+    const reordered = await ada.ok('reorder', { order_id: order.number });
+    expect(reordered.data.cart.lines.map((l: any) => [l.name, l.quantity]).sort()).toEqual([
+      ['Classic Ceramic Coffee Mug', 2],
+      ['Pegasus 41 Road Running Shoe', 1],
+    ]);
+
+    const cancelled = await ada.ok('cancel_order', { order_id: order.id, reason: 'Changed my mind' });
+    expect(cancelled.data.order.status).toBe('cancelled');
+    expect(cancelled.data.order.payment.status).toMatch(/refunded/);
+
+    if (sut.mailDir && existsSync(sut.mailDir)) {
+      const mails = readdirSync(sut.mailDir).map((f) => readFileSync(path.join(sut.mailDir!, f), 'utf8'));
+      expect(mails.some((m) => m.includes(order.number))).toBe(true);
+    }
+    await ada.close();
+    await nextTurn.close();
+  });
+
+  it('keeps two shoppers in parallel apart', async () => {
+    const [bob, cleo] = await Promise.all([new Shopper(sut.mcpUrl, { name: 'bob' }).connect(), new Shopper(sut.mcpUrl, { name: 'cleo' }).connect()]);
+    const mug = await findProduct(bob, 'coffee mug', 'Classic Ceramic Coffee Mug');
+    const [bobCart, cleoCart] = await Promise.all([
+      bob.ok('add_to_cart', { product_id: mug.id, quantity: 3 }),
+      cleo.ok('add_to_cart', { product_id: mug.id, quantity: 1 }),
+    ]);
+    expect(bobCart.data.session_id).not.toBe(cleoCart.data.session_id);
+    expect((await bob.ok('view_cart')).data.cart.lines[0].quantity).toBe(3);
+    expect((await cleo.ok('view_cart')).data.cart.lines[0].quantity).toBe(1);
+
+    // Cleo holding Bob's cart id cannot read or change it.
+    const refused = await cleo.refused('view_cart', { session_id: bobCart.data.session_id });
+    expect(refused).toMatch(/not (yours|allowed)|belongs to another|cannot/i);
+    await cleo.refused('add_to_cart', { product_id: mug.id, session_id: bobCart.data.session_id });
+    expect((await bob.ok('view_cart')).data.cart.lines[0].quantity).toBe(3);
+
+    // Bob checks out; Cleo cannot see his order.
+    await bob.ok('update_checkout', { shipping_address: address, shipping_method: 'standard', billing_same_as_shipping: true, payment_method_id: 'pm_card_visa', accept_terms: true });
+    const placed = await bob.ok('place_order', {});
+    expect((await cleo.ok('list_orders', {})).data.items).toHaveLength(0);
+    await cleo.refused('get_order_status', { order_id: placed.data.order.number });
+    await cleo.refused('cancel_order', { order_id: placed.data.order.id });
+    await bob.close();
+    await cleo.close();
+  });
+});
+
+describe('what a shopper is told when something is wrong', () => {
+  it('empty cart, missing address, declined card, invalid coupon, unknown product, bad arguments', async () => {
+    const dan = await new Shopper(sut.mcpUrl, { name: 'dan' }).connect();
+    expect(await dan.refused('start_checkout')).toMatch(/cart is empty/i);
+
+    const mug = await findProduct(dan, 'coffee mug', 'Classic Ceramic Coffee Mug');
+    await dan.ok('add_to_cart', { product_id: mug.id, quantity: 1 });
+    expect(await dan.refused('place_order', { payment_method_id: 'pm_card_visa' })).toMatch(/shipping address/i);
+    expect(await dan.refused('apply_coupon', { code: 'NOPE123' })).toMatch(/NOPE123/);
+    expect(await dan.refused('apply_coupon', { code: 'EXPIRED20' })).toMatch(/expired/i);
+
+    await dan.ok('update_checkout', { shipping_address: address, shipping_method: 'standard', billing_same_as_shipping: true, payment_method_id: 'pm_card_chargeDeclined', accept_terms: true });
+    expect(await dan.refused('place_order', {})).toMatch(/declined/i);
+    const intact = await dan.ok('view_cart');
+    expect(intact.data.cart.status).toBe('active');
+    expect(intact.data.cart.lines).toHaveLength(1);
+
+    expect(await dan.refused('get_product_details', { product_id: '00000000-0000-4000-8000-000000000000' })).toMatch(/not found|no longer|could not find/i);
+    expect(await dan.refused('add_to_cart', { product_id: mug.id, quantity: -1 })).toMatch(/quantity/i);
+    expect(await dan.refused('search_products', { query: 'x'.repeat(10_000) })).toMatch(/query/i);
+    expect(await dan.refused('search_products', { max_price: -5 })).toMatch(/max_price/i);
+    await dan.close();
+  });
+});
