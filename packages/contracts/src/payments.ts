@@ -127,3 +127,36 @@ export const paymentEvents = {
   voided: 'evt.payment.voided',
   checkoutCompleted: 'evt.payment.checkout_completed',
 } as const;
+
+/** Payments of one order, newest first (HTTP `GET /v1/payments?order_id=`). */
+export const ListPaymentsQuery = z.object({ order_id: Uuid }).strict();
+export const PaymentList = z.object({ items: z.array(Payment) });
+
+/** Data of every evt.payment.authorized|captured|failed|refunded|voided event. */
+export const PaymentEventData = z.object({
+  payment_id: Uuid,
+  order_id: Uuid,
+  status: PaymentStatus,
+  amount: Cents,
+  currency: Currency,
+  amount_captured: Cents,
+  amount_refunded: Cents,
+  failure_code: z.string().nullable(),
+  failure_message: z.string().nullable(),
+  /** Set on evt.payment.refunded: the refund that caused it. */
+  refund: z.object({ id: Uuid, amount: Cents }).optional(),
+});
+export type PaymentEventData = z.infer<typeof PaymentEventData>;
+
+/** Data of evt.payment.checkout_completed: an external checkout link was paid. */
+export const CheckoutCompletedEventData = z.object({
+  checkout_id: z.string(),
+  cart_id: z.string().regex(/^[0-9a-f]{32}$/),
+  customer: CustomerRef,
+  amount: Cents,
+  currency: Currency,
+  provider: Provider,
+  /** The provider's payment (e.g. a Stripe PaymentIntent id), when it reports one. */
+  provider_payment_ref: z.string().nullable(),
+});
+export type CheckoutCompletedEventData = z.infer<typeof CheckoutCompletedEventData>;
