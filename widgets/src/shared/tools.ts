@@ -1,0 +1,69 @@
+// Tool calls the widgets make, with the argument names the gateway's tools take.
+import type { WidgetData } from './data';
+import type { AnyResult, Address, CartLine, CartResult, CheckoutResult, SearchFilters, ShippingMethod } from './types';
+import { centsToDollarText } from './format';
+
+export interface SearchArgs {
+  query: string | null;
+  filters: SearchFilters;
+  page: number;
+  per_page: number;
+}
+
+/** search_products takes dollars as a shopper says them; the result reports cents. */
+export function searchArgs({ query, filters, page, per_page }: SearchArgs): Record<string, unknown> {
+  const args: Record<string, unknown> = { in_stock_only: filters.in_stock_only, sort_by: filters.sort_by, page, per_page };
+  if (query) args.query = query;
+  if (filters.category) args.category = filters.category;
+  if (filters.min_price !== undefined) args.min_price = centsToDollarText(filters.min_price);
+  if (filters.max_price !== undefined) args.max_price = centsToDollarText(filters.max_price);
+  if (filters.brands?.length) args.brands = filters.brands;
+  if (filters.sizes?.length) args.sizes = filters.sizes;
+  if (filters.colors?.length) args.colors = filters.colors;
+  return args;
+}
+
+export type CartLike = CartResult | CheckoutResult;
+
+/** Recomputes line subtotals after an optimistic quantity change; totals wait for the server. */
+function withLines<T extends CartLike>(data: T, lines: CartLine[]): T {
+  const item_count = lines.reduce((n, l) => n + l.quantity, 0);
+  return { ...data, cart: { ...data.cart, lines, totals: { ...data.cart.totals, item_count } } };
+}
+
+export const cartTools = (w: WidgetData) => ({
+  setQuantity: (data: CartResult, line: CartLine, quantity: number) =>
+    w.call<CartResult>(
+      'update_cart_item',
+      { session_id: data.session_id, item_id: line.id, quantity },
+      {
+        label: 'Updating quantity…',
+        optimistic: (d) => withLines(d, d.cart.lines.map((l) => (l.id === line.id ? { ...l, quantity, line_subtotal: l.unit_price * quantity } : l))),
+      },
+    ),
+  remove: (data: CartResult, line: CartLine) =>
+    w.call<CartResult>(
+      'remove_from_cart',
+      { session_id: data.session_id, item_id: line.id },
+      { label: 'Removing…', optimistic: (d) => withLines(d, d.cart.lines.filter((l) => l.id !== line.id)) },
+    ),
+  applyCoupon: (data: CartResult, code: string) => w.call('apply_coupon', { session_id: data.session_id, code }, { label: 'Applying coupon…' }),
+  removeCoupon: (data: CartResult) =>
+    w.call<CartResult>('remove_coupon', { session_id: data.session_id }, { label: 'Removing coupon…', optimistic: (d) => ({ ...d, cart: { ...d.cart, coupon: null } }) }),
+  startCheckout: (sessionId: string) => w.call('start_checkout', { session_id: sessionId }, { label: 'Starting checkout…' }),
+});
+
+export const checkoutTools = (w: WidgetData) => ({
+  update: (
+    data: CheckoutResult,
+    patch: { shipping_address?: Address; shipping_method?: ShippingMethod; billing_same_as_shipping?: boolean; payment_method_id?: string; accept_terms?: boolean },
+    optimistic?: (d: CheckoutResult) => CheckoutResult,
+  ) => w.call<CheckoutResult>('update_checkout', { session_id: data.session_id, ...patch }, { label: 'Saving…', optimistic }),
+  checkoutLink: (data: CheckoutResult) => w.call('create_checkout_link', { session_id: data.session_id }, { label: 'Creating checkout link…' }),
+  placeOrder: (data: CheckoutResult, paymentMethodId: string | null, idempotencyKey: string) =>
+    w.call<AnyResult>(
+      'place_order',
+      { session_id: data.session_id, idempotency_key: idempotencyKey, ...(paymentMethodId ? { payment_method_id: paymentMethodId } : {}) },
+      { label: 'Placing order…' },
+    ),
+});
