@@ -1,0 +1,268 @@
+import type pg from 'pg';
+import type { CheckoutLink, Payment, PaymentStatus, Refund } from '@shop/contracts';
+import type { ProviderPayment } from '../domain/provider.js';
+
+export type Db = Pick<pg.PoolClient, 'query'>;
+
+/** Named statements: Postgres parses and plans each once per connection. */
+function prepared(name: string, text: string) {
+  return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
+}
+
+export interface PaymentRow {
+  id: string;
+  provider: 'demo' | 'stripe';
+  provider_ref: string | null;
+  order_id: string;
+  customer: string;
+  amount: number;
+  currency: 'USD';
+  capture: boolean;
+  status: PaymentStatus;
+  amount_captured: number;
+  amount_refunded: number;
+  idempotency_key: string;
+  description: string | null;
+  payment_method_id: string | null;
+  payment_method_brand: string | null;
+  payment_method_last4: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  next_action_url: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function toPayment(r: PaymentRow): Payment {
+  return {
+    id: r.id,
+    order_id: r.order_id,
+    provider: r.provider,
+    provider_ref: r.provider_ref,
+    amount: r.amount,
+    currency: r.currency,
+    status: r.status,
+    amount_captured: r.amount_captured,
+    amount_refunded: r.amount_refunded,
+    payment_method: { id: r.payment_method_id, brand: r.payment_method_brand, last4: r.payment_method_last4 },
+    failure_code: r.failure_code,
+    failure_message: r.failure_message,
+    next_action_url: r.next_action_url,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  };
+}
+
+export interface NewPayment {
+  id: string;
+  provider: 'demo' | 'stripe';
+  orderId: string;
+  customer: string;
+  amount: number;
+  currency: string;
+  capture: boolean;
+  idempotencyKey: string;
+  description: string | null;
+  paymentMethodId: string;
+}
+
+const insertPaymentSql = prepared(
+  'payments_insert',
+  `insert into payments (id, provider, order_id, customer, amount, currency, capture, status, idempotency_key, description, payment_method_id)
+   values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)
+   on conflict (idempotency_key) do nothing`,
+);
+/** Inserts a pending payment unless the idempotency key already has one. */
+export async function insertPendingPayment(db: Db, p: NewPayment): Promise<void> {
+  await db.query(insertPaymentSql([p.id, p.provider, p.orderId, p.customer, p.amount, p.currency, p.capture, p.idempotencyKey, p.description, p.paymentMethodId]));
+}
+
+const lockByKeySql = prepared('payments_lock_by_key', 'select * from payments where idempotency_key = $1 for update');
+export async function lockPaymentByKey(db: Db, key: string): Promise<PaymentRow | null> {
+  const { rows } = await db.query<PaymentRow>(lockByKeySql([key]));
+  return rows[0] ?? null;
+}
+
+const lockByIdSql = prepared('payments_lock_by_id', 'select * from payments where id = $1 for update');
+export async function lockPayment(db: Db, id: string): Promise<PaymentRow | null> {
+  const { rows } = await db.query<PaymentRow>(lockByIdSql([id]));
+  return rows[0] ?? null;
+}
+
+const lockByRefSql = prepared('payments_lock_by_ref', 'select * from payments where provider = $1 and provider_ref = $2 for update');
+export async function lockPaymentByRef(db: Db, provider: string, ref: string): Promise<PaymentRow | null> {
+  const { rows } = await db.query<PaymentRow>(lockByRefSql([provider, ref]));
+  return rows[0] ?? null;
+}
+
+const byIdSql = prepared('payments_by_id', 'select * from payments where id = $1');
+export async function findPayment(db: Db, id: string): Promise<PaymentRow | null> {
+  const { rows } = await db.query<PaymentRow>(byIdSql([id]));
+  return rows[0] ?? null;
+}
+
+const byRefSql = prepared('payments_by_ref', 'select * from payments where provider = $1 and provider_ref = $2');
+export async function findPaymentByRef(db: Db, provider: string, ref: string): Promise<PaymentRow | null> {
+  const { rows } = await db.query<PaymentRow>(byRefSql([provider, ref]));
+  return rows[0] ?? null;
+}
+
+const byOrderSql = prepared('payments_by_order', 'select * from payments where order_id = $1 order by created_at desc, id desc limit 50');
+export async function listPaymentsByOrder(db: Db, orderId: string): Promise<PaymentRow[]> {
+  const { rows } = await db.query<PaymentRow>(byOrderSql([orderId]));
+  return rows;
+}
+
+const applyProviderSql = prepared(
+  'payments_apply_provider',
+  `update payments set
+     provider_ref = coalesce($2, provider_ref),
+     status = $3,
+     amount_captured = $4,
+     payment_method_id = coalesce($5, payment_method_id),
+     payment_method_brand = coalesce($6, payment_method_brand),
+     payment_method_last4 = coalesce($7, payment_method_last4),
+     failure_code = $8,
+     failure_message = $9,
+     next_action_url = $10,
+     updated_at = now()
+   where id = $1
+   returning *`,
+);
+/** Stores what the provider reported; method details the report lacks are kept. */
+export async function applyProviderPayment(db: Db, id: string, p: ProviderPayment, status: PaymentStatus): Promise<PaymentRow> {
+  const { rows } = await db.query<PaymentRow>(
+    applyProviderSql([id, p.providerRef, status, p.amountCaptured, p.method.id, p.method.brand, p.method.last4, p.failureCode, p.failureMessage, p.nextActionUrl]),
+  );
+  return rows[0];
+}
+
+const setRefundedSql = prepared('payments_set_refunded', 'update payments set amount_refunded = $2, status = $3, updated_at = now() where id = $1 returning *');
+export async function setRefunded(db: Db, id: string, amountRefunded: number, status: PaymentStatus): Promise<PaymentRow> {
+  const { rows } = await db.query<PaymentRow>(setRefundedSql([id, amountRefunded, status]));
+  return rows[0];
+}
+
+export interface RefundRow {
+  id: string;
+  payment_id: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  reason: string | null;
+  idempotency_key: string;
+  provider_ref: string | null;
+  created_at: Date;
+}
+
+export function toRefund(r: RefundRow): Refund {
+  return { id: r.id, payment_id: r.payment_id, amount: r.amount, status: r.status, reason: r.reason, created_at: r.created_at.toISOString() };
+}
+
+const refundByKeySql = prepared('refunds_by_key', 'select * from refunds where idempotency_key = $1');
+export async function findRefundByKey(db: Db, key: string): Promise<RefundRow | null> {
+  const { rows } = await db.query<RefundRow>(refundByKeySql([key]));
+  return rows[0] ?? null;
+}
+
+const insertRefundSql = prepared(
+  'refunds_insert',
+  'insert into refunds (id, payment_id, amount, status, reason, idempotency_key, provider_ref) values ($1, $2, $3, $4, $5, $6, $7) returning *',
+);
+export async function insertRefund(
+  db: Db,
+  r: { id: string; paymentId: string; amount: number; status: RefundRow['status']; reason: string | null; idempotencyKey: string; providerRef: string | null },
+): Promise<RefundRow> {
+  const { rows } = await db.query<RefundRow>(insertRefundSql([r.id, r.paymentId, r.amount, r.status, r.reason, r.idempotencyKey, r.providerRef]));
+  return rows[0];
+}
+
+export interface CheckoutLinkRow {
+  id: string;
+  provider: 'demo' | 'stripe';
+  cart_id: string;
+  customer: string;
+  amount: number;
+  currency: 'USD';
+  line_items: Array<{ name: string; quantity: number; unit_amount: number }>;
+  idempotency_key: string;
+  status: CheckoutLink['status'];
+  url: string;
+  provider_payment_ref: string | null;
+  expires_at: Date;
+  completed_at: Date | null;
+}
+
+/** An open link past its expiry reads as expired, whether or not a sweep has marked it. */
+export function toCheckoutLink(r: CheckoutLinkRow, now = new Date()): CheckoutLink {
+  const status = r.status === 'open' && r.expires_at <= now ? 'expired' : r.status;
+  return { id: r.id, url: r.url, status, expires_at: r.expires_at.toISOString() };
+}
+
+export async function findCheckoutLinkByKey(db: Db, key: string): Promise<CheckoutLinkRow | null> {
+  const { rows } = await db.query<CheckoutLinkRow>('select * from checkout_links where idempotency_key = $1', [key]);
+  return rows[0] ?? null;
+}
+
+export async function findCheckoutLink(db: Db, id: string, lock = false): Promise<CheckoutLinkRow | null> {
+  const { rows } = await db.query<CheckoutLinkRow>(`select * from checkout_links where id = $1${lock ? ' for update' : ''}`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function insertCheckoutLink(
+  db: Db,
+  l: { id: string; provider: string; cartId: string; customer: string; amount: number; currency: string; lineItems: unknown; idempotencyKey: string; url: string; expiresAt: Date },
+): Promise<CheckoutLinkRow> {
+  const { rows } = await db.query<CheckoutLinkRow>(
+    `insert into checkout_links (id, provider, cart_id, customer, amount, currency, line_items, idempotency_key, status, url, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10) returning *`,
+    [l.id, l.provider, l.cartId, l.customer, l.amount, l.currency, JSON.stringify(l.lineItems), l.idempotencyKey, l.url, l.expiresAt],
+  );
+  return rows[0];
+}
+
+export async function setCheckoutLinkStatus(db: Db, id: string, status: CheckoutLink['status'], providerPaymentRef: string | null): Promise<void> {
+  await db.query(
+    `update checkout_links set status = $2, provider_payment_ref = coalesce($3, provider_payment_ref),
+       completed_at = case when $2 = 'completed' then now() else completed_at end, updated_at = now() where id = $1`,
+    [id, status, providerPaymentRef],
+  );
+}
+
+/** Records a verified event once; false when its id was seen before. */
+export async function recordWebhookEvent(db: Db, e: { id: string; provider: string; type: string; payload: unknown }): Promise<boolean> {
+  const result = await db.query(
+    'insert into processed_webhook_events (event_id, provider, type, payload) values ($1, $2, $3, $4) on conflict (event_id) do nothing',
+    [e.id, e.provider, e.type, JSON.stringify(e.payload)],
+  );
+  return result.rowCount === 1;
+}
+
+export interface WebhookEventRow {
+  event_id: string;
+  type: string;
+  payload: unknown;
+  processed_at: Date | null;
+}
+
+/** Locks an unprocessed event; a concurrent processor skips it instead of waiting. */
+export async function lockPendingWebhookEvent(db: Db, id: string): Promise<WebhookEventRow | null> {
+  const { rows } = await db.query<WebhookEventRow>('select event_id, type, payload, processed_at from processed_webhook_events where event_id = $1 and processed_at is null for update skip locked', [id]);
+  return rows[0] ?? null;
+}
+
+export async function markWebhookProcessed(db: Db, id: string): Promise<void> {
+  await db.query('update processed_webhook_events set processed_at = now(), attempts = attempts + 1, last_error = null where event_id = $1', [id]);
+}
+
+export async function markWebhookFailed(db: Db, id: string, error: string): Promise<void> {
+  await db.query('update processed_webhook_events set attempts = attempts + 1, last_error = $2 where event_id = $1', [id, error.slice(0, 500)]);
+}
+
+export async function pendingWebhookEventIds(db: Db, olderThanMs: number, limit = 50): Promise<string[]> {
+  const { rows } = await db.query<{ event_id: string }>(
+    `select event_id from processed_webhook_events where processed_at is null and received_at < now() - make_interval(secs => $1::double precision / 1000)
+     order by received_at limit $2`,
+    [olderThanMs, limit],
+  );
+  return rows.map((r) => r.event_id);
+}

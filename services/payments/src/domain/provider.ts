@@ -1,0 +1,92 @@
+import type { Currency, PaymentStatus, SavedPaymentMethod } from '@shop/contracts';
+
+/** The payment method a provider charged, as far as a shopper may see it. */
+export interface MethodSummary {
+  id: string | null;
+  brand: string | null;
+  last4: string | null;
+}
+
+/** A provider's view of one payment after any operation. */
+export interface ProviderPayment {
+  providerRef: string | null;
+  status: PaymentStatus;
+  amountCaptured: number;
+  method: MethodSummary;
+  failureCode: string | null;
+  failureMessage: string | null;
+  nextActionUrl: string | null;
+}
+
+export interface AuthorizeInput {
+  /** Our payment id: lets a provider build links back to this payment. */
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  currency: Currency;
+  paymentMethodId: string;
+  customer: string;
+  capture: boolean;
+  idempotencyKey: string;
+  description?: string;
+}
+
+export interface RefundInput {
+  providerRef: string;
+  amount: number;
+  idempotencyKey: string;
+  reason?: string;
+}
+
+export interface ProviderRefund {
+  providerRef: string | null;
+  status: 'pending' | 'succeeded' | 'failed';
+}
+
+export interface CheckoutLinkInput {
+  cartId: string;
+  customer: string;
+  amount: number;
+  currency: Currency;
+  lineItems: Array<{ name: string; quantity: number; unitAmount: number }>;
+  idempotencyKey: string;
+  expiresAt: Date;
+}
+
+export interface ProviderCheckoutLink {
+  id: string;
+  url: string;
+  expiresAt: Date;
+}
+
+/**
+ * A provider event after verification, reduced to what this service acts on. Both Stripe
+ * webhooks and the demo pages produce these, so one handler serves both.
+ */
+export type ProviderEvent =
+  | { id: string; kind: 'payment_updated'; providerRef: string; payment: ProviderPayment }
+  | { id: string; kind: 'checkout_completed'; checkoutId: string; providerPaymentRef: string | null; amount: number | null }
+  | { id: string; kind: 'checkout_expired'; checkoutId: string }
+  | { id: string; kind: 'ignored'; type: string };
+
+export interface RawWebhook {
+  id: string;
+  type: string;
+  /** The event exactly as received, stored for audit and later processing. */
+  payload: unknown;
+}
+
+export interface PaymentProvider {
+  readonly name: 'demo' | 'stripe';
+  authorize(input: AuthorizeInput): Promise<ProviderPayment>;
+  capture(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
+  void(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
+  refund(input: RefundInput): Promise<ProviderRefund>;
+  retrieve(providerRef: string): Promise<ProviderPayment>;
+  listMethods(customer: string): Promise<SavedPaymentMethod[]>;
+  createCheckoutLink(input: CheckoutLinkInput): Promise<ProviderCheckoutLink>;
+  /** Verifies a webhook's signature on its raw body; throws WEBHOOK_INVALID when it fails. */
+  verifyWebhook(rawBody: Buffer, signature: string | undefined): RawWebhook;
+  /** Reduces a verified (or locally produced) event to what the service acts on. */
+  interpretEvent(payload: unknown): ProviderEvent;
+}

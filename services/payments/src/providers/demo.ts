@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { AppError, type PaymentStatus, type SavedPaymentMethod } from '@shop/contracts';
+import { demoSavedMethods, failureMessageFor, findDemoMethod } from '../domain/demo-methods.js';
+import type {
+  AuthorizeInput,
+  CheckoutLinkInput,
+  MethodSummary,
+  PaymentProvider,
+  ProviderCheckoutLink,
+  ProviderEvent,
+  ProviderPayment,
+  ProviderRefund,
+  RawWebhook,
+  RefundInput,
+} from '../domain/provider.js';
+import { interpretStripeEvent } from '../domain/stripe-mapping.js';
+import { verifyStripeWebhook } from './webhook.js';
+
+/** What the demo provider knows of a payment: our own record is its only "remote" state. */
+export interface DemoRecord {
+  status: PaymentStatus;
+  amount: number;
+  amountCaptured: number;
+  method: MethodSummary;
+}
+
+export interface DemoProviderOptions {
+  publicUrl: () => string;
+  webhookSecret?: string;
+  findByRef: (providerRef: string) => Promise<DemoRecord | null>;
+}
+
+export function demoPaymentRef(paymentId: string): string {
+  return `pi_demo_${paymentId.replace(/-/g, '')}`;
+}
+
+/** Fully offline provider whose saved methods behave like Stripe's test PaymentMethods. */
+export class DemoProvider implements PaymentProvider {
+  readonly name = 'demo' as const;
+  constructor(private readonly opts: DemoProviderOptions) {}
+
+  async authorize(input: AuthorizeInput): Promise<ProviderPayment> {
+    const method = findDemoMethod(input.paymentMethodId);
+    if (!method) throw new AppError('PAYMENT_METHOD_NOT_FOUND', 'That payment method is not one of your saved methods.', { payment_method_id: input.paymentMethodId });
+    const base = {
+      providerRef: demoPaymentRef(input.paymentId),
+      method: { id: method.id, brand: method.brand, last4: method.last4 },
+      failureCode: null,
+      failureMessage: null,
+      nextActionUrl: null,
+      amountCaptured: 0,
+    };
+    switch (method.outcome.kind) {
+      case 'succeeds':
+        return input.capture ? { ...base, status: 'captured', amountCaptured: input.amount } : { ...base, status: 'authorized' };
+      case 'declined':
+        return { ...base, status: 'failed', failureCode: method.outcome.code, failureMessage: failureMessageFor(method.outcome.code) };
+      case 'requires_action':
+        return { ...base, status: 'requires_action', nextActionUrl: `${this.opts.publicUrl()}/v1/demo/authenticate/${input.paymentId}` };
+    }
+  }
+
+  async capture(providerRef: string): Promise<ProviderPayment> {
+    const record = await this.record(providerRef);
+    return this.view(providerRef, record, 'captured', record.amount);
+  }
+
+  async void(providerRef: string): Promise<ProviderPayment> {
+    const record = await this.record(providerRef);
+    return this.view(providerRef, record, 'canceled', 0);
+  }
+
+  async refund(input: RefundInput): Promise<ProviderRefund> {
+    await this.record(input.providerRef);
+    return { providerRef: `re_demo_${randomBytes(12).toString('hex')}`, status: 'succeeded' };
+  }
+
+  async retrieve(providerRef: string): Promise<ProviderPayment> {
+    const record = await this.record(providerRef);
+    return this.view(providerRef, record, record.status, record.amountCaptured);
+  }
+
+  async listMethods(): Promise<SavedPaymentMethod[]> {
+    return demoSavedMethods();
+  }
+
+  async createCheckoutLink(input: CheckoutLinkInput): Promise<ProviderCheckoutLink> {
+    const id = `cs_demo_${randomBytes(16).toString('hex')}`;
+    return { id, url: `${this.opts.publicUrl()}/v1/demo/checkout/${id}`, expiresAt: input.expiresAt };
+  }
+
+  verifyWebhook(rawBody: Buffer, signature: string | undefined): RawWebhook {
+    return verifyStripeWebhook(rawBody, signature, this.opts.webhookSecret);
+  }
+
+  interpretEvent(payload: unknown): ProviderEvent {
+    return interpretStripeEvent(payload);
+  }
+
+  private async record(providerRef: string): Promise<DemoRecord> {
+    const record = await this.opts.findByRef(providerRef);
+    if (!record) throw new AppError('PAYMENT_NOT_FOUND', 'No such payment.', { provider_ref: providerRef });
+    return record;
+  }
+
+  private view(providerRef: string, record: DemoRecord, status: PaymentStatus, amountCaptured: number): ProviderPayment {
+    return { providerRef, status, amountCaptured, method: record.method, failureCode: null, failureMessage: null, nextActionUrl: null };
+  }
+}
