@@ -1,1 +1,56 @@
-export {};
+import { pathToFileURL } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { BusClient, closeServer, connectNats, createLogger, listen, runMain } from '@shop/kit';
+import { loadGatewayConfig } from './config.js';
+import { createGatewayApp } from './http/app.js';
+import { createMcpEndpoint } from './mcp/endpoint.js';
+import { loadWidgets } from './mcp/widgets.js';
+import { readinessChecks } from './bus/readiness.js';
+
+const NAME = 'mcp-gateway';
+const VERSION = '0.1.0';
+
+export async function start(env: Record<string, string | undefined> = process.env) {
+  const config = loadGatewayConfig(env);
+  const logger = createLogger(NAME, config.LOG_LEVEL);
+  const nc = await connectNats(config.NATS_URL, NAME, logger);
+  const bus = new BusClient(nc, config.NATS_PREFIX, config.BUS_TIMEOUT_MS);
+  const widgets = await loadWidgets(config.WIDGETS_DIR, logger);
+
+  const mcp = createMcpEndpoint({
+    tools: { bus, logger, placeOrderTimeoutMs: Math.max(config.BUS_TIMEOUT_MS, 30_000) },
+    widgets,
+    publicUrl: config.PUBLIC_URL,
+    logger,
+    version: VERSION,
+    sessionIdleMs: 30 * 60_000,
+  });
+  const app = createGatewayApp({
+    logger,
+    bus,
+    allowedHosts: config.allowedHosts,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    readiness: readinessChecks(nc, config.NATS_PREFIX),
+    mcp: mcp.handle,
+  });
+  const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
+  const port = (server.address() as AddressInfo).port;
+  const httpUrl = `http://${config.HTTP_HOST.includes(':') ? `[${config.HTTP_HOST}]` : config.HTTP_HOST}:${port}`;
+  logger.info({ httpUrl, publicUrl: config.PUBLIC_URL, widgets: widgets.map((w) => `${w.name}${w.fallback ? ' (fallback)' : ''}`) }, 'mcp gateway listening');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    httpUrl,
+    mcpUrl: `${httpUrl}/mcp`,
+    stop: () =>
+      (stopped ??= (async () => {
+        await mcp.close();
+        await closeServer(server);
+        await nc.drain().catch(() => nc.close());
+      })()),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runMain(NAME, () => start());
+}

@@ -1,0 +1,169 @@
+import {
+  AppError,
+  formatMoney,
+  type Cart,
+  type CartResult,
+  type CheckoutLinkInfo,
+  type CheckoutResult,
+  type FormattedTotals,
+  type ListOrdersResult,
+  type Order,
+  type OrderListResult,
+  type OrderResult,
+  type ProductDetail,
+  type ProductDetailResult,
+  type ProductListResult,
+  type ReorderOutcome,
+  type SavedPaymentMethod,
+  type SearchFilters,
+  type SearchResult,
+} from '@shop/contracts';
+import type { z } from 'zod';
+import { shippingOptions } from './shipping.js';
+
+/**
+ * Turns service replies into tool results: `structured` is the complete structuredContent the
+ * widget renders; `text` is the short, factual summary the model reads.
+ */
+export interface Presented<T> {
+  structured: T;
+  text: string;
+}
+
+const money = formatMoney;
+const MAX_LISTED = 5;
+
+export function formattedTotals(t: { subtotal: number; discount: number; shipping: number; tax: number; total: number }, currency: Cart['currency']): FormattedTotals {
+  return {
+    subtotal: money(t.subtotal, currency),
+    discount: money(t.discount, currency),
+    shipping: money(t.shipping, currency),
+    tax: money(t.tax, currency),
+    total: money(t.total, currency),
+  };
+}
+
+function priceText(p: { price: number; price_max: number; currency: Cart['currency'] }): string {
+  return p.price_max > p.price ? `${money(p.price, p.currency)}–${money(p.price_max, p.currency)}` : money(p.price, p.currency);
+}
+
+export function presentSearch(result: SearchResult, filters: SearchFilters): Presented<ProductListResult> {
+  const items = result.items.map((p) => ({ ...p, price_formatted: priceText(p) }));
+  const { page, total_pages, total } = result.page_info;
+  const what = result.query ? ` for "${result.query}"` : '';
+  const head = total === 0 ? `No products found${what}.` : `Found ${total} product${total === 1 ? '' : 's'}${what} (page ${page} of ${total_pages}).`;
+  const listed = items.slice(0, MAX_LISTED).map((p) => `${p.name} by ${p.brand}, ${p.price_formatted}${p.in_stock ? '' : ' (out of stock)'} [id ${p.id}]`);
+  return {
+    structured: { kind: 'product_list', query: result.query, filters, items, page_info: result.page_info, facets: result.facets },
+    text: [head, ...listed, items.length > MAX_LISTED ? `…and ${items.length - MAX_LISTED} more shown in the list.` : ''].filter(Boolean).join('\n'),
+  };
+}
+
+export function presentProduct(product: ProductDetail): Presented<ProductDetailResult> {
+  const detailed = { ...product, price_formatted: priceText(product) };
+  const sizes = product.sizes.length ? ` Sizes: ${product.sizes.join(', ')}.` : '';
+  const colors = product.colors.length ? ` Colors: ${product.colors.join(', ')}.` : '';
+  const stock = product.in_stock ? `${product.available} available` : 'out of stock';
+  return {
+    structured: { kind: 'product_detail', product: detailed },
+    text: `${product.name} by ${product.brand}: ${detailed.price_formatted}, ${stock}, rated ${product.rating}/5 (${product.review_count} reviews).${sizes}${colors}`,
+  };
+}
+
+function cartSummary(cart: Cart): string {
+  const t = cart.totals;
+  if (cart.lines.length === 0) return 'The cart is empty.';
+  const lines = cart.lines.map((l) => {
+    const variant = [l.size && `size ${l.size}`, l.color].filter(Boolean).join(', ');
+    return `${l.quantity} × ${l.name}${variant ? ` (${variant})` : ''} at ${money(l.unit_price, cart.currency)} [item ${l.id}]`;
+  });
+  const discount = t.discount > 0 ? `, discount −${money(t.discount, cart.currency)}${cart.coupon ? ` (${cart.coupon.code})` : ''}` : '';
+  const shipping = `${t.shipping_is_estimate ? 'estimated ' : ''}${t.shipping_method} shipping ${money(t.shipping, cart.currency)}`;
+  return [
+    `Cart: ${t.item_count} item${t.item_count === 1 ? '' : 's'}.`,
+    ...lines,
+    `Subtotal ${money(t.subtotal, cart.currency)}${discount}, ${shipping}, tax ${money(t.tax, cart.currency)}, total ${money(t.total, cart.currency)}.`,
+  ].join('\n');
+}
+
+function cartMessages(cart: Cart): string[] {
+  return cart.messages.map((m) => m.message);
+}
+
+export interface CartExtras {
+  lastAddedLineId?: string;
+  notice?: string;
+  reorder?: ReorderOutcome;
+}
+
+export function presentCart(cart: Cart, extras: CartExtras = {}): Presented<CartResult> {
+  const structured: CartResult = { kind: 'cart', session_id: cart.id, cart, formatted: formattedTotals(cart.totals, cart.currency) };
+  if (extras.lastAddedLineId) structured.last_added_line_id = extras.lastAddedLineId;
+  if (extras.notice) structured.notice = extras.notice;
+  if (extras.reorder) structured.reorder = extras.reorder;
+  const reorderText = extras.reorder ? reorderSummary(extras.reorder) : [];
+  return {
+    structured,
+    text: [extras.notice, ...reorderText, cartSummary(cart), ...cartMessages(cart)].filter(Boolean).join('\n'),
+  };
+}
+
+function reorderSummary(r: ReorderOutcome): string[] {
+  const added = r.added.length ? `Added again: ${r.added.map((a) => `${a.quantity} × ${a.name}`).join(', ')}.` : 'Nothing could be added again.';
+  const missed = r.not_added.map((n) => `Not added: ${n.name} (${n.reason}).`);
+  return [added, ...missed];
+}
+
+export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link: CheckoutLinkInfo | null, now: Date, notice?: string): Presented<CheckoutResult> {
+  const structured: CheckoutResult = {
+    kind: 'checkout',
+    session_id: cart.id,
+    cart,
+    formatted: formattedTotals(cart.totals, cart.currency),
+    shipping_options: shippingOptions(cart, now),
+    payment_methods: methods,
+    checkout_link: link,
+  };
+  const c = cart.checkout;
+  const state = c.ready ? 'Checkout is ready: the order can be placed.' : `Checkout still needs: ${c.missing_steps.map((s) => s.replace(/_/g, ' ')).join(', ')}.`;
+  const methodText = methods.length ? `Saved payment methods: ${methods.map((m) => `${m.label} (${m.id})${m.is_default ? ' default' : ''}`).join('; ')}.` : '';
+  const linkText = link ? `Checkout link (expires ${link.expires_at}): ${link.url}` : '';
+  return {
+    structured,
+    text: [notice, state, cartSummary(cart), methodText, linkText, ...cartMessages(cart)].filter(Boolean).join('\n'),
+  };
+}
+
+export function presentOrder(order: Order, lead?: string): Presented<OrderResult> {
+  const pay = order.payment.brand && order.payment.last4 ? `, paid with ${order.payment.brand} ending ${order.payment.last4}` : '';
+  const delivery = ['pending', 'confirmed', 'shipped'].includes(order.status) ? ` Estimated delivery ${order.estimated_delivery.earliest} to ${order.estimated_delivery.latest}.` : '';
+  const tracking = order.tracking ? ` Tracking: ${order.tracking.carrier} ${order.tracking.number}.` : '';
+  const reason = order.reason ? ` Reason: ${order.reason}.` : '';
+  return {
+    structured: { kind: 'order', order, formatted: formattedTotals(order, order.currency) },
+    text: `${lead ? `${lead} ` : ''}Order ${order.number} is ${order.status.replace(/_/g, ' ')}: ${order.item_count} item${order.item_count === 1 ? '' : 's'}, total ${money(order.total, order.currency)}${pay}.${delivery}${tracking}${reason}`,
+  };
+}
+
+/**
+ * A placed order whose payment failed is not a success for the shopper: it becomes a tool error
+ * carrying the provider's reason, and the cart stays as it was so they can try another card.
+ */
+export function failedPlacement(order: Order): AppError | null {
+  const details = { order_id: order.id, order_number: order.number, status: order.status };
+  const reason = (fallback: string) => (order.reason ?? fallback).replace(/\.$/, '');
+  if (order.status === 'payment_failed') {
+    return new AppError('PAYMENT_DECLINED', `${reason('The payment did not go through')}. Your cart is unchanged: choose another payment method and try again.`, details);
+  }
+  if (order.status === 'cancelled') {
+    return new AppError('CHECKOUT_INCOMPLETE', `${reason('The order could not be completed')}. Your cart is unchanged.`, details);
+  }
+  return null;
+}
+
+export function presentOrderList(result: z.infer<typeof ListOrdersResult>): Presented<OrderListResult> {
+  const items = result.items.map((o) => ({ ...o, total_formatted: money(o.total, o.currency) }));
+  const head = result.page_info.total === 0 ? 'No orders yet.' : `${result.page_info.total} order${result.page_info.total === 1 ? '' : 's'} (page ${result.page_info.page} of ${result.page_info.total_pages}).`;
+  const listed = items.map((o) => `${o.number}: ${o.status.replace(/_/g, ' ')}, ${o.total_formatted}, ${o.item_count} item${o.item_count === 1 ? '' : 's'} (${o.first_item_name}), placed ${o.created_at.slice(0, 10)}`);
+  return { structured: { kind: 'order_list', items, page_info: result.page_info }, text: [head, ...listed].join('\n') };
+}

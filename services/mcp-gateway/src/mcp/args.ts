@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { Address, CartId, IdempotencyKey, PaymentMethodId, ShippingMethod, SortBy, Uuid } from '@shop/contracts';
+
+/**
+ * Tool argument schemas: the public contract of the MCP tools (snake_case names). Every field has
+ * limits, and objects are strict, so huge strings, negative numbers, wrong types and unknown
+ * arguments are refused before any service is asked.
+ */
+
+const MAX_DOLLARS = 1_000_000;
+/** Dollars as the shopper says them (19.99); converted to cents exactly with dollarsToCents. */
+const Dollars = z
+  .number()
+  .min(0, 'must not be negative')
+  .max(MAX_DOLLARS, `must be at most ${MAX_DOLLARS}`)
+  .refine((v) => /^\d+(\.\d{1,2})?$/.test(v.toString()), 'must have at most 2 decimals');
+
+const Label = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const Labels = z.array(Label(60)).max(20, 'must list at most 20 values');
+const SessionId = CartId.describe('The cart id (session_id) returned by an earlier cart or checkout result; only needed when the host sends no conversation id.');
+const Quantity = z.number().int('must be a whole number');
+
+/** A order's UUID or its number as shown to the shopper (ORD-2026-00042; any letter case). */
+export const OrderIdArg = z
+  .string()
+  .trim()
+  .max(60, 'must be at most 60 characters')
+  .refine((v) => Uuid.safeParse(v).success || /^ord-\d{4}-\d{5,}$/i.test(v), 'must be an order id or an order number like ORD-2026-00042')
+  .describe('The order id or its number (ORD-2026-00042).');
+
+export function normaliseOrderId(value: string): string {
+  return /^ord-/i.test(value) ? value.toUpperCase() : value.toLowerCase();
+}
+
+export const toolArgs = {
+  search_products: z
+    .object({
+      query: z.string().trim().max(200, 'must be at most 200 characters').optional().describe('Free text, e.g. "running shoes".'),
+      category: Label(80).optional().describe('Category name or slug, e.g. "running" or "Shoes".'),
+      min_price: Dollars.optional().describe('Lowest price in dollars, e.g. 20 or 19.99.'),
+      max_price: Dollars.optional().describe('Highest price in dollars, e.g. 100.'),
+      brands: Labels.optional(),
+      sizes: Labels.optional(),
+      colors: Labels.optional(),
+      in_stock_only: z.boolean().optional().describe('Only products that can be bought now (default true).'),
+      sort_by: SortBy.optional(),
+      page: z.number().int().min(1).max(1000).optional(),
+      per_page: z.number().int().min(1).max(50).optional(),
+    })
+    .strict()
+    .refine((a) => a.min_price === undefined || a.max_price === undefined || a.min_price <= a.max_price, {
+      message: 'must not be greater than max_price',
+      path: ['min_price'],
+    }),
+  get_product_details: z.object({ product_id: Uuid.describe('The product id from a search result.') }).strict(),
+  add_to_cart: z
+    .object({
+      product_id: Uuid,
+      quantity: Quantity.min(1, 'must be at least 1').max(99, 'must be at most 99').optional(),
+      size: Label(40).optional(),
+      color: Label(40).optional(),
+      session_id: SessionId.optional(),
+    })
+    .strict(),
+  view_cart: z.object({ session_id: SessionId.optional() }).strict(),
+  update_cart_item: z
+    .object({
+      item_id: Uuid.describe('The cart item id from the cart.'),
+      quantity: Quantity.min(0, 'must not be negative').max(99, 'must be at most 99').describe('New quantity; 0 removes the item.'),
+      session_id: SessionId.optional(),
+    })
+    .strict(),
+  remove_from_cart: z.object({ item_id: Uuid.describe('The cart item id from the cart.'), session_id: SessionId.optional() }).strict(),
+  apply_coupon: z.object({ code: Label(40).describe('The coupon code, e.g. WELCOME10.'), session_id: SessionId.optional() }).strict(),
+  remove_coupon: z.object({ session_id: SessionId.optional() }).strict(),
+  start_checkout: z.object({ session_id: SessionId.optional() }).strict(),
+  update_checkout: z
+    .object({
+      session_id: SessionId.optional(),
+      shipping_address: Address.optional(),
+      shipping_method: ShippingMethod.optional(),
+      billing_address: Address.optional(),
+      billing_same_as_shipping: z.boolean().optional(),
+      payment_method_id: PaymentMethodId.optional().describe('A saved payment method id from list_payment_methods (pm_…). Never card numbers.'),
+      accept_terms: z.boolean().optional(),
+    })
+    .strict(),
+  list_payment_methods: z.object({ session_id: SessionId.optional() }).strict(),
+  create_checkout_link: z.object({ session_id: SessionId.optional() }).strict(),
+  place_order: z
+    .object({
+      session_id: SessionId.optional(),
+      payment_method_id: PaymentMethodId.optional(),
+      idempotency_key: IdempotencyKey.optional().describe('Optional; by default a repeated call for an unchanged checkout returns the same order.'),
+    })
+    .strict(),
+  get_order_status: z.object({ order_id: OrderIdArg }).strict(),
+  list_orders: z.object({ page: z.number().int().min(1).max(1000).optional() }).strict(),
+  cancel_order: z.object({ order_id: OrderIdArg, reason: z.string().trim().max(500, 'must be at most 500 characters').optional() }).strict(),
+  reorder: z.object({ order_id: OrderIdArg, session_id: SessionId.optional() }).strict(),
+};

@@ -1,0 +1,411 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import {
+  AppError,
+  CartResult,
+  CheckoutResult,
+  OrderListResult,
+  OrderResult,
+  ProductDetailResult,
+  ProductListResult,
+  cartApi,
+  catalogApi,
+  dollarsToCents,
+  ordersApi,
+  paymentsApi,
+  toolWidgets,
+  widgetUri,
+  type Cart,
+  type Caller,
+  type SavedPaymentMethod,
+  type SearchFilters,
+  type ToolName,
+} from '@shop/contracts';
+import type { BusClient, Logger } from '@shop/kit';
+import { toolArgs, normaliseOrderId } from './args.js';
+import { callerFrom, cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
+import { checkoutLinkKey, placeOrderKey } from '../domain/idempotency.js';
+import { toolErrorResult } from '../domain/errors.js';
+import { failedPlacement, presentCart, presentCheckout, presentOrder, presentOrderList, presentProduct, presentSearch, type Presented } from '../domain/present.js';
+
+export interface ToolDeps {
+  bus: BusClient;
+  logger: Logger;
+  /** Placing an order runs a saga across services: it may take longer than a plain request. */
+  placeOrderTimeoutMs: number;
+  now?: () => Date;
+}
+
+/** What a tool knows about the call beyond its arguments. */
+interface CallContext {
+  meta: HostMeta | undefined;
+  mcpSessionId: string | undefined;
+  caller: Caller;
+}
+
+interface ToolOutcome<T> {
+  presented: Presented<T>;
+  /** The cart this call worked on: sent as `_meta["openai/widgetSessionId"]`. */
+  cartId?: string;
+}
+
+interface ToolSpec<A extends z.ZodType, O extends z.ZodType> {
+  name: ToolName;
+  title: string;
+  description: string;
+  args: A;
+  output: O;
+  annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'openWorldHint'>> & Pick<ToolAnnotations, 'idempotentHint'>;
+  invoking: string;
+  invoked: string;
+  run: (args: z.infer<A>, call: CallContext) => Promise<ToolOutcome<z.infer<O>>>;
+}
+
+const readOnly = { readOnlyHint: true, destructiveHint: false, openWorldHint: false, idempotentHint: true } as const;
+const write = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
+const idempotentWrite = { ...write, idempotentHint: true } as const;
+
+/** The tool's `_meta`: its widget for MCP Apps hosts and ChatGPT, and the status lines the host shows. */
+export function toolMeta(name: ToolName, invoking: string, invoked: string): Record<string, unknown> {
+  const uri = widgetUri(toolWidgets[name]);
+  return {
+    ui: { resourceUri: uri },
+    'openai/outputTemplate': uri,
+    'openai/toolInvocation/invoking': invoking,
+    'openai/toolInvocation/invoked': invoked,
+    'openai/widgetAccessible': true,
+  };
+}
+
+export function defineTools(deps: ToolDeps) {
+  const { bus } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** The caller's cart, found or created (ARCHITECTURE.md order: conversation, explicit id, MCP session). */
+  const resolveCart = (sessionId: string | undefined, call: CallContext): Promise<Cart> => bus.call(cartApi.resolve, cartResolution(call.meta, sessionId, call.mcpSessionId));
+
+  /** An explicit cart id is used directly (the cart service checks ownership on every operation); otherwise resolve. */
+  const cartIdFor = async (sessionId: string | undefined, call: CallContext): Promise<string> => sessionId ?? (await resolveCart(undefined, call)).id;
+
+  const savedMethods = async (cart: Cart): Promise<SavedPaymentMethod[]> => (await bus.call(paymentsApi.listMethods, { customer: paymentCustomer(cart) })).methods;
+
+  const checkoutOutcome = async (cart: Cart, notice?: string): Promise<ToolOutcome<CheckoutResult>> => ({
+    presented: presentCheckout(cart, await savedMethods(cart), null, now(), notice),
+    cartId: cart.id,
+  });
+
+  const cartOutcome = (cart: Cart, extras?: Parameters<typeof presentCart>[1]): ToolOutcome<CartResult> => ({ presented: presentCart(cart, extras), cartId: cart.id });
+
+  const tools = [
+    spec({
+      name: 'search_products',
+      title: 'Search products',
+      description:
+        'Use this when the shopper wants to find or browse products: free text plus optional filters (category, price range in dollars, brands, sizes, colors, in-stock only), sorting and pages. Returns matching products with prices, stock and facets.',
+      args: toolArgs.search_products,
+      output: ProductListResult,
+      annotations: readOnly,
+      invoking: 'Searching the catalog…',
+      invoked: 'Found products',
+      run: async (a) => {
+        const filters: SearchFilters = { in_stock_only: a.in_stock_only ?? true, sort_by: a.sort_by ?? 'relevance' };
+        if (a.category !== undefined) filters.category = a.category;
+        if (a.min_price !== undefined) filters.min_price = dollarsToCents(a.min_price);
+        if (a.max_price !== undefined) filters.max_price = dollarsToCents(a.max_price);
+        if (a.brands?.length) filters.brands = a.brands;
+        if (a.sizes?.length) filters.sizes = a.sizes;
+        if (a.colors?.length) filters.colors = a.colors;
+        const result = await bus.call(catalogApi.search, { ...filters, query: a.query || undefined, page: a.page, per_page: a.per_page });
+        return { presented: presentSearch(result, filters) };
+      },
+    }),
+    spec({
+      name: 'get_product_details',
+      title: 'Get product details',
+      description: 'Use this when the shopper asks about one product: full description, sizes, colors, per-variant price and stock, rating and related products.',
+      args: toolArgs.get_product_details,
+      output: ProductDetailResult,
+      annotations: readOnly,
+      invoking: 'Looking up the product…',
+      invoked: 'Product details ready',
+      run: async (a) => ({ presented: presentProduct(await bus.call(catalogApi.get, { product_id: a.product_id })) }),
+    }),
+    spec({
+      name: 'add_to_cart',
+      title: 'Add to cart',
+      description: 'Use this when the shopper wants to add a product to their cart, with a size and/or color when the product has them, and a quantity (default 1).',
+      args: toolArgs.add_to_cart,
+      output: CartResult,
+      annotations: write,
+      invoking: 'Adding to your cart…',
+      invoked: 'Added to cart',
+      run: async (a, call) => {
+        const cartId = await cartIdFor(a.session_id, call);
+        const cart = await bus.call(cartApi.addLine, { cart_id: cartId, caller: call.caller, product_id: a.product_id, quantity: a.quantity ?? 1, size: a.size, color: a.color });
+        const line = addedLine(cart, a);
+        return cartOutcome(cart, { lastAddedLineId: line?.id, notice: line ? `Added ${a.quantity ?? 1} × ${line.name}${variantText(line)}.` : undefined });
+      },
+    }),
+    spec({
+      name: 'view_cart',
+      title: 'View cart',
+      description: 'Use this when the shopper wants to see their cart: items, quantities, coupon and totals (subtotal, discount, shipping, tax, total).',
+      args: toolArgs.view_cart,
+      output: CartResult,
+      annotations: readOnly,
+      invoking: 'Opening your cart…',
+      invoked: 'Cart ready',
+      run: async (a, call) => cartOutcome(await resolveCart(a.session_id, call)),
+    }),
+    spec({
+      name: 'update_cart_item',
+      title: 'Change quantity',
+      description: 'Use this when the shopper wants to change the quantity of an item already in the cart (0 removes it). Needs the item_id from the cart.',
+      args: toolArgs.update_cart_item,
+      output: CartResult,
+      annotations: idempotentWrite,
+      invoking: 'Updating your cart…',
+      invoked: 'Cart updated',
+      run: async (a, call) => {
+        const cart = await bus.call(cartApi.updateLine, { cart_id: await cartIdFor(a.session_id, call), caller: call.caller, line_id: a.item_id, quantity: a.quantity });
+        return cartOutcome(cart);
+      },
+    }),
+    spec({
+      name: 'remove_from_cart',
+      title: 'Remove from cart',
+      description: 'Use this when the shopper wants to take an item out of the cart. Needs the item_id from the cart.',
+      args: toolArgs.remove_from_cart,
+      output: CartResult,
+      annotations: idempotentWrite,
+      invoking: 'Removing the item…',
+      invoked: 'Item removed',
+      run: async (a, call) => cartOutcome(await bus.call(cartApi.removeLine, { cart_id: await cartIdFor(a.session_id, call), caller: call.caller, line_id: a.item_id })),
+    }),
+    spec({
+      name: 'apply_coupon',
+      title: 'Apply coupon',
+      description: 'Use this when the shopper gives a coupon or promo code to apply to the cart.',
+      args: toolArgs.apply_coupon,
+      output: CartResult,
+      annotations: idempotentWrite,
+      invoking: 'Applying the coupon…',
+      invoked: 'Coupon applied',
+      run: async (a, call) => {
+        const cart = await bus.call(cartApi.applyCoupon, { cart_id: await cartIdFor(a.session_id, call), caller: call.caller, code: a.code });
+        return cartOutcome(cart, { notice: cart.coupon ? `Coupon ${cart.coupon.code} applied: ${cart.coupon.description}.` : undefined });
+      },
+    }),
+    spec({
+      name: 'remove_coupon',
+      title: 'Remove coupon',
+      description: 'Use this when the shopper wants to remove the coupon from the cart.',
+      args: toolArgs.remove_coupon,
+      output: CartResult,
+      annotations: idempotentWrite,
+      invoking: 'Removing the coupon…',
+      invoked: 'Coupon removed',
+      run: async (a, call) => cartOutcome(await bus.call(cartApi.removeCoupon, { cart_id: await cartIdFor(a.session_id, call), caller: call.caller }), { notice: 'Coupon removed.' }),
+    }),
+    spec({
+      name: 'start_checkout',
+      title: 'Start checkout',
+      description: 'Use this when the shopper is ready to check out: shows what is still needed (address, shipping method, payment method, terms), the shipping options and saved payment methods.',
+      args: toolArgs.start_checkout,
+      output: CheckoutResult,
+      annotations: idempotentWrite,
+      invoking: 'Starting checkout…',
+      invoked: 'Checkout started',
+      run: async (a, call) => checkoutOutcome(await bus.call(cartApi.startCheckout, { cart_id: await cartIdFor(a.session_id, call), caller: call.caller })),
+    }),
+    spec({
+      name: 'update_checkout',
+      title: 'Update checkout details',
+      description:
+        'Use this when the shopper gives checkout details: shipping address, shipping method (standard or express), billing address or billing same as shipping, a saved payment method id, or accepting the terms.',
+      args: toolArgs.update_checkout,
+      output: CheckoutResult,
+      annotations: idempotentWrite,
+      invoking: 'Saving checkout details…',
+      invoked: 'Checkout updated',
+      run: async (a, call) => {
+        const { session_id, ...details } = a;
+        const cart = await bus.call(cartApi.updateCheckout, { cart_id: await cartIdFor(session_id, call), caller: call.caller, ...details });
+        return checkoutOutcome(cart);
+      },
+    }),
+    spec({
+      name: 'list_payment_methods',
+      title: 'List payment methods',
+      description: 'Use this when the shopper asks how they can pay or which saved payment methods they have; shows the checkout with the saved methods.',
+      args: toolArgs.list_payment_methods,
+      output: CheckoutResult,
+      annotations: readOnly,
+      invoking: 'Fetching payment methods…',
+      invoked: 'Payment methods ready',
+      run: async (a, call) => checkoutOutcome(await resolveCart(a.session_id, call)),
+    }),
+    spec({
+      name: 'create_checkout_link',
+      title: 'Create checkout link',
+      description: 'Use this when the shopper prefers to pay on a secure external checkout page: creates a payment link for the current cart total.',
+      args: toolArgs.create_checkout_link,
+      output: CheckoutResult,
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true, idempotentHint: true },
+      invoking: 'Creating a checkout link…',
+      invoked: 'Checkout link ready',
+      run: async (a, call) => {
+        const cart = await resolveCart(a.session_id, call);
+        if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty: add something before checking out.');
+        const link = await bus.call(paymentsApi.createCheckoutLink, {
+          cart_id: cart.id,
+          customer: paymentCustomer(cart),
+          amount: cart.totals.total,
+          currency: cart.currency,
+          line_items: cart.lines.map((l) => ({ name: l.name.slice(0, 200), quantity: l.quantity, unit_amount: l.unit_price })),
+          idempotency_key: checkoutLinkKey(cart.id, cart.version),
+        });
+        return {
+          presented: presentCheckout(cart, await savedMethods(cart), { url: link.url, expires_at: link.expires_at }, now()),
+          cartId: cart.id,
+        };
+      },
+    }),
+    spec({
+      name: 'place_order',
+      title: 'Place order',
+      description:
+        'Use this when the shopper explicitly confirms they want to buy: places the order for the cart and charges the chosen saved payment method. This charges real money and is irreversible; confirm the total with the shopper first.',
+      args: toolArgs.place_order,
+      output: OrderResult,
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+      invoking: 'Placing your order…',
+      invoked: 'Order placed',
+      run: async (a, call) => {
+        const cart = await resolveCart(a.session_id, call);
+        const order = await bus.call(
+          ordersApi.place,
+          {
+            cart_id: cart.id,
+            caller: call.caller,
+            idempotency_key: a.idempotency_key ?? placeOrderKey(cart.id, cart.version, a.payment_method_id),
+            payment_method_id: a.payment_method_id,
+          },
+          { timeoutMs: deps.placeOrderTimeoutMs },
+        );
+        const failure = failedPlacement(order);
+        if (failure) throw failure;
+        return { presented: presentOrder(order, 'Order placed.'), cartId: cart.id };
+      },
+    }),
+    spec({
+      name: 'get_order_status',
+      title: 'Order status',
+      description: 'Use this when the shopper asks about an order: status, items, totals, delivery estimate and tracking. Accepts the order id or its number (ORD-…).',
+      args: toolArgs.get_order_status,
+      output: OrderResult,
+      annotations: readOnly,
+      invoking: 'Checking the order…',
+      invoked: 'Order status ready',
+      run: async (a, call) => ({ presented: presentOrder(await bus.call(ordersApi.get, { order_id: normaliseOrderId(a.order_id), caller: call.caller })) }),
+    }),
+    spec({
+      name: 'list_orders',
+      title: 'List orders',
+      description: 'Use this when the shopper asks about their past or recent orders.',
+      args: toolArgs.list_orders,
+      output: OrderListResult,
+      annotations: readOnly,
+      invoking: 'Fetching your orders…',
+      invoked: 'Orders ready',
+      run: async (a, call) => ({ presented: presentOrderList(await bus.call(ordersApi.list, { caller: call.caller, page: a.page ?? 1, per_page: 10 })) }),
+    }),
+    spec({
+      name: 'cancel_order',
+      title: 'Cancel order',
+      description: 'Use this when the shopper explicitly asks to cancel an order that has not shipped yet; the payment is refunded. This cannot be undone.',
+      args: toolArgs.cancel_order,
+      output: OrderResult,
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+      invoking: 'Cancelling the order…',
+      invoked: 'Order cancelled',
+      run: async (a, call) => {
+        const order = await bus.call(ordersApi.cancel, { order_id: normaliseOrderId(a.order_id), caller: call.caller, reason: a.reason || undefined }, { timeoutMs: deps.placeOrderTimeoutMs });
+        return { presented: presentOrder(order, 'Cancelled.') };
+      },
+    }),
+    spec({
+      name: 'reorder',
+      title: 'Reorder',
+      description: 'Use this when the shopper wants to buy the items of a previous order again: adds them to the cart at current prices and reports anything unavailable.',
+      args: toolArgs.reorder,
+      output: CartResult,
+      annotations: write,
+      invoking: 'Adding the order again…',
+      invoked: 'Items added to cart',
+      run: async (a, call) => {
+        const cartId = await cartIdFor(a.session_id, call);
+        const result = await bus.call(ordersApi.reorder, { order_id: normaliseOrderId(a.order_id), caller: call.caller, cart_id: cartId });
+        return cartOutcome(result.cart, { reorder: { added: result.added, not_added: result.not_added } });
+      },
+    }),
+  ];
+
+  return tools;
+}
+
+/** Keeps each spec's argument and output types tied together while the list stays heterogeneous. */
+function spec<A extends z.ZodType, O extends z.ZodType>(s: ToolSpec<A, O>): ToolSpec<z.ZodType, z.ZodType> {
+  return s as unknown as ToolSpec<z.ZodType, z.ZodType>;
+}
+
+function variantText(line: { size: string | null; color: string | null }): string {
+  const parts = [line.size && `size ${line.size}`, line.color].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** The line an add_to_cart call landed on: same product, and the size/colour asked for when given. */
+function addedLine(cart: Cart, a: { product_id: string; size?: string; color?: string }) {
+  const same = (x: string | null, y: string | undefined) => y === undefined || (x ?? '').toLowerCase() === y.toLowerCase();
+  return cart.lines.filter((l) => l.product_id === a.product_id && same(l.size, a.size) && same(l.color, a.color)).at(-1);
+}
+
+/** Registers every tool on a server; each call is wrapped so every failure is one mapped tool error. */
+export function registerTools(server: McpServer, deps: ToolDeps): void {
+  for (const t of defineTools(deps)) {
+    server.registerTool(
+      t.name,
+      {
+        title: t.title,
+        description: t.description,
+        inputSchema: t.args,
+        outputSchema: t.output as z.ZodObject,
+        annotations: { title: t.title, ...t.annotations },
+        _meta: toolMeta(t.name, t.invoking, t.invoked),
+      },
+      async (args: unknown, extra): Promise<CallToolResult> => {
+        const call: CallContext = { meta: extra._meta as HostMeta | undefined, mcpSessionId: extra.sessionId, caller: callerFrom(extra._meta as HostMeta | undefined, extra.sessionId) };
+        try {
+          const outcome = await t.run(args, call);
+          // Parsing strips anything the output schema does not declare, so hosts validating it strictly accept it.
+          const structured = t.output.safeParse(outcome.presented.structured);
+          if (!structured.success) {
+            deps.logger.error({ tool: t.name, issues: structured.error.issues.slice(0, 5) }, 'tool result does not match its output schema');
+            throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
+          }
+          return {
+            structuredContent: structured.data as Record<string, unknown>,
+            content: [{ type: 'text', text: outcome.presented.text }],
+            ...(outcome.cartId ? { _meta: { 'openai/widgetSessionId': outcome.cartId } } : {}),
+          };
+        } catch (e) {
+          const { result, error } = toolErrorResult(e);
+          if (error.code === 'INTERNAL') deps.logger.error({ tool: t.name, err: e }, 'tool failed');
+          else deps.logger.debug({ tool: t.name, code: error.code }, 'tool refused');
+          return result;
+        }
+      },
+    );
+  }
+}
