@@ -1,0 +1,46 @@
+import { cartApi, orderEvents, OrderConfirmedForCart } from '@shop/contracts';
+import { consumeEvents, handle, processOnce, serveEndpoints, type ServiceRuntime } from '@shop/kit';
+import type { CartService } from '../cart-service.js';
+
+export function serveCartApi(runtime: ServiceRuntime, carts: CartService) {
+  return serveEndpoints(
+    runtime.nc,
+    { name: 'cart', version: '0.1.0', description: 'Carts, lines, coupons and checkout details', prefix: runtime.config.NATS_PREFIX, logger: runtime.logger },
+    [
+      handle(cartApi.resolve, (req) => carts.resolve(req)),
+      handle(cartApi.get, (req) => carts.get(req)),
+      handle(cartApi.clear, (req) => carts.clear(req)),
+      handle(cartApi.addLine, (req) => carts.addLine(req)),
+      handle(cartApi.updateLine, (req) => carts.updateLine(req)),
+      handle(cartApi.removeLine, (req) => carts.removeLine(req)),
+      handle(cartApi.applyCoupon, (req) => carts.applyCoupon(req)),
+      handle(cartApi.removeCoupon, (req) => carts.removeCoupon(req)),
+      handle(cartApi.startCheckout, (req) => carts.startCheckout(req)),
+      handle(cartApi.updateCheckout, (req) => carts.updateCheckout(req)),
+      handle(cartApi.convert, (req) => carts.convert(req)),
+    ],
+  );
+}
+
+const CONSUMER = 'cart_order_confirmed';
+
+/** Counts coupon usage (and converts the cart) when an order is confirmed, once per event. */
+export function consumeOrderEvents(runtime: ServiceRuntime, carts: CartService) {
+  return consumeEvents({
+    nc: runtime.nc,
+    prefix: runtime.config.NATS_PREFIX,
+    durable: 'cart',
+    subjects: [orderEvents.confirmed],
+    logger: runtime.logger,
+    handler: async (event) => {
+      const parsed = OrderConfirmedForCart.safeParse(event.data);
+      if (!parsed.success) {
+        // Redelivery cannot fix a malformed event; acknowledge it and say so.
+        runtime.logger.error({ id: event.id, issues: parsed.error.issues.slice(0, 3) }, 'evt.order.confirmed without order_id/cart_id; skipped');
+        return;
+      }
+      const processed = await processOnce(runtime.pool, CONSUMER, event.id, (tx) => carts.onOrderConfirmed(tx, parsed.data));
+      if (processed) runtime.relay.kick();
+    },
+  });
+}

@@ -1,0 +1,426 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { z } from 'zod';
+import {
+  AppError,
+  cartApi,
+  cartEvents,
+  catalogApi,
+  type Caller,
+  type Cart,
+  type CartEventData,
+  type CartMessage,
+  type OrderConfirmedForCart,
+  type VariantInfo,
+} from '@shop/contracts';
+import { enqueueEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
+import * as db from './db/carts.js';
+import { findCoupon, redeemCoupon } from './db/coupons.js';
+import { computeTotals, defaultPricingRules, type PricingRules } from './domain/pricing.js';
+import { reprice, type Repriced, type StoredLine } from './domain/reprice.js';
+import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from './domain/coupons.js';
+import { applyCheckoutChange, checkoutState, type StoredCheckout } from './domain/checkout.js';
+import { assertAvailable, describeItem, resolveVariant } from './domain/variants.js';
+import { planAdd } from './domain/limits.js';
+
+type Req<K extends keyof typeof cartApi> = z.infer<(typeof cartApi)[K]['request']>;
+
+export interface CartServiceDeps {
+  pool: pg.Pool;
+  bus: BusClient;
+  relay: OutboxRelay;
+  rules?: PricingRules;
+  now?: () => Date;
+}
+
+interface Snapshot {
+  cart: db.CartRow;
+  lines: StoredLine[];
+}
+
+interface Evaluation {
+  repriced: Repriced;
+  coupon: Coupon | null;
+  couponRefusal: string | null;
+}
+
+/** A read retries its write-back this often when the cart keeps changing under it. */
+const REPRICE_ATTEMPTS = 3;
+
+function newCartId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function storedCheckout(cart: db.CartRow): StoredCheckout {
+  return {
+    shipping_address: cart.shipping_address,
+    shipping_method: cart.shipping_method,
+    billing_same_as_shipping: cart.billing_same_as_shipping,
+    billing_address: cart.billing_address,
+    payment_method_id: cart.payment_method_id,
+    terms_accepted: cart.terms_accepted,
+    started: cart.checkout_started_at !== null,
+  };
+}
+
+/** The cart's use cases: ownership, validation against the catalog, re-pricing and events. */
+export class CartService {
+  private readonly pool: pg.Pool;
+  private readonly bus: BusClient;
+  private readonly relay: OutboxRelay;
+  private readonly rules: PricingRules;
+  private readonly now: () => Date;
+
+  constructor(deps: CartServiceDeps) {
+    this.pool = deps.pool;
+    this.bus = deps.bus;
+    this.relay = deps.relay;
+    this.rules = deps.rules ?? defaultPricingRules;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  // ---- reads ----------------------------------------------------------------------------
+
+  async resolve(req: Req<'resolve'>): Promise<Cart> {
+    if (req.cart_id) return this.get({ cart_id: req.cart_id, caller: req.caller });
+    const { conversation, subject } = req.caller;
+    if (conversation) {
+      const existing = await db.findActiveByConversation(this.pool, conversation);
+      if (existing) {
+        await this.authorize(existing, req.caller);
+        return this.view(existing.id);
+      }
+    }
+    const created = await withTransaction(this.pool, async (tx) => {
+      const row = await db.insertCart(tx, { id: newCartId(), owner_subject: subject ?? null, conversation: conversation ?? null });
+      if (row) await enqueueEvent(tx, cartEvents.created, this.eventData(row, 0));
+      return row;
+    });
+    if (created) {
+      this.relay.kick();
+      return this.view(created.id);
+    }
+    // Another request created this conversation's cart at the same moment: use that one.
+    const winner = await db.findActiveByConversation(this.pool, conversation!);
+    if (!winner) throw new AppError('UNAVAILABLE', 'The cart could not be created. Please try again.');
+    await this.authorize(winner, req.caller);
+    return this.view(winner.id);
+  }
+
+  async get(req: Req<'get'>): Promise<Cart> {
+    await this.access(req.cart_id, req.caller);
+    return this.view(req.cart_id);
+  }
+
+  // ---- line changes -----------------------------------------------------------------------
+
+  async addLine(req: Req<'addLine'>): Promise<Cart> {
+    await this.access(req.cart_id, req.caller, { change: true });
+    const product = await this.bus.call(catalogApi.get, { product_id: req.product_id });
+    if (!product.active) throw new AppError('PRODUCT_NOT_FOUND', `${product.name} is no longer available.`, { product_id: product.id });
+    const variant = resolveVariant(product, { variant_id: req.variant_id, size: req.size, color: req.color });
+    await this.change(req.cart_id, req.caller, async (tx) => {
+      const held = await db.findLines(tx, req.cart_id);
+      const plan = planAdd(held, variant.id, req.quantity);
+      assertAvailable({ name: product.name, size: variant.size, color: variant.color, variant_id: variant.id }, variant.available, plan.inCart, req.quantity);
+      await db.upsertLine(tx, req.cart_id, {
+        id: randomUUID(),
+        product_id: product.id,
+        variant_id: variant.id,
+        name: product.name,
+        brand: product.brand,
+        size: variant.size,
+        color: variant.color,
+        image_url: product.image_url,
+        unit_price: variant.price,
+        quantity: req.quantity,
+      });
+    });
+    return this.view(req.cart_id);
+  }
+
+  async updateLine(req: Req<'updateLine'>): Promise<Cart> {
+    if (req.quantity === 0) return this.removeLine({ cart_id: req.cart_id, caller: req.caller, line_id: req.line_id });
+    await this.access(req.cart_id, req.caller, { change: true });
+    const line = (await db.findLines(this.pool, req.cart_id)).find((l) => l.id === req.line_id);
+    if (!line) throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
+    if (req.quantity > line.quantity) {
+      // Only more units need the catalog's word; fewer can always be had.
+      const info = (await this.lookup([line])).get(line.variant_id);
+      if (!info || !info.active) throw new AppError('PRODUCT_NOT_FOUND', `${describeItem(line.name, line.size, line.color)} is no longer available.`, { line_id: line.id });
+      assertAvailable({ ...line }, info.available, 0, req.quantity);
+    }
+    await this.change(req.cart_id, req.caller, async (tx) => {
+      if (!(await db.setLineQuantity(tx, req.cart_id, req.line_id, req.quantity))) {
+        throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
+      }
+    });
+    return this.view(req.cart_id);
+  }
+
+  async removeLine(req: Req<'removeLine'>): Promise<Cart> {
+    await this.change(req.cart_id, req.caller, async (tx) => {
+      if (!(await db.deleteLine(tx, req.cart_id, req.line_id))) {
+        throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
+      }
+    });
+    return this.view(req.cart_id);
+  }
+
+  async clear(req: Req<'clear'>): Promise<Cart> {
+    await this.change(req.cart_id, req.caller, (tx) => db.deleteAllLines(tx, req.cart_id));
+    return this.view(req.cart_id);
+  }
+
+  // ---- coupons ----------------------------------------------------------------------------
+
+  async applyCoupon(req: Req<'applyCoupon'>): Promise<Cart> {
+    await this.access(req.cart_id, req.caller, { change: true });
+    const code = normaliseCode(req.code);
+    const coupon = await findCoupon(this.pool, code);
+    if (!coupon) throw new AppError('COUPON_INVALID', `${code} is not a valid coupon code.`, { code, reason: 'unknown' });
+    // Judge the coupon against today's prices, not a stale snapshot.
+    const current = await this.view(req.cart_id);
+    if (current.coupon?.code === code) return current;
+    if (current.coupon) {
+      throw new AppError('COUPON_INVALID', `Only one coupon per cart: remove ${current.coupon.code} before applying ${code}.`, { code, reason: 'one_per_cart' });
+    }
+    const refusal = couponRefusal(coupon, current.totals.subtotal, this.now());
+    if (refusal) throw new AppError('COUPON_INVALID', refusal, { code, reason: 'not_applicable', min_subtotal: coupon.min_subtotal });
+    await this.change(req.cart_id, req.caller, async (tx, cart) => {
+      if (cart.coupon_code !== null && cart.coupon_code !== code) {
+        throw new AppError('COUPON_INVALID', `Only one coupon per cart: remove ${cart.coupon_code} before applying ${code}.`, { code, reason: 'one_per_cart' });
+      }
+      await db.setCoupon(tx, req.cart_id, code);
+    });
+    return this.view(req.cart_id);
+  }
+
+  async removeCoupon(req: Req<'removeCoupon'>): Promise<Cart> {
+    await this.change(req.cart_id, req.caller, (tx) => db.setCoupon(tx, req.cart_id, null));
+    return this.view(req.cart_id);
+  }
+
+  // ---- checkout ---------------------------------------------------------------------------
+
+  async updateCheckout(req: Req<'updateCheckout'>): Promise<Cart> {
+    await this.change(req.cart_id, req.caller, async (tx, cart) => {
+      const next = applyCheckoutChange(storedCheckout(cart), req);
+      await db.saveCheckout(tx, req.cart_id, next);
+    });
+    return this.view(req.cart_id);
+  }
+
+  /** Checks the cart can be bought now and marks checkout started. Reserves nothing. */
+  async startCheckout(req: Req<'startCheckout'>): Promise<Cart> {
+    await this.access(req.cart_id, req.caller, { change: true });
+    const current = await this.view(req.cart_id);
+    if (current.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty.');
+    const short = current.lines.find((l) => l.available < l.quantity);
+    if (short) {
+      const item = describeItem(short.name, short.size, short.color);
+      const message = short.available === 0 ? `${item} is out of stock. Remove it to check out.` : `Only ${short.available} of ${item} available. Lower the quantity to check out.`;
+      throw new AppError('OUT_OF_STOCK', message, { line_id: short.id, variant_id: short.variant_id, available: short.available, requested: short.quantity });
+    }
+    await this.change(req.cart_id, req.caller, (tx) => db.markCheckoutStarted(tx, req.cart_id));
+    return this.view(req.cart_id, current.messages);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Orders marks a cart converted once its order is confirmed; repeating it is harmless. */
+  async convert(req: Req<'convert'>): Promise<Cart> {
+    const emitted = await withTransaction(this.pool, (tx) => this.convertIn(tx, req.cart_id, req.order_id));
+    if (emitted) this.relay.kick();
+    return this.view(req.cart_id);
+  }
+
+  /** Counts the coupon of a confirmed order and converts its cart; called once per event. */
+  async onOrderConfirmed(tx: pg.PoolClient, data: OrderConfirmedForCart): Promise<void> {
+    if (data.coupon_code) await redeemCoupon(tx, normaliseCode(data.coupon_code), data.order_id, data.cart_id);
+    const cart = await db.lockCart(tx, data.cart_id);
+    if (cart && cart.status !== 'converted') await this.convertIn(tx, data.cart_id, data.order_id);
+  }
+
+  /** Abandons carts idle longer than idleSeconds; returns how many. */
+  async sweepIdle(idleSeconds: number, batch = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const swept = await withTransaction(this.pool, async (tx) => {
+        const carts = await db.abandonIdle(tx, idleSeconds, batch);
+        for (const c of carts) await enqueueEvent(tx, cartEvents.abandoned, this.eventData(c, c.item_count));
+        return carts.length;
+      });
+      total += swept;
+      if (swept < batch) break;
+    }
+    if (total) this.relay.kick();
+    return total;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private async convertIn(tx: pg.PoolClient, cartId: string, orderId: string): Promise<boolean> {
+    const cart = await db.lockCart(tx, cartId);
+    if (!cart) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
+    if (cart.status === 'converted') {
+      if (cart.order_id === orderId) return false;
+      throw new AppError('CART_NOT_ACTIVE', 'This cart was already turned into another order.', { cart_id: cartId, order_id: cart.order_id });
+    }
+    await db.markConverted(tx, cartId, orderId);
+    const count = await db.itemCount(tx, cartId);
+    await enqueueEvent(tx, cartEvents.converted, { ...this.eventData(cart, count), order_id: orderId });
+    return true;
+  }
+
+  private eventData(cart: { id: string; owner_subject: string | null; conversation: string | null }, count: number): CartEventData {
+    return { cart_id: cart.id, owner_subject: cart.owner_subject, conversation: cart.conversation, item_count: count };
+  }
+
+  /**
+   * Refuses a caller under another subject (CART_FORBIDDEN); an unowned cart touched by a
+   * caller with a subject becomes theirs. A cart with an owner needs that owner's subject.
+   */
+  private async authorize(cart: db.CartRow, caller: Caller, q: db.Queryable = this.pool): Promise<db.CartRow> {
+    if (cart.owner_subject !== null) {
+      if (caller.subject !== cart.owner_subject) throw new AppError('CART_FORBIDDEN', 'This cart belongs to another shopper.', { cart_id: cart.id });
+      return cart;
+    }
+    if (!caller.subject) return cart;
+    const claimed = await db.claimCart(q, cart.id, caller.subject);
+    if (claimed) return claimed;
+    const now = await db.findCart(q, cart.id);
+    if (!now) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cart.id });
+    return this.authorize(now, caller, q);
+  }
+
+  private async access(cartId: string, caller: Caller, opts: { change?: boolean } = {}): Promise<db.CartRow> {
+    const cart = await db.findCart(this.pool, cartId);
+    if (!cart) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
+    const allowed = await this.authorize(cart, caller);
+    if (opts.change) this.assertActive(allowed);
+    return allowed;
+  }
+
+  private assertActive(cart: db.CartRow): void {
+    if (cart.status !== 'active') {
+      throw new AppError('CART_NOT_ACTIVE', `This cart is ${cart.status} and can no longer be changed. Start a new cart to keep shopping.`, {
+        cart_id: cart.id,
+        status: cart.status,
+      });
+    }
+  }
+
+  /** Runs a change under the cart's row lock, so changes to one cart are serialised, then bumps its version. */
+  private async change(cartId: string, caller: Caller, fn: (tx: pg.PoolClient, cart: db.CartRow) => Promise<void>): Promise<void> {
+    await withTransaction(this.pool, async (tx) => {
+      const locked = await db.lockCart(tx, cartId);
+      if (!locked) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
+      const cart = await this.authorize(locked, caller, tx);
+      this.assertActive(cart);
+      await fn(tx, cart);
+      await db.bumpVersion(tx, cartId);
+    });
+  }
+
+  private async lookup(lines: readonly StoredLine[]): Promise<Map<string, VariantInfo>> {
+    if (lines.length === 0) return new Map();
+    const ids = [...new Set(lines.map((l) => l.variant_id))];
+    const { variants } = await this.bus.call(catalogApi.lookupVariants, { variant_ids: ids });
+    return new Map(variants.map((v) => [v.variant_id, v]));
+  }
+
+  private async snapshot(cartId: string): Promise<Snapshot> {
+    const [cart, lines] = await Promise.all([db.findCart(this.pool, cartId), db.findLines(this.pool, cartId)]);
+    if (!cart) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
+    return { cart, lines };
+  }
+
+  private async evaluate(s: Snapshot, catalog: Map<string, VariantInfo>): Promise<Evaluation> {
+    const repriced = reprice(s.lines, catalog);
+    const coupon = s.cart.coupon_code ? await findCoupon(this.pool, s.cart.coupon_code) : null;
+    const subtotal = computeTotals(repriced.lines, null, null, this.rules).subtotal;
+    return { repriced, coupon, couponRefusal: coupon ? couponRefusal(coupon, subtotal, this.now()) : null };
+  }
+
+  /**
+   * The cart as the shopper sees it, re-priced against the catalog in one bulk call. Active
+   * carts take new prices and lowered quantities into their snapshot (and drop a coupon that
+   * no longer qualifies) only if nobody changed the cart meanwhile (same version); otherwise
+   * the read starts over. Converted and abandoned carts are shown as they were.
+   */
+  private async view(cartId: string, carried: CartMessage[] = []): Promise<Cart> {
+    for (let attempt = 1; ; attempt++) {
+      const s = await this.snapshot(cartId);
+      const catalog = await this.lookup(s.lines);
+      if (s.cart.status !== 'active') return this.compose(s.cart, await this.frozen(s, catalog), carried, false);
+      const ev = await this.evaluate(s, catalog);
+      const messages = [...carried, ...ev.repriced.messages];
+      const needsWrite = ev.repriced.changes.length > 0 || ev.couponRefusal !== null;
+      if (!needsWrite) return this.compose(s.cart, ev, messages, false);
+      const written = await withTransaction(this.pool, async (tx) => {
+        const locked = await db.lockCart(tx, cartId);
+        if (!locked || locked.version !== s.cart.version || locked.status !== 'active') return null;
+        for (const c of ev.repriced.changes) {
+          if (c.unit_price !== undefined) await db.setLinePrice(tx, cartId, c.line_id, c.unit_price);
+          if (c.quantity !== undefined) await db.setLineQuantity(tx, cartId, c.line_id, c.quantity);
+        }
+        if (ev.couponRefusal !== null) await db.setCoupon(tx, cartId, null);
+        const bumped = await db.bumpVersion(tx, cartId);
+        return { ...locked, ...bumped };
+      });
+      if (written) {
+        if (ev.couponRefusal !== null) {
+          messages.push({ type: 'coupon_removed', line_id: null, message: `Coupon ${s.cart.coupon_code} was removed: ${ev.couponRefusal}` });
+        }
+        return this.compose(written, ev, messages, ev.couponRefusal !== null);
+      }
+      if (attempt >= REPRICE_ATTEMPTS) return this.compose(s.cart, ev, messages, false);
+    }
+  }
+
+  /** A converted or abandoned cart keeps the prices it had; only availability is current. */
+  private async frozen(s: Snapshot, catalog: Map<string, VariantInfo>): Promise<Evaluation> {
+    const lines = s.lines.map((l) => ({ ...l, available: catalog.get(l.variant_id)?.available ?? 0 }));
+    return {
+      repriced: { lines, changes: [], messages: [], purchasable: false },
+      coupon: s.cart.coupon_code ? await findCoupon(this.pool, s.cart.coupon_code) : null,
+      couponRefusal: null,
+    };
+  }
+
+  private compose(cart: db.CartRow, ev: Evaluation, messages: CartMessage[], couponDropped: boolean): Cart {
+    const coupon = couponDropped || ev.coupon === null ? null : ev.coupon;
+    // A coupon that no longer qualifies gives no discount even when it could not be dropped yet.
+    const effective = coupon && ev.couponRefusal === null ? coupon : null;
+    const totals = computeTotals(ev.repriced.lines, effective, cart.shipping_method, this.rules);
+    return {
+      id: cart.id,
+      status: cart.status,
+      owner_subject: cart.owner_subject,
+      conversation: cart.conversation,
+      currency: cart.currency,
+      lines: ev.repriced.lines.map((l) => ({
+        id: l.id,
+        product_id: l.product_id,
+        variant_id: l.variant_id,
+        name: l.name,
+        brand: l.brand,
+        size: l.size,
+        color: l.color,
+        image_url: l.image_url,
+        unit_price: l.unit_price,
+        quantity: l.quantity,
+        line_subtotal: l.unit_price * l.quantity,
+        available: l.available,
+      })),
+      coupon: effective ? appliedCoupon(effective) : null,
+      totals,
+      messages,
+      checkout: checkoutState(storedCheckout(cart), ev.repriced.purchasable),
+      version: cart.version,
+      created_at: cart.created_at.toISOString(),
+      updated_at: cart.updated_at.toISOString(),
+    };
+  }
+}

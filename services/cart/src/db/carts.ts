@@ -1,0 +1,177 @@
+import type pg from 'pg';
+import type { Address, CartStatus, ShippingMethod } from '@shop/contracts';
+import type { StoredLine } from '../domain/reprice.js';
+import type { StoredCheckout } from '../domain/checkout.js';
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export interface CartRow {
+  id: string;
+  status: CartStatus;
+  owner_subject: string | null;
+  conversation: string | null;
+  currency: 'USD';
+  coupon_code: string | null;
+  shipping_address: Address | null;
+  shipping_method: ShippingMethod | null;
+  billing_same_as_shipping: boolean;
+  billing_address: Address | null;
+  payment_method_id: string | null;
+  terms_accepted: boolean;
+  checkout_started_at: Date | null;
+  order_id: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const cartColumns = `id, status, owner_subject, conversation, currency, coupon_code, shipping_address, shipping_method,
+  billing_same_as_shipping, billing_address, payment_method_id, terms_accepted, checkout_started_at, order_id, version,
+  created_at, updated_at`;
+const lineColumns = 'id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity';
+
+// Named statements are prepared once per connection and reused: these run on every read.
+export async function findCart(q: Queryable, id: string): Promise<CartRow | null> {
+  const { rows } = await q.query<CartRow>({ name: 'cart_by_id', text: `select ${cartColumns} from carts where id = $1`, values: [id] });
+  return rows[0] ?? null;
+}
+
+export async function lockCart(q: Queryable, id: string): Promise<CartRow | null> {
+  const { rows } = await q.query<CartRow>({ name: 'cart_lock', text: `select ${cartColumns} from carts where id = $1 for update`, values: [id] });
+  return rows[0] ?? null;
+}
+
+export async function findLines(q: Queryable, cartId: string): Promise<StoredLine[]> {
+  const { rows } = await q.query<StoredLine>({
+    name: 'cart_lines',
+    text: `select ${lineColumns} from cart_lines where cart_id = $1 order by created_at, id`,
+    values: [cartId],
+  });
+  return rows;
+}
+
+export async function findActiveByConversation(q: Queryable, conversation: string): Promise<CartRow | null> {
+  const { rows } = await q.query<CartRow>({
+    name: 'cart_by_conversation',
+    text: `select ${cartColumns} from carts where conversation = $1 and status = 'active'`,
+    values: [conversation],
+  });
+  return rows[0] ?? null;
+}
+
+/** Inserts a cart; for a conversation that already has an active cart, inserts nothing and returns null. */
+export async function insertCart(q: Queryable, cart: { id: string; owner_subject: string | null; conversation: string | null }): Promise<CartRow | null> {
+  const { rows } = await q.query<CartRow>(
+    `insert into carts (id, owner_subject, conversation) values ($1, $2, $3)
+     on conflict (conversation) where status = 'active' and conversation is not null do nothing
+     returning ${cartColumns}`,
+    [cart.id, cart.owner_subject, cart.conversation],
+  );
+  return rows[0] ?? null;
+}
+
+/** An unowned cart becomes the subject's; returns null when someone else claimed it first. */
+export async function claimCart(q: Queryable, id: string, subject: string): Promise<CartRow | null> {
+  const { rows } = await q.query<CartRow>(`update carts set owner_subject = $2 where id = $1 and owner_subject is null returning ${cartColumns}`, [id, subject]);
+  return rows[0] ?? null;
+}
+
+/** Records a change to lines, coupon or checkout: the version orders derive idempotency from. */
+export async function bumpVersion(q: Queryable, id: string): Promise<{ version: number; updated_at: Date }> {
+  const { rows } = await q.query<{ version: number; updated_at: Date }>(
+    'update carts set version = version + 1, updated_at = now() where id = $1 returning version, updated_at',
+    [id],
+  );
+  return rows[0];
+}
+
+export async function upsertLine(q: Queryable, cartId: string, line: Omit<StoredLine, 'id'> & { id: string }): Promise<void> {
+  await q.query(
+    `insert into cart_lines (id, cart_id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     on conflict (cart_id, product_id, variant_id) do update
+       set quantity = cart_lines.quantity + excluded.quantity, unit_price = excluded.unit_price, name = excluded.name,
+           brand = excluded.brand, image_url = excluded.image_url, updated_at = now()`,
+    [line.id, cartId, line.product_id, line.variant_id, line.name, line.brand, line.size, line.color, line.image_url, line.unit_price, line.quantity],
+  );
+}
+
+export async function setLineQuantity(q: Queryable, cartId: string, lineId: string, quantity: number): Promise<boolean> {
+  const r = await q.query('update cart_lines set quantity = $3, updated_at = now() where id = $2 and cart_id = $1', [cartId, lineId, quantity]);
+  return r.rowCount === 1;
+}
+
+export async function setLinePrice(q: Queryable, cartId: string, lineId: string, unitPrice: number): Promise<void> {
+  await q.query('update cart_lines set unit_price = $3, updated_at = now() where id = $2 and cart_id = $1', [cartId, lineId, unitPrice]);
+}
+
+export async function deleteLine(q: Queryable, cartId: string, lineId: string): Promise<boolean> {
+  const r = await q.query('delete from cart_lines where id = $2 and cart_id = $1', [cartId, lineId]);
+  return r.rowCount === 1;
+}
+
+export async function deleteAllLines(q: Queryable, cartId: string): Promise<void> {
+  await q.query('delete from cart_lines where cart_id = $1', [cartId]);
+}
+
+export async function setCoupon(q: Queryable, cartId: string, code: string | null): Promise<void> {
+  await q.query('update carts set coupon_code = $2 where id = $1', [cartId, code]);
+}
+
+export async function saveCheckout(q: Queryable, cartId: string, c: StoredCheckout): Promise<void> {
+  await q.query(
+    `update carts set shipping_address = $2, shipping_method = $3, billing_same_as_shipping = $4, billing_address = $5,
+       payment_method_id = $6, terms_accepted = $7 where id = $1`,
+    [
+      cartId,
+      c.shipping_address === null ? null : JSON.stringify(c.shipping_address),
+      c.shipping_method,
+      c.billing_same_as_shipping,
+      c.billing_address === null ? null : JSON.stringify(c.billing_address),
+      c.payment_method_id,
+      c.terms_accepted,
+    ],
+  );
+}
+
+export async function markCheckoutStarted(q: Queryable, cartId: string): Promise<void> {
+  await q.query('update carts set checkout_started_at = coalesce(checkout_started_at, now()) where id = $1', [cartId]);
+}
+
+export async function markConverted(q: Queryable, cartId: string, orderId: string): Promise<void> {
+  await q.query(
+    `update carts set status = 'converted', order_id = $2, converted_at = now(), version = version + 1, updated_at = now() where id = $1`,
+    [cartId, orderId],
+  );
+}
+
+export async function itemCount(q: Queryable, cartId: string): Promise<number> {
+  const { rows } = await q.query<{ n: number }>('select coalesce(sum(quantity), 0)::int as n from cart_lines where cart_id = $1', [cartId]);
+  return rows[0].n;
+}
+
+export interface AbandonedCart {
+  id: string;
+  owner_subject: string | null;
+  conversation: string | null;
+  item_count: number;
+}
+
+/**
+ * Marks up to `limit` carts unchanged for `idleSeconds` as abandoned. SKIP LOCKED lets several
+ * instances sweep at once without waiting on each other or on carts being changed right now.
+ */
+export async function abandonIdle(q: Queryable, idleSeconds: number, limit: number): Promise<AbandonedCart[]> {
+  const { rows } = await q.query<AbandonedCart>(
+    `with idle as (
+       select id from carts where status = 'active' and updated_at < now() - make_interval(secs => $1)
+       order by updated_at limit $2 for update skip locked
+     )
+     update carts c set status = 'abandoned', abandoned_at = now(), updated_at = now()
+     from idle where c.id = idle.id
+     returning c.id, c.owner_subject, c.conversation,
+       (select coalesce(sum(l.quantity), 0)::int from cart_lines l where l.cart_id = c.id) as item_count`,
+    [idleSeconds, limit],
+  );
+  return rows;
+}
