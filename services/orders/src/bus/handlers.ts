@@ -1,0 +1,16 @@
+import { ordersApi } from '@shop/contracts';
+import { handle } from '@shop/kit';
+import type { Lifecycle } from '../workflows/lifecycle.js';
+import type { Placement } from '../workflows/placement.js';
+
+export function orderHandlers(placement: Placement, lifecycle: Lifecycle) {
+  return [
+    handle(ordersApi.place, (req) => placement.place(req)),
+    handle(ordersApi.get, (req) => lifecycle.get(req.order_id, req.caller)),
+    handle(ordersApi.list, (req) => lifecycle.list(req)),
+    handle(ordersApi.cancel, (req) => lifecycle.cancel(req)),
+    handle(ordersApi.reorder, (req) => lifecycle.reorder(req)),
+    handle(ordersApi.ship, (req) => lifecycle.ship(req.order_id)),
+    handle(ordersApi.deliver, (req) => lifecycle.deliver(req.order_id)),
+  ];
+}

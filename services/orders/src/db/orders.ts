@@ -1,0 +1,310 @@
+import type pg from 'pg';
+import { Order, type AppliedCoupon, type Caller, type Cart, type ErrorBody, type OrderStatus } from '@shop/contracts';
+import { enqueueEvent } from '@shop/kit';
+import type { Actor } from '../domain/order-state.js';
+import type { SagaStep } from '../domain/saga.js';
+import { formatOrderNumber } from '../domain/order-number.js';
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export interface OrderRow {
+  id: string;
+  number: string;
+  cart_id: string;
+  idempotency_key: string;
+  status: OrderStatus;
+  saga_step: SagaStep;
+  owner_subject: string | null;
+  conversation: string | null;
+  caller: Caller;
+  payment_method_arg: string | null;
+  customer: string | null;
+  payment_method_id: string | null;
+  currency: 'USD';
+  subtotal: number | null;
+  discount: number | null;
+  shipping: number | null;
+  tax: number | null;
+  total: number | null;
+  item_count: number | null;
+  coupon: AppliedCoupon | null;
+  shipping_method: 'standard' | 'express' | null;
+  shipping_address: Order['shipping_address'] | null;
+  billing_address: Order['billing_address'] | null;
+  delivery_earliest: string | null;
+  delivery_latest: string | null;
+  payment_id: string | null;
+  payment_status: string | null;
+  payment_brand: string | null;
+  payment_last4: string | null;
+  tracking_carrier: string | null;
+  tracking_number: string | null;
+  tracking_url: string | null;
+  reason: string | null;
+  refusal: ErrorBody | null;
+  compensate_to: 'payment_failed' | 'cancelled' | null;
+  superseded: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+// Dates come back as text so a delivery date never shifts with the process's time zone.
+const columns = `*, delivery_earliest::text as delivery_earliest, delivery_latest::text as delivery_latest`;
+
+export async function appendSagaLog(q: Queryable, orderId: string, step: string, detail: Record<string, unknown> | null = null): Promise<void> {
+  await q.query('insert into saga_log (order_id, step, detail) values ($1, $2, $3)', [orderId, step, detail]);
+}
+
+async function recordStatus(q: Queryable, orderId: string, status: OrderStatus, actor: Actor | string, reason: string | null): Promise<void> {
+  await q.query('insert into order_status_history (order_id, status, actor, reason) values ($1, $2, $3, $4)', [orderId, status, actor, reason]);
+}
+
+/**
+ * Step 1: the pending order under (cart, idempotency key). Returns null when the key is taken:
+ * the caller then follows the order that holds it.
+ */
+export async function insertPending(
+  tx: Queryable,
+  o: { id: string; cartId: string; idempotencyKey: string; caller: Caller; paymentMethodArg: string | null },
+): Promise<OrderRow | null> {
+  const seq = await tx.query<{ n: number; year: number }>(`select nextval('order_number_seq') as n, extract(year from now())::int as year`);
+  const number = formatOrderNumber(seq.rows[0].year, seq.rows[0].n);
+  const { rows } = await tx.query<OrderRow>(
+    `insert into orders (id, number, cart_id, idempotency_key, status, saga_step, owner_subject, conversation, caller, payment_method_arg)
+     values ($1, $2, $3, $4, 'pending', 'created', $5, $6, $7, $8)
+     on conflict (cart_id, idempotency_key) where not superseded do nothing
+     returning ${columns}`,
+    [o.id, number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  await recordStatus(tx, row.id, 'pending', 'shopper', null);
+  await appendSagaLog(tx, row.id, 'created', { cart_id: o.cartId });
+  return row;
+}
+
+export async function findByKey(q: Queryable, cartId: string, idempotencyKey: string): Promise<OrderRow | null> {
+  const { rows } = await q.query<OrderRow>(`select ${columns} from orders where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
+  return rows[0] ?? null;
+}
+
+/** Lets a new attempt take the key of one refused for a passing cause. */
+export async function supersede(q: Queryable, orderId: string): Promise<void> {
+  const res = await q.query('update orders set superseded = true, updated_at = now() where id = $1 and not superseded', [orderId]);
+  if (res.rowCount) await appendSagaLog(q, orderId, 'superseded');
+}
+
+/** Enters compensation, remembering how it ends and why. */
+export async function startCompensation(q: Queryable, orderId: string, from: SagaStep[], to: 'payment_failed' | 'cancelled', reason: string): Promise<boolean> {
+  const res = await q.query(`update orders set saga_step = 'compensating', compensate_to = $3, reason = $4, updated_at = now() where id = $1 and saga_step = any($2::text[])`, [
+    orderId,
+    from,
+    to,
+    reason,
+  ]);
+  if (res.rowCount === 0) return false;
+  await appendSagaLog(q, orderId, 'compensating', { outcome: to, reason });
+  return true;
+}
+
+export async function findById(q: Queryable, id: string): Promise<OrderRow | null> {
+  const { rows } = await q.query<OrderRow>(`select ${columns} from orders where id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** By uuid or ORD- number. */
+export async function findByRef(q: Queryable, ref: string): Promise<OrderRow | null> {
+  const byNumber = ref.startsWith('ORD-');
+  const { rows } = await q.query<OrderRow>(`select ${columns} from orders where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
+  return rows[0] ?? null;
+}
+
+export interface Snapshot {
+  cart: Cart;
+  customer: string;
+  paymentMethodId: string;
+  estimatedDelivery: { earliest: string; latest: string };
+}
+
+/** Step 2: the validated cart's lines, prices and addresses, frozen on the order. */
+export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot): Promise<boolean> {
+  const c = s.cart;
+  const checkout = c.checkout;
+  const billing = checkout.billing_same_as_shipping || !checkout.billing_address ? checkout.shipping_address : checkout.billing_address;
+  const updated = await tx.query(
+    `update orders set saga_step = 'validated', owner_subject = $2, conversation = $3, customer = $4, payment_method_id = $5, currency = $6,
+       subtotal = $7, discount = $8, shipping = $9, tax = $10, total = $11, item_count = $12, coupon = $13, shipping_method = $14,
+       shipping_address = $15, billing_address = $16, delivery_earliest = $17, delivery_latest = $18, updated_at = now()
+     where id = $1 and saga_step = 'created'`,
+    [
+      orderId,
+      c.owner_subject,
+      c.conversation,
+      s.customer,
+      s.paymentMethodId,
+      c.currency,
+      c.totals.subtotal,
+      c.totals.discount,
+      c.totals.shipping,
+      c.totals.tax,
+      c.totals.total,
+      c.totals.item_count,
+      c.coupon,
+      checkout.shipping_method,
+      checkout.shipping_address,
+      billing,
+      s.estimatedDelivery.earliest,
+      s.estimatedDelivery.latest,
+    ],
+  );
+  if (updated.rowCount === 0) return false;
+  await tx.query(
+    `insert into order_lines (order_id, position, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, line_subtotal)
+     select $1, ordinality, l.product_id, l.variant_id, l.name, l.brand, l.size, l.color, l.image_url, l.unit_price, l.quantity, l.line_subtotal
+     from jsonb_to_recordset($2::jsonb) with ordinality as l(product_id uuid, variant_id uuid, name text, brand text, size text, color text, image_url text, unit_price bigint, quantity int, line_subtotal bigint)`,
+    [orderId, JSON.stringify(c.lines)],
+  );
+  await appendSagaLog(tx, orderId, 'validated', { cart_version: c.version, total: c.totals.total, lines: c.lines.length });
+  return true;
+}
+
+/** Moves the saga forward only from the expected step, so two runners never both advance it. */
+export async function advanceStep(
+  tx: Queryable,
+  orderId: string,
+  from: SagaStep[],
+  to: SagaStep,
+  detail: Record<string, unknown> | null = null,
+  payment?: { id: string; status: string; brand: string | null; last4: string | null },
+): Promise<boolean> {
+  const res = await tx.query(
+    `update orders set saga_step = $3, updated_at = now(),
+       payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
+       payment_brand = coalesce($6, payment_brand), payment_last4 = coalesce($7, payment_last4)
+     where id = $1 and saga_step = any($2::text[])`,
+    [orderId, from, to, payment?.id ?? null, payment?.status ?? null, payment?.brand ?? null, payment?.last4 ?? null],
+  );
+  if (res.rowCount === 0) return false;
+  await appendSagaLog(tx, orderId, to, detail);
+  return true;
+}
+
+export interface StatusChange {
+  status: OrderStatus;
+  actor: Actor;
+  reason: string | null;
+  /** Saga step to land on, when the change ends a saga. */
+  step?: SagaStep;
+  refusal?: ErrorBody;
+  /** Only when the order is in one of these statuses (the caller checked the transition). */
+  fromStatuses: OrderStatus[];
+  fromSteps?: SagaStep[];
+  paymentStatus?: string;
+  tracking?: { carrier: string; number: string; url: string };
+  event?: { subject: string; data: Record<string, unknown> };
+}
+
+/** Changes the status with its history entry and event, in one transaction the caller owns. */
+export async function changeStatus(tx: Queryable, orderId: string, c: StatusChange): Promise<boolean> {
+  const res = await tx.query(
+    `update orders set status = $2, reason = coalesce($3, reason), saga_step = coalesce($4, saga_step), refusal = coalesce($5, refusal),
+       payment_status = coalesce($6, payment_status), tracking_carrier = coalesce($7, tracking_carrier), tracking_number = coalesce($8, tracking_number),
+       tracking_url = coalesce($9, tracking_url), updated_at = now()
+     where id = $1 and status = any($10::text[]) and ($11::text[] is null or saga_step = any($11::text[]))`,
+    [
+      orderId,
+      c.status,
+      c.reason,
+      c.step ?? null,
+      c.refusal ?? null,
+      c.paymentStatus ?? null,
+      c.tracking?.carrier ?? null,
+      c.tracking?.number ?? null,
+      c.tracking?.url ?? null,
+      c.fromStatuses,
+      c.fromSteps ?? null,
+    ],
+  );
+  if (res.rowCount === 0) return false;
+  await recordStatus(tx, orderId, c.status, c.actor, c.reason);
+  if (c.step) await appendSagaLog(tx, orderId, c.step, { status: c.status, reason: c.reason });
+  if (c.event) await enqueueEvent(tx, c.event.subject, c.event.data);
+  return true;
+}
+
+/** An order row has a shopper-visible form once its cart snapshot is saved. */
+export function isVisible(row: OrderRow): boolean {
+  return row.saga_step !== 'refused' && row.total !== null;
+}
+
+export async function renderOrder(q: Queryable, row: OrderRow): Promise<Order> {
+  const [lines, history] = await Promise.all([
+    q.query('select product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, line_subtotal from order_lines where order_id = $1 order by position', [row.id]),
+    q.query<{ status: OrderStatus; at: Date; actor: string; reason: string | null }>('select status, at, actor, reason from order_status_history where order_id = $1 order by id', [row.id]),
+  ]);
+  return Order.parse({
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    cart_id: row.cart_id,
+    owner_subject: row.owner_subject,
+    conversation: row.conversation,
+    lines: lines.rows,
+    coupon: row.coupon,
+    subtotal: row.subtotal,
+    discount: row.discount,
+    shipping: row.shipping,
+    tax: row.tax,
+    total: row.total,
+    currency: row.currency,
+    item_count: row.item_count,
+    shipping_method: row.shipping_method,
+    shipping_address: row.shipping_address,
+    billing_address: row.billing_address,
+    estimated_delivery: { earliest: row.delivery_earliest, latest: row.delivery_latest },
+    payment: { status: row.payment_status, brand: row.payment_brand, last4: row.payment_last4 },
+    tracking: row.tracking_number ? { carrier: row.tracking_carrier, number: row.tracking_number, url: row.tracking_url } : null,
+    timeline: history.rows.map((h) => ({ status: h.status, at: h.at.toISOString(), actor: h.actor, reason: h.reason })),
+    reason: row.reason,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  });
+}
+
+export interface SummaryRow {
+  id: string;
+  number: string;
+  status: OrderStatus;
+  total: number;
+  currency: 'USD';
+  item_count: number;
+  created_at: Date;
+  delivery_earliest: string;
+  delivery_latest: string;
+  first_item_name: string;
+}
+
+/** A shopper's orders, newest first: by owner subject when known, else by conversation. */
+export async function listOrders(q: Queryable, by: { subject?: string; conversation?: string }, page: number, perPage: number): Promise<{ rows: SummaryRow[]; total: number }> {
+  const [column, value] = by.subject ? ['owner_subject', by.subject] : ['conversation', by.conversation];
+  const where = `${column} = $1 and saga_step <> 'refused' and total is not null`;
+  const [items, count] = await Promise.all([
+    q.query<SummaryRow>(
+      `select o.id, o.number, o.status, o.total, o.currency, o.item_count, o.created_at, o.delivery_earliest::text as delivery_earliest, o.delivery_latest::text as delivery_latest,
+         (select name from order_lines l where l.order_id = o.id order by position limit 1) as first_item_name
+       from orders o where ${where} order by created_at desc, number desc limit $2 offset $3`,
+      [value, perPage, (page - 1) * perPage],
+    ),
+    q.query<{ n: number }>(`select count(*)::int as n from orders where ${where}`, [value]),
+  ]);
+  return { rows: items.rows, total: count.rows[0].n };
+}
+
+export async function unfinishedSagas(q: Queryable, limit: number): Promise<Array<{ id: string; saga_step: SagaStep; age_ms: number }>> {
+  const { rows } = await q.query<{ id: string; saga_step: SagaStep; age_ms: number }>(
+    `select id, saga_step, (extract(epoch from now() - updated_at) * 1000)::bigint as age_ms
+     from orders where saga_step not in ('confirmed', 'failed', 'refused') order by updated_at limit $1`,
+    [limit],
+  );
+  return rows;
+}

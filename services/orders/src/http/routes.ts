@@ -1,0 +1,40 @@
+import type { Express } from 'express';
+import { z } from 'zod';
+import { ConversationKey, ListOrdersResult, Order, OrderNumber, Page, PerPage, Subject, Uuid } from '@shop/contracts';
+import { buildOpenApi, parseParams, parseQuery } from '@shop/kit';
+import type { Lifecycle } from '../workflows/lifecycle.js';
+
+const OrderPath = z.object({ id: z.union([Uuid, OrderNumber], 'must be an order id (UUID) or an order number (ORD-…)') });
+/** Optional caller: when given, the order must be theirs. */
+const GetOrderQuery = z.object({ subject: Subject.optional(), conversation: ConversationKey.optional() }).strict();
+const ListQuery = z
+  .object({ subject: Subject.optional(), conversation: ConversationKey.optional(), page: Page, per_page: PerPage })
+  .strict()
+  .refine((q) => q.subject || q.conversation, { message: 'subject or conversation is required', path: ['subject'] });
+
+export function mountRoutes(app: Express, lifecycle: Lifecycle): void {
+  app.get('/v1/orders', async (req, res) => {
+    const q = parseQuery(ListQuery, req);
+    res.json(await lifecycle.list({ caller: { subject: q.subject, conversation: q.conversation }, page: q.page, per_page: q.per_page }));
+  });
+  app.get('/v1/orders/:id', async (req, res) => {
+    const { id } = parseParams(OrderPath, req);
+    const q = parseQuery(GetOrderQuery, req);
+    res.json(await lifecycle.get(id, q.subject || q.conversation ? q : undefined));
+  });
+  app.post('/v1/orders/:id/ship', async (req, res) => {
+    res.json(await lifecycle.ship(parseParams(OrderPath, req).id));
+  });
+  app.post('/v1/orders/:id/deliver', async (req, res) => {
+    res.json(await lifecycle.deliver(parseParams(OrderPath, req).id));
+  });
+  const openapi = buildOpenApi({ title: 'Orders service', version: '0.1.0', description: 'Order status, history and fulfilment.' }, [
+    { method: 'get', path: '/v1/orders', summary: "A shopper's orders, newest first", query: ListQuery, response: ListOrdersResult },
+    { method: 'get', path: '/v1/orders/:id', summary: 'An order by id or number, with tracking and timeline', query: GetOrderQuery, response: Order },
+    { method: 'post', path: '/v1/orders/:id/ship', summary: 'Ship a confirmed order (tracking number and carrier)', response: Order },
+    { method: 'post', path: '/v1/orders/:id/deliver', summary: 'Mark a shipped order delivered', response: Order },
+  ]);
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+}

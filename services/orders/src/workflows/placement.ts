@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { AppError, cartApi, catalogApi, orderEvents, OrderConfirmedEvent, paymentsApi, ShortageDetail, type Order, type Payment } from '@shop/contracts';
+import { withTransaction } from '@shop/kit';
+import { estimateDelivery } from '../domain/delivery.js';
+import { checkCartPlaceable, declinedFallbackReason, finishedSteps, paymentKeys, requiresActionReason, shortageMessage } from '../domain/saga.js';
+import {
+  advanceStep,
+  changeStatus,
+  findById,
+  findByKey,
+  insertPending,
+  isVisible,
+  renderOrder,
+  saveSnapshot,
+  startCompensation,
+  supersede,
+  type OrderRow,
+} from '../db/orders.js';
+import { isTransient, ownedBy, type WorkflowContext } from './context.js';
+
+type PlaceRequest = z.infer<typeof import('@shop/contracts').PlaceOrderRequest>;
+
+/** How long a duplicate request waits for the attempt holding its key to settle. */
+const FOLLOW_WAIT_MS = 4_000;
+
+const interruptedReason = 'We could not finish placing your order, so it was cancelled. You have not been charged.';
+const lostReservationReason = 'Your items could not be held while your payment went through, so the order was cancelled and your payment refunded.';
+
+/**
+ * The placement saga. Each step is persisted before the next starts; a failure compensates what
+ * was done (release stock, void or refund the payment). Recovery calls the same step functions.
+ */
+export class Placement {
+  /** Sagas this process is driving right now, so recovery does not run them twice at once. */
+  readonly inFlight = new Set<string>();
+
+  constructor(private readonly ctx: WorkflowContext) {}
+
+  async place(req: PlaceRequest): Promise<Order> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await findByKey(this.ctx.pool, req.cart_id, req.idempotency_key);
+      if (existing) {
+        const settled = await this.follow(existing, req);
+        if (settled) return settled;
+        continue; // a refusal for a passing cause gave way: try again under the same key
+      }
+      const row = await withTransaction(this.ctx.pool, (tx) =>
+        insertPending(tx, { id: randomUUID(), cartId: req.cart_id, idempotencyKey: req.idempotency_key, caller: req.caller, paymentMethodArg: req.payment_method_id ?? null }),
+      );
+      if (row) return this.drive(row.id, () => this.run(row, req));
+    }
+    throw new AppError('UNAVAILABLE', 'Your order could not be placed right now. Please try again in a moment.');
+  }
+
+  /** Runs fn while marking the saga as driven by this process. */
+  async drive<T>(orderId: string, fn: () => Promise<T>): Promise<T> {
+    this.inFlight.add(orderId);
+    try {
+      return await fn();
+    } finally {
+      this.inFlight.delete(orderId);
+    }
+  }
+
+  /** A request whose key is already taken: answer with that attempt's outcome. Null: start afresh. */
+  private async follow(first: OrderRow, req: PlaceRequest): Promise<Order | null> {
+    if (!ownedBy(first, req.caller) && !(first.caller.subject === req.caller.subject && first.caller.conversation === req.caller.conversation)) {
+      throw new AppError('ORDER_NOT_FOUND', 'No order was found for this request');
+    }
+    let row = first;
+    const deadline = Date.now() + FOLLOW_WAIT_MS;
+    while (!finishedSteps.has(row.saga_step) && Date.now() < deadline) {
+      await sleep(50);
+      row = (await findById(this.ctx.pool, row.id))!;
+    }
+    if (row.saga_step === 'refused') {
+      if (row.refusal?.retryable) {
+        await supersede(this.ctx.pool, row.id);
+        return null;
+      }
+      throw AppError.fromBody(row.refusal ?? { code: 'UNAVAILABLE', message: interruptedReason });
+    }
+    if (isVisible(row)) return renderOrder(this.ctx.pool, row);
+    throw new AppError('UNAVAILABLE', 'Your order is still being placed. Please try again in a moment.', { order_id: row.id });
+  }
+
+  private async run(row: OrderRow, req: PlaceRequest): Promise<Order> {
+    const { bus, pool } = this.ctx;
+    // Step 2: re-validate and re-price through the cart service, as the shopper.
+    let cart;
+    try {
+      cart = await bus.call(cartApi.get, { cart_id: req.cart_id, caller: req.caller });
+      const placeable = checkCartPlaceable(cart, req.payment_method_id);
+      const saved = await withTransaction(pool, (tx) =>
+        saveSnapshot(tx, row.id, { cart: cart!, ...placeable, estimatedDelivery: estimateDelivery(cart!.checkout.shipping_method!, row.created_at) }),
+      );
+      if (!saved) return this.current(row.id);
+    } catch (e) {
+      throw await this.refuse(row.id, ['created'], e);
+    }
+
+    // Step 3: reserve every line, all or nothing, under the order id.
+    try {
+      await bus.call(catalogApi.reserve, {
+        order_id: row.id,
+        lines: cart.lines.map((l) => ({ variant_id: l.variant_id, quantity: l.quantity })),
+        ttl_seconds: this.ctx.config.ORDERS_RESERVATION_TTL_S,
+      });
+    } catch (e) {
+      await this.releaseStock(row.id);
+      throw await this.refuse(row.id, ['validated'], this.explainShortage(e, cart.lines));
+    }
+    if (!(await withTransaction(pool, (tx) => advanceStep(tx, row.id, ['validated'], 'reserved')))) return this.current(row.id);
+    return this.charge(row.id);
+  }
+
+  /** Step 4 (also recovery's resume): charge the total; the idempotency key makes a repeat return the same payment. */
+  async charge(orderId: string): Promise<Order> {
+    const { bus, pool } = this.ctx;
+    await withTransaction(pool, (tx) => advanceStep(tx, orderId, ['reserved'], 'charging'));
+    const row = (await findById(pool, orderId))!;
+    if (row.saga_step !== 'charging') return this.current(orderId);
+    if (row.total === 0) {
+      await withTransaction(pool, (tx) => advanceStep(tx, orderId, ['charging'], 'charged', { amount: 0 }));
+      this.ctx.afterStep(orderId, 'charged');
+      return this.confirm(orderId);
+    }
+    let payment: Payment;
+    try {
+      payment = await bus.call(
+        paymentsApi.authorize,
+        {
+          order_id: orderId,
+          amount: row.total!,
+          currency: row.currency,
+          idempotency_key: paymentKeys.charge(orderId),
+          payment_method_id: row.payment_method_id!,
+          customer: row.customer!,
+          capture: true,
+          description: `Order ${row.number}`,
+        },
+        { timeoutMs: 15_000 },
+      );
+    } catch (e) {
+      // Unknown whether the charge happened: recovery asks again with the same key.
+      if (isTransient(e)) return this.current(orderId);
+      const err = e instanceof AppError ? e : new AppError('PAYMENT_DECLINED', declinedFallbackReason);
+      const reason = err.code === 'PAYMENT_REQUIRES_ACTION' ? requiresActionReason : err.message;
+      return this.compensate(orderId, ['charging'], 'payment_failed', reason);
+    }
+    if (payment.status === 'captured' || payment.status === 'authorized') {
+      const pm = { id: payment.id, status: payment.status, brand: payment.payment_method.brand, last4: payment.payment_method.last4 };
+      await withTransaction(pool, (tx) => advanceStep(tx, orderId, ['charging'], 'charged', { payment_id: payment.id, status: payment.status }, pm));
+      this.ctx.afterStep(orderId, 'charged');
+      return this.confirm(orderId);
+    }
+    await this.recordPayment(orderId, payment);
+    const reason = payment.status === 'requires_action' ? requiresActionReason : (payment.failure_message ?? declinedFallbackReason);
+    return this.compensate(orderId, ['charging'], 'payment_failed', reason);
+  }
+
+  /** Step 5 (also recovery's resume): commit stock, convert the cart, confirm with the event. */
+  async confirm(orderId: string): Promise<Order> {
+    const { bus, pool, logger } = this.ctx;
+    const row = (await findById(pool, orderId))!;
+    if (row.saga_step !== 'charged') return this.current(orderId);
+    try {
+      await bus.call(catalogApi.commit, { order_id: orderId });
+    } catch (e) {
+      if (isTransient(e)) return this.current(orderId);
+      logger.warn({ order_id: orderId, code: (e as AppError).code }, 'reservation could not be committed; refunding');
+      return this.compensate(orderId, ['charged'], 'cancelled', lostReservationReason);
+    }
+    try {
+      await bus.call(cartApi.convert, { cart_id: row.cart_id, order_id: orderId });
+    } catch (e) {
+      if (isTransient(e)) return this.current(orderId);
+      // The order is paid and its stock committed; a cart that cannot be converted (expired) does not undo that.
+      logger.warn({ order_id: orderId, code: (e as AppError).code }, 'cart could not be converted');
+    }
+    const data = OrderConfirmedEvent.parse({
+      order_id: orderId,
+      order_number: row.number,
+      cart_id: row.cart_id,
+      owner_subject: row.owner_subject,
+      conversation: row.conversation,
+      coupon_code: row.coupon?.code ?? null,
+      total: row.total,
+      currency: row.currency,
+    });
+    const confirmed = await withTransaction(pool, (tx) =>
+      changeStatus(tx, orderId, {
+        status: 'confirmed',
+        actor: 'system',
+        reason: null,
+        step: 'confirmed',
+        fromStatuses: ['pending'],
+        fromSteps: ['charged'],
+        event: { subject: orderEvents.confirmed, data },
+      }),
+    );
+    if (confirmed) this.ctx.relay.kick();
+    return this.current(orderId);
+  }
+
+  /**
+   * Undoes what the saga did (stock, payment) and ends the order payment_failed or cancelled with
+   * the shopper's reason. Recovery re-enters here for a compensation that was interrupted.
+   */
+  async compensate(orderId: string, from: Array<OrderRow['saga_step']>, outcome: 'payment_failed' | 'cancelled', reason: string): Promise<Order> {
+    const { pool, bus } = this.ctx;
+    if (from.length && !(await withTransaction(pool, (tx) => startCompensation(tx, orderId, from, outcome, reason)))) {
+      const now = (await findById(pool, orderId))!;
+      if (now.saga_step !== 'compensating') return this.current(orderId);
+    }
+    await this.releaseStock(orderId);
+    const payment = await bus.call(paymentsApi.getByOrder, { order_id: orderId }).catch((e) => {
+      if (e instanceof AppError && e.code === 'PAYMENT_NOT_FOUND') return null;
+      throw e;
+    });
+    let paymentStatus: string | undefined;
+    if (payment?.status === 'captured' || payment?.status === 'partially_refunded') {
+      await bus.call(paymentsApi.refund, { payment_id: payment.id, idempotency_key: paymentKeys.refund(orderId), reason });
+      paymentStatus = 'refunded';
+    } else if (payment?.status === 'authorized' || payment?.status === 'requires_action' || payment?.status === 'pending') {
+      paymentStatus = (await bus.call(paymentsApi.void, { payment_id: payment.id })).status;
+    } else if (payment) paymentStatus = payment.status;
+    const row = (await findById(pool, orderId))!;
+    const status = row.compensate_to ?? outcome;
+    const done = await withTransaction(pool, (tx) =>
+      changeStatus(tx, orderId, {
+        status,
+        actor: 'system',
+        reason: row.reason ?? reason,
+        step: 'failed',
+        fromStatuses: ['pending'],
+        fromSteps: ['compensating'],
+        paymentStatus,
+        event: {
+          subject: status === 'payment_failed' ? orderEvents.paymentFailed : orderEvents.cancelled,
+          data: { order_id: orderId, order_number: row.number, cart_id: row.cart_id, reason: row.reason ?? reason },
+        },
+      }),
+    );
+    if (done) this.ctx.relay.kick();
+    return this.current(orderId);
+  }
+
+  /** A placement that never became an order (nothing charged): refused, with the answer kept for retries. */
+  async refuse(orderId: string, from: Array<OrderRow['saga_step']>, e: unknown): Promise<AppError> {
+    const err = e instanceof AppError ? e : new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
+    if (err.code === 'INTERNAL') this.ctx.logger.error({ err: e, order_id: orderId }, 'placement failed');
+    await withTransaction(this.ctx.pool, (tx) =>
+      changeStatus(tx, orderId, { status: 'cancelled', actor: 'system', reason: err.message, step: 'refused', refusal: err.toBody(), fromStatuses: ['pending'], fromSteps: from }),
+    );
+    return err;
+  }
+
+  /** Stale sagas before the charge: nothing was paid, so give the stock back and close them. */
+  async abandon(orderId: string): Promise<void> {
+    const row = (await findById(this.ctx.pool, orderId))!;
+    if (row.saga_step === 'created') {
+      await this.refuse(orderId, ['created'], new AppError('UNAVAILABLE', interruptedReason));
+      return;
+    }
+    await this.compensate(orderId, ['validated', 'reserved'], 'cancelled', interruptedReason);
+  }
+
+  private async releaseStock(orderId: string): Promise<void> {
+    await this.ctx.bus.call(catalogApi.release, { order_id: orderId }).catch((e) => {
+      // Nothing was reserved (the reservation was refused), or it is already released: nothing to undo.
+      if (e instanceof AppError && (e.code === 'RESERVATION_NOT_FOUND' || e.code === 'INVALID_TRANSITION')) return;
+      throw e;
+    });
+  }
+
+  private async recordPayment(orderId: string, p: Payment): Promise<void> {
+    await this.ctx.pool.query('update orders set payment_id = $2, payment_status = $3, payment_brand = $4, payment_last4 = $5, updated_at = now() where id = $1', [
+      orderId,
+      p.id,
+      p.status,
+      p.payment_method.brand,
+      p.payment_method.last4,
+    ]);
+  }
+
+  /** OUT_OF_STOCK from the catalog, keeping its details, with the items named for the shopper. */
+  private explainShortage(e: unknown, lines: Array<{ variant_id: string; name: string }>): unknown {
+    if (!(e instanceof AppError) || e.code !== 'OUT_OF_STOCK' || !e.details) return e;
+    const shortages = Object.values(e.details)
+      .flatMap((v) => (Array.isArray(v) ? v : [v]))
+      .map((v) => ShortageDetail.safeParse(v))
+      .flatMap((r) => (r.success ? [r.data] : []));
+    if (!shortages.length) return e;
+    const named = shortages.map((s) => ({ ...s, name: lines.find((l) => l.variant_id === s.variant_id)?.name ?? 'An item' }));
+    return new AppError('OUT_OF_STOCK', shortageMessage(named), { ...e.details, items: named });
+  }
+
+  async current(orderId: string): Promise<Order> {
+    const row = (await findById(this.ctx.pool, orderId))!;
+    if (!isVisible(row)) throw AppError.fromBody(row.refusal ?? { code: 'UNAVAILABLE', message: 'Your order is still being placed. Please try again in a moment.' });
+    return renderOrder(this.ctx.pool, row);
+  }
+}
