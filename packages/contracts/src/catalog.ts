@@ -128,7 +128,8 @@ export const ReserveRequest = z
     ttl_seconds: z.number().int().min(5).max(86_400).optional(),
   })
   .strict();
-export const ReservationStatus = z.enum(['active', 'committed', 'released', 'expired']);
+/** `restocked`: committed stock was put back (an order cancelled after commit). */
+export const ReservationStatus = z.enum(['active', 'committed', 'released', 'expired', 'restocked']);
 export const Reservation = z.object({
   order_id: Uuid,
   status: ReservationStatus,
@@ -137,8 +138,40 @@ export const Reservation = z.object({
 });
 export type Reservation = z.infer<typeof Reservation>;
 /** OUT_OF_STOCK details: which items are short and how many are available. */
-export const ShortageDetail = z.object({ variant_id: Uuid, requested: z.number().int(), available: z.number().int() });
+export const ShortageDetail = z.object({
+  variant_id: Uuid,
+  requested: z.number().int(),
+  available: z.number().int(),
+  name: z.string().optional(),
+  size: z.string().nullable().optional(),
+  color: z.string().nullable().optional(),
+});
+export type ShortageDetail = z.infer<typeof ShortageDetail>;
 export const ReservationRef = z.object({ order_id: Uuid }).strict();
+
+/** Product images are generated SVGs; the gateway serves them from this reply. */
+export const GetImageRequest = z.object({ product_id: Uuid }).strict();
+export const ImageResult = z.object({ svg: z.string() });
+
+/** Items of the raw feed the loader refused (prohibited kinds), with the reason. */
+export const RefusedItem = z.object({ id: Uuid, sku: z.string(), name: z.string(), reason: z.string() });
+export type RefusedItem = z.infer<typeof RefusedItem>;
+export const ListRefusedRequest = z.object({}).strict();
+export const RefusedItemsResult = z.object({ items: z.array(RefusedItem) });
+
+/** Operator change of one variant (also used by other services' tests to set prices and stock). */
+const VariantChange = {
+  price: Cents.optional(),
+  stock: z.number().int('must be an integer').min(0, 'must not be negative').max(1_000_000, 'must be at most 1000000').optional(),
+};
+const changesSomething = (r: { price?: number; stock?: number }) => r.price !== undefined || r.stock !== undefined;
+const changesSomethingError = { message: 'must give price or stock', path: ['price'] };
+/** HTTP body of PATCH /v1/admin/variants/:id. */
+export const UpdateVariantBody = z.object(VariantChange).strict().refine(changesSomething, changesSomethingError);
+export const UpdateVariantRequest = z
+  .object({ variant_id: Uuid, ...VariantChange })
+  .strict()
+  .refine(changesSomething, changesSomethingError);
 
 export const catalogApi = {
   search: endpoint('catalog.products.search', SearchRequest, SearchResult),
@@ -150,6 +183,9 @@ export const catalogApi = {
   /** Puts committed stock back (an order cancelled after its stock was committed). */
   restock: endpoint('catalog.inventory.restock', ReservationRef, Reservation),
   getReservation: endpoint('catalog.inventory.get', ReservationRef, Reservation),
+  getImage: endpoint('catalog.images.get', GetImageRequest, ImageResult),
+  listRefused: endpoint('catalog.refused.list', ListRefusedRequest, RefusedItemsResult),
+  updateVariant: endpoint('catalog.admin.variants.update', UpdateVariantRequest, Variant),
 };
 
 export const catalogEvents = {

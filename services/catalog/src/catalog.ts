@@ -1,0 +1,34 @@
+import type { SearchResult } from '@shop/contracts';
+import type { Pool } from '@shop/kit';
+import type { CatalogConfig } from './config.js';
+import { buildSearchSql, type ParsedSearch } from './domain/search.js';
+import { productSvg } from './domain/svg.js';
+import { CategoryCache } from './db/categories.js';
+import { InventoryStore } from './db/inventory.js';
+import { ProductStore } from './db/products.js';
+
+/** The service's operations, shared by the NATS handlers and the HTTP routes. */
+export class Catalog {
+  readonly categories: CategoryCache;
+  readonly products: ProductStore;
+  readonly inventory: InventoryStore;
+
+  constructor(
+    readonly config: CatalogConfig,
+    pool: Pool,
+    imageBaseUrl: () => string,
+    eventsWritten: () => void,
+  ) {
+    this.categories = new CategoryCache(pool);
+    this.products = new ProductStore(pool, this.categories, (id) => `${imageBaseUrl()}/${id}.svg`);
+    this.inventory = new InventoryStore(pool, eventsWritten);
+  }
+
+  search(req: ParsedSearch): Promise<SearchResult> {
+    return this.products.search(buildSearchSql(req));
+  }
+
+  async image(productId: string): Promise<string> {
+    return productSvg(await this.products.imageInput(productId));
+  }
+}

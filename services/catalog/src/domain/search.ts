@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { SearchRequest, SortBy } from '@shop/contracts';
+
+export type ParsedSearch = z.output<typeof SearchRequest>;
+
+export interface SearchSql {
+  /** Prepared-statement name: one per distinct SQL text, so each shape is planned once per connection. */
+  name: string;
+  text: string;
+  values: unknown[];
+  page: number;
+  perPage: number;
+  query: string | null;
+}
+
+/** Whitespace collapsed; null when nothing is left to search for. */
+export function normaliseQuery(query: string | undefined): string | null {
+  const q = (query ?? '').replace(/\s+/g, ' ').trim();
+  return q.length ? q : null;
+}
+
+const lowerSet = (values: string[] | undefined) => (values?.length ? [...new Set(values.map((v) => v.trim().toLowerCase()))] : undefined);
+
+// Every ordering ends with the id so pages never overlap or skip rows with equal keys.
+const orderBy: Record<SortBy, string> = {
+  relevance: 'rank desc, rating desc, review_count desc, id',
+  price_asc: 'price asc, id',
+  price_desc: 'price desc, id',
+  rating: 'rating desc, review_count desc, id',
+  newest: 'created_at desc, id',
+};
+
+/**
+ * Builds the one statement that answers a search: the matching set (text + filters), the page
+ * of summaries, the total and every facet, so a search is a single round trip.
+ * Text matching is full-text search (weighted tsvector, GIN) OR trigram word similarity on
+ * name + brand (GIN trgm) for typos; relevance blends both.
+ */
+export function buildSearchSql(req: ParsedSearch): SearchSql {
+  const values: unknown[] = [];
+  const param = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  const where: string[] = ['p.active'];
+  const query = normaliseQuery(req.query);
+  let rank = '0::real';
+  if (query) {
+    const q = param(query);
+    const tsq = `websearch_to_tsquery('english', ${q})`;
+    where.push(`(p.search @@ ${tsq} or p.name_brand %> lower(${q}))`);
+    rank = `(ts_rank(p.search, ${tsq}) * 2 + word_similarity(lower(${q}), p.name_brand))::real`;
+  }
+  if (req.category) where.push(`p.category_slugs @> array[${param(req.category.toLowerCase())}]::text[]`);
+  if (req.min_price !== undefined) where.push(`p.price >= ${param(req.min_price)}`);
+  if (req.max_price !== undefined) where.push(`p.price <= ${param(req.max_price)}`);
+  const brands = lowerSet(req.brands);
+  if (brands) where.push(`p.brand_lc = any(${param(brands)}::text[])`);
+  const sizes = lowerSet(req.sizes);
+  const colors = lowerSet(req.colors);
+  const sizeParam = sizes ? param(sizes) : undefined;
+  const colorParam = colors ? param(colors) : undefined;
+  if (sizeParam) where.push(`p.sizes_lc && ${sizeParam}::text[]`);
+  if (colorParam) where.push(`p.colors_lc && ${colorParam}::text[]`);
+  if (req.in_stock_only) {
+    if (sizeParam || colorParam) {
+      // The size/colour asked for must itself be available, not just some other variant.
+      const conds = ['v.product_id = p.id', 'v.stock > v.reserved'];
+      if (sizeParam) conds.push(`lower(v.size) = any(${sizeParam}::text[])`);
+      if (colorParam) conds.push(`lower(v.color) = any(${colorParam}::text[])`);
+      where.push(`exists (select 1 from variants v where ${conds.join(' and ')})`);
+    } else {
+      where.push('p.available > 0');
+    }
+  }
+  const order = orderBy[req.sort_by];
+  const limit = param(req.per_page);
+  const offset = param((req.page - 1) * req.per_page);
+  const text = `with m as materialized (
+  select p.id, p.name, p.brand, p.category_id, p.price, p.price_max, p.rating, p.review_count, p.available,
+         p.sizes, p.colors, p.tags, p.created_at, ${rank} as rank
+  from products p
+  where ${where.join('\n    and ')}
+)
+select
+  (select count(*) from m)::int as total,
+  (select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'brand', t.brand, 'category_id', t.category_id,
+      'price', t.price, 'price_max', t.price_max, 'rating', t.rating, 'review_count', t.review_count, 'available', t.available,
+      'sizes', t.sizes, 'colors', t.colors, 'tags', t.tags) order by ${order}), '[]'::json)
+     from (select * from m order by ${order} limit ${limit} offset ${offset}) t) as items,
+  (select coalesce(json_agg(json_build_object('value', c.slug, 'label', c.name, 'count', f.n) order by f.n desc, c.name), '[]'::json)
+     from (select category_id, count(*)::int n from m group by category_id) f join categories c on c.id = f.category_id) as categories,
+  (select coalesce(json_agg(json_build_object('value', f.brand, 'label', f.brand, 'count', f.n) order by f.n desc, f.brand), '[]'::json)
+     from (select brand, count(*)::int n from m group by brand order by n desc, brand limit 50) f) as brands,
+  (select coalesce(json_agg(json_build_object('value', f.s, 'label', f.s, 'count', f.n) order by f.n desc, f.s), '[]'::json)
+     from (select s, count(*)::int n from m, unnest(m.sizes) s group by s order by n desc, s limit 50) f) as sizes,
+  (select coalesce(json_agg(json_build_object('value', f.c, 'label', f.c, 'count', f.n) order by f.n desc, f.c), '[]'::json)
+     from (select c, count(*)::int n from m, unnest(m.colors) c group by c order by n desc, c limit 50) f) as colors,
+  (select min(price) from m) as price_min,
+  (select max(price) from m) as price_max`;
+  const name = `search_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  return { name, text, values, page: req.page, perPage: req.per_page, query };
+}
