@@ -1,0 +1,325 @@
+import { useState, type FormEvent } from 'react';
+import { useWidget } from '../shared/data';
+import { formatDayRange } from '../shared/format';
+import { checkoutTools } from '../shared/tools';
+import type { Address, CheckoutResult, ShippingMethod } from '../shared/types';
+import { Button, ErrorBanner, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
+import { CartTotals } from './CartView';
+
+type Step = 'shipping' | 'payment' | 'review';
+const steps: Array<{ id: Step; label: string }> = [
+  { id: 'shipping', label: 'Shipping' },
+  { id: 'payment', label: 'Payment' },
+  { id: 'review', label: 'Review' },
+];
+
+type AddressField = 'name' | 'line1' | 'line2' | 'city' | 'state' | 'postal_code' | 'country' | 'phone';
+type AddressDraft = Record<AddressField, string>;
+type FieldErrors = Partial<Record<AddressField, string>>;
+
+const US_POSTAL = /^\d{5}(-\d{4})?$/;
+
+/** Client-side checks for what the shopper can fix before a round trip; the server re-validates. */
+export function validateAddress(a: AddressDraft): FieldErrors {
+  const errors: FieldErrors = {};
+  const required: Array<[AddressField, string]> = [
+    ['name', 'Enter the recipient’s name.'],
+    ['line1', 'Enter the street address.'],
+    ['city', 'Enter the city.'],
+    ['postal_code', 'Enter the postal code.'],
+    ['country', 'Enter the country code.'],
+  ];
+  for (const [field, message] of required) if (!a[field].trim()) errors[field] = message;
+  const country = a.country.trim().toUpperCase();
+  if (country && !/^[A-Z]{2}$/.test(country)) errors.country = 'Use a 2-letter country code, e.g. US.';
+  if (country === 'US') {
+    if (a.postal_code.trim() && !US_POSTAL.test(a.postal_code.trim())) errors.postal_code = 'Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.';
+    if (!a.state.trim()) errors.state = 'Enter the state.';
+    else if (!/^[A-Za-z]{2}$/.test(a.state.trim())) errors.state = 'Use the 2-letter state code, e.g. CA.';
+  }
+  return errors;
+}
+
+/** Maps the gateway's INVALID_INPUT text ("Invalid shipping_address.postal_code: …") onto the field. */
+function serverFieldErrors(text: string): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const m of text.matchAll(/shipping_address\.(\w+)[:\s]+([^\n;(]+)/g)) {
+    const field = m[1] as AddressField;
+    errors[field] = `${field.replace('_', ' ')} ${m[2].trim()}`.replace(/^./, (c) => c.toUpperCase());
+  }
+  return errors;
+}
+
+function toDraft(a: Address | null): AddressDraft {
+  return {
+    name: a?.name ?? '',
+    line1: a?.line1 ?? '',
+    line2: a?.line2 ?? '',
+    city: a?.city ?? '',
+    state: a?.state ?? '',
+    postal_code: a?.postal_code ?? '',
+    country: a?.country ?? 'US',
+    phone: a?.phone ?? '',
+  };
+}
+
+function fromDraft(d: AddressDraft): Address {
+  const address: Address = { name: d.name.trim(), line1: d.line1.trim(), city: d.city.trim(), postal_code: d.postal_code.trim(), country: d.country.trim().toUpperCase() };
+  if (d.line2.trim()) address.line2 = d.line2.trim();
+  if (d.state.trim()) address.state = d.state.trim().toUpperCase();
+  if (d.phone.trim()) address.phone = d.phone.trim();
+  return address;
+}
+
+function initialStep(data: CheckoutResult): Step {
+  const c = data.cart.checkout;
+  if (!c.shipping_address || !c.shipping_method) return 'shipping';
+  if (!c.payment_method_id) return 'payment';
+  return 'review';
+}
+
+function StepIndicator({ current, reachable, onGo }: { current: Step; reachable: (s: Step) => boolean; onGo: (s: Step) => void }) {
+  return (
+    <ol className="flex items-center gap-2 text-sm" aria-label="Checkout steps">
+      {steps.map((s, i) => {
+        const isCurrent = s.id === current;
+        return (
+          <li key={s.id} className="flex items-center gap-2">
+            {i > 0 && <span aria-hidden="true" className="text-muted">→</span>}
+            <button
+              type="button"
+              aria-current={isCurrent ? 'step' : undefined}
+              disabled={!reachable(s.id) || isCurrent}
+              onClick={() => onGo(s.id)}
+              className={`rounded-full px-2 py-1 ${isCurrent ? 'bg-accent font-semibold text-accent-fg' : 'text-muted disabled:opacity-50'}`}
+            >
+              {i + 1}. {s.label}
+            </button>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => void }) {
+  const w = useWidget();
+  const money = useMoney();
+  const tools = checkoutTools(w);
+  const [draft, setDraft] = useState<AddressDraft>(() => toDraft(data.cart.checkout.shipping_address));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [method, setMethod] = useState<ShippingMethod>(data.cart.checkout.shipping_method ?? 'standard');
+
+  const field = (name: AddressField, label: string, extra: Record<string, unknown> = {}) => (
+    <TextField
+      label={label}
+      name={name}
+      value={draft[name]}
+      error={errors[name]}
+      onChange={(e) => {
+        setDraft({ ...draft, [name]: e.target.value });
+        if (errors[name]) setErrors({ ...errors, [name]: undefined });
+      }}
+      {...extra}
+    />
+  );
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const clientErrors = validateAddress(draft);
+    setErrors(clientErrors);
+    if (Object.keys(clientErrors).length) return;
+    const result = await tools.update(data, { shipping_address: fromDraft(draft), shipping_method: method });
+    if (result.isError) {
+      const text = (result.content ?? []).map((c) => c.text).join('\n');
+      const fieldErrors = serverFieldErrors(text);
+      if (Object.keys(fieldErrors).length) {
+        setErrors(fieldErrors);
+        w.clearError();
+      }
+      return;
+    }
+    onDone();
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="flex flex-col gap-4" aria-label="Shipping">
+      <fieldset className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+        <legend className="mb-2 text-sm font-semibold">Shipping address</legend>
+        <div className="sm:col-span-2">{field('name', 'Full name', { autoComplete: 'name', required: true })}</div>
+        <div className="sm:col-span-2">{field('line1', 'Street address', { autoComplete: 'address-line1', required: true })}</div>
+        <div className="sm:col-span-2">{field('line2', 'Apartment, suite (optional)', { autoComplete: 'address-line2' })}</div>
+        {field('city', 'City', { autoComplete: 'address-level2', required: true })}
+        {field('state', 'State', { autoComplete: 'address-level1', maxLength: 2 })}
+        {field('postal_code', 'ZIP / postal code', { autoComplete: 'postal-code', inputMode: 'numeric', required: true })}
+        {field('country', 'Country', { autoComplete: 'country', maxLength: 2, required: true })}
+        <div className="sm:col-span-2">{field('phone', 'Phone (optional)', { autoComplete: 'tel', type: 'tel' })}</div>
+      </fieldset>
+      <fieldset className="flex flex-col gap-2">
+        <legend className="mb-2 text-sm font-semibold">Shipping method</legend>
+        {data.shipping_options.map((o) => (
+          <label key={o.method} className={`flex cursor-pointer items-center gap-3 rounded-xl border p-3 text-sm ${method === o.method ? 'border-fg' : 'border-line'}`}>
+            <input type="radio" name="shipping_method" value={o.method} checked={method === o.method} onChange={() => setMethod(o.method)} className="size-4" />
+            <span className="flex min-w-0 flex-1 flex-col">
+              <span className="font-medium">{o.label}</span>
+              <span className="text-xs text-muted">Arrives {formatDayRange(o.estimate.earliest, o.estimate.latest, w.snapshot.locale)}</span>
+            </span>
+            <span className="font-medium tabular-nums">{o.price === 0 ? 'Free' : money(o.price, data.cart.currency)}</span>
+          </label>
+        ))}
+      </fieldset>
+      <Button type="submit" disabled={!!w.busy}>
+        Continue to payment
+      </Button>
+    </form>
+  );
+}
+
+function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => void }) {
+  const w = useWidget();
+  const tools = checkoutTools(w);
+  const methods = data.payment_methods;
+  const [selected, setSelected] = useState<string | null>(data.cart.checkout.payment_method_id ?? methods.find((m) => m.is_default)?.id ?? methods[0]?.id ?? null);
+  const link = data.checkout_link;
+
+  return (
+    <div className="flex flex-col gap-4">
+      <fieldset className="flex flex-col gap-2">
+        <legend className="mb-2 text-sm font-semibold">Saved payment methods</legend>
+        {methods.length === 0 && <p className="text-sm text-muted">No saved payment methods. Use the secure checkout link below.</p>}
+        {methods.map((m) => (
+          <label key={m.id} className={`flex cursor-pointer items-center gap-3 rounded-xl border p-3 text-sm ${selected === m.id ? 'border-fg' : 'border-line'}`}>
+            <input type="radio" name="payment_method" value={m.id} checked={selected === m.id} onChange={() => setSelected(m.id)} className="size-4" />
+            <span className="flex-1">
+              <span className="font-medium capitalize">{m.brand}</span> •••• {m.last4}
+              {m.is_default && <span className="text-xs text-muted"> (default)</span>}
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <Button
+        disabled={!selected || !!w.busy}
+        onClick={async () => {
+          if (!selected) return;
+          const result = await tools.update(data, { payment_method_id: selected });
+          if (!result.isError) onDone();
+        }}
+      >
+        Continue to review
+      </Button>
+      <div className="flex flex-col gap-2 border-t border-line pt-3">
+        <p className="text-sm text-muted">Prefer to pay on a secure payment page?</p>
+        {link ? (
+          <Button variant="secondary" onClick={() => w.host.openExternal(link.url)}>
+            Open secure checkout
+          </Button>
+        ) : (
+          <Button variant="secondary" disabled={!!w.busy} onClick={() => void tools.checkoutLink(data)}>
+            Get a checkout link
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) => void }) {
+  const w = useWidget();
+  const money = useMoney();
+  const tools = checkoutTools(w);
+  const { cart } = data;
+  const c = cart.checkout;
+  const address = c.shipping_address;
+  const method = data.shipping_options.find((o) => o.method === c.shipping_method);
+  const payment = data.payment_methods.find((m) => m.id === c.payment_method_id);
+
+  return (
+    <div className="flex flex-col gap-4">
+      <ul className="flex flex-col divide-y divide-line" aria-label="Order items">
+        {cart.lines.map((l) => (
+          <li key={l.id} className="flex items-center gap-3 py-2 text-sm">
+            <div className="w-12 shrink-0">
+              <ProductImage src={l.image_url} alt="" />
+            </div>
+            <span className="min-w-0 flex-1">
+              <span className="block truncate font-medium">{l.name}</span>
+              <span className="text-xs text-muted">
+                {[l.size && `Size ${l.size}`, l.color, `Qty ${l.quantity}`].filter(Boolean).join(' · ')}
+              </span>
+            </span>
+            <span className="tabular-nums">{money(l.line_subtotal, cart.currency)}</span>
+          </li>
+        ))}
+      </ul>
+      <dl className="grid grid-cols-1 gap-3 text-sm sm:grid-cols-3">
+        <div className="min-w-0">
+          <dt className="text-xs font-medium text-muted">Ship to</dt>
+          <dd className="break-words">{address ? `${address.name}, ${address.line1}, ${address.city}${address.state ? `, ${address.state}` : ''} ${address.postal_code}` : '—'}</dd>
+          <button type="button" className="text-xs underline" onClick={() => onEdit('shipping')}>
+            Edit address
+          </button>
+        </div>
+        <div>
+          <dt className="text-xs font-medium text-muted">Delivery</dt>
+          <dd>{method ? `${method.label} · ${formatDayRange(method.estimate.earliest, method.estimate.latest, w.snapshot.locale)}` : '—'}</dd>
+        </div>
+        <div>
+          <dt className="text-xs font-medium text-muted">Payment</dt>
+          <dd className="capitalize">{payment ? `${payment.brand} •••• ${payment.last4}` : (c.payment_method_id ?? '—')}</dd>
+          <button type="button" className="text-xs underline" onClick={() => onEdit('payment')}>
+            Change
+          </button>
+        </div>
+      </dl>
+      <CartTotals cart={cart} />
+      <label className="flex items-start gap-2 text-sm">
+        <input
+          type="checkbox"
+          className="mt-0.5 size-4"
+          checked={c.terms_accepted}
+          disabled={!!w.busy}
+          onChange={(e) => {
+            const accept = e.target.checked;
+            void tools.update(data, { accept_terms: accept }, (d) => ({ ...d, cart: { ...d.cart, checkout: { ...d.cart.checkout, terms_accepted: accept } } }));
+          }}
+        />
+        <span>I accept the terms of sale and the return policy.</span>
+      </label>
+      <Button
+        disabled={!c.terms_accepted || !!w.busy}
+        onClick={() => void tools.placeOrder(data, c.payment_method_id, `${cart.id}:${cart.version}:${c.payment_method_id ?? 'none'}`)}
+      >
+        {w.busy === 'Placing order…' ? 'Placing order…' : `Place order · ${money(cart.totals.total, cart.currency)}`}
+      </Button>
+    </div>
+  );
+}
+
+export function CheckoutView({ data }: { data: CheckoutResult }) {
+  const w = useWidget();
+  const [step, setStep] = useState<Step>(() => initialStep(data));
+  const c = data.cart.checkout;
+  const reachable = (s: Step) => s === 'shipping' || (s === 'payment' && !!c.shipping_address && !!c.shipping_method) || (s === 'review' && !!c.payment_method_id && !!c.shipping_address);
+
+  if (data.cart.lines.length === 0)
+    return (
+      <div className="flex flex-col gap-3">
+        <ErrorBanner message="Your cart is empty, so there is nothing to check out." />
+        <Button onClick={() => void w.host.sendFollowUpMessage('Help me find something to buy.')}>Continue shopping</Button>
+      </div>
+    );
+
+  return (
+    <section className="flex flex-col gap-4" aria-labelledby="checkout-heading">
+      <h2 id="checkout-heading" className="text-base font-semibold">
+        Checkout
+      </h2>
+      <StepIndicator current={step} reachable={reachable} onGo={setStep} />
+      {w.error && <ErrorBanner message={w.error} onDismiss={w.clearError} />}
+      {w.busy && <Spinner label={w.busy} />}
+      {step === 'shipping' && <ShippingStep data={data} onDone={() => setStep('payment')} />}
+      {step === 'payment' && <PaymentStep data={data} onDone={() => setStep('review')} />}
+      {step === 'review' && <ReviewStep data={data} onEdit={setStep} />}
+    </section>
+  );
+}
