@@ -13,7 +13,7 @@ const Dollars = z
   .number()
   .min(0, 'must not be negative')
   .max(MAX_DOLLARS, `must be at most ${MAX_DOLLARS}`)
-  .refine((v) => /^\d+(\.\d{1,2})?$/.test(v.toString()), 'must have at most 2 decimals');
+  .refine((v) => /^-?\d+(\.\d{1,2})?$/.test(v.toString()), 'must have at most 2 decimals');
 
 const Label = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const Labels = z.array(Label(60)).max(20, 'must list at most 20 values');

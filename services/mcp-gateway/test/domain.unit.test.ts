@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError, CartResult, CheckoutResult, OrderResult } from '@shop/contracts';
+import { callerFrom, cartResolution, paymentCustomer } from '../src/domain/identity.js';
+import { checkoutLinkKey, placeOrderKey } from '../src/domain/idempotency.js';
+import { addBusinessDays, shippingOptions } from '../src/domain/shipping.js';
+import { toolErrorResult } from '../src/domain/errors.js';
+import { failedPlacement, formattedTotals, presentCart, presentCheckout, presentOrder } from '../src/domain/present.js';
+import { cartFixture, orderFixture } from './fixtures.js';
+
+describe('identity', () => {
+  it('uses the host conversation and subject, else the MCP session', () => {
+    expect(callerFrom({ 'openai/session': 'conv-9', 'openai/subject': 'user-7' }, 'mcp-1')).toEqual({ conversation: 'conv-9', subject: 'user-7' });
+    expect(callerFrom(undefined, 'mcp-1')).toEqual({ conversation: 'mcp-session:mcp-1' });
+    expect(callerFrom({}, undefined)).toEqual({});
+  });
+
+  it('ignores host ids that are not short non-empty strings', () => {
+    expect(callerFrom({ 'openai/session': 42, 'openai/subject': '   ' }, undefined)).toEqual({});
+    expect(callerFrom({ 'openai/session': 'x'.repeat(201) }, 'm')).toEqual({ conversation: 'mcp-session:m' });
+  });
+
+  it('names an explicit cart id alongside the caller so the cart service can check ownership', () => {
+    const id = 'b'.repeat(32);
+    expect(cartResolution({ 'openai/subject': 'u' }, id, undefined)).toEqual({ cart_id: id, caller: { subject: 'u' } });
+    expect(cartResolution({ 'openai/session': 'c' }, undefined, 's')).toEqual({ caller: { conversation: 'c' } });
+  });
+
+  it('bills saved methods to the owner, else the conversation, else the cart', () => {
+    expect(paymentCustomer({ id: 'x', owner_subject: 'u', conversation: 'c' })).toBe('u');
+    expect(paymentCustomer({ id: 'x', owner_subject: null, conversation: 'c' })).toBe('c');
+    expect(paymentCustomer({ id: 'x', owner_subject: null, conversation: null })).toBe('cart:x');
+  });
+});
+
+describe('idempotency keys', () => {
+  it('are stable for the same cart version and change with the version or payment method', () => {
+    const id = 'c'.repeat(32);
+    expect(placeOrderKey(id, 4)).toBe(placeOrderKey(id, 4));
+    expect(placeOrderKey(id, 4)).not.toBe(placeOrderKey(id, 5));
+    expect(placeOrderKey(id, 4, 'pm_card_visa')).not.toBe(placeOrderKey(id, 4));
+    expect(checkoutLinkKey(id, 4)).not.toBe(placeOrderKey(id, 4));
+  });
+
+  it('fit the contract rule for idempotency keys', async () => {
+    const { IdempotencyKey } = await import('@shop/contracts');
+    expect(IdempotencyKey.safeParse(placeOrderKey('d'.repeat(32), 12, 'pm_card_chargeDeclined')).success).toBe(true);
+    expect(IdempotencyKey.safeParse(checkoutLinkKey('d'.repeat(32), 0)).success).toBe(true);
+  });
+});
+
+describe('shipping options', () => {
+  const friday = new Date('2026-01-09T15:00:00Z');
+
+  it('counts business days, skipping weekends', () => {
+    expect(addBusinessDays(friday, 1)).toBe('2026-01-12');
+    expect(addBusinessDays(friday, 5)).toBe('2026-01-16');
+    expect(addBusinessDays(new Date('2026-01-05T00:00:00Z'), 2)).toBe('2026-01-07');
+  });
+
+  it('prices standard free at 50.00 of goods after discount, else 5.99; express 12.99', () => {
+    const big = shippingOptions(cartFixture(), friday);
+    expect(big.map((o) => [o.method, o.price, o.price_formatted])).toEqual([
+      ['standard', 0, '$0.00'],
+      ['express', 1299, '$12.99'],
+    ]);
+    const small = cartFixture({ totals: { ...cartFixture().totals, subtotal: 5499, discount: 550, shipping: 599 } });
+    expect(shippingOptions(small, friday)[0].price).toBe(599);
+    const exactly = cartFixture({ totals: { ...cartFixture().totals, subtotal: 5555, discount: 555 } });
+    expect(shippingOptions(exactly, friday)[0].price).toBe(0);
+  });
+
+  it('takes the chosen method price from the cart and zeroes shipping for a free-shipping coupon', () => {
+    const chosen = cartFixture({ totals: { ...cartFixture().totals, shipping_method: 'express', shipping_is_estimate: false, shipping: 1111 } });
+    expect(shippingOptions(chosen, friday)[1].price).toBe(1111);
+    const free = cartFixture({ coupon: { code: 'SHIPFREE', type: 'free_shipping', value: 0, description: 'Free shipping' } });
+    expect(shippingOptions(free, friday).map((o) => o.price)).toEqual([0, 0]);
+    expect(shippingOptions(free, friday)[1].estimate).toEqual({ earliest: '2026-01-13', latest: '2026-01-14' });
+  });
+});
+
+describe('presenters', () => {
+  it('formats totals from integer cents', () => {
+    expect(formattedTotals({ subtotal: 2997, discount: 0, shipping: 599, tax: 262, total: 3858 }, 'USD')).toEqual({
+      subtotal: '$29.97',
+      discount: '$0.00',
+      shipping: '$5.99',
+      tax: '$2.62',
+      total: '$38.58',
+    });
+  });
+
+  it('builds a cart result that satisfies the shared contract, with the cart id as session_id', () => {
+    const p = presentCart(cartFixture(), { lastAddedLineId: '11111111-1111-4111-8111-111111111111', notice: 'Added 2 × Pegasus.' });
+    expect(CartResult.parse(p.structured).session_id).toBe('a'.repeat(32));
+    expect(p.text).toContain('2 × Pegasus 41 Road Running Shoe (size 10, Black) at $89.99');
+    expect(p.text).toContain('total $195.73');
+  });
+
+  it('builds a checkout result listing what is missing', () => {
+    const p = presentCheckout(cartFixture(), [{ id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa •••• 4242', is_default: true }], null, new Date('2026-01-05T00:00:00Z'));
+    expect(CheckoutResult.parse(p.structured).shipping_options).toHaveLength(2);
+    expect(p.text).toContain('Checkout still needs: shipping address, shipping method, payment method, terms.');
+    expect(p.text).toContain('pm_card_visa');
+  });
+
+  it('summarises an order and turns a failed payment into a shopper-readable error', () => {
+    const p = presentOrder(orderFixture(), 'Order placed.');
+    expect(OrderResult.parse(p.structured).formatted.total).toBe('$110.85');
+    expect(p.text).toBe('Order placed. Order ORD-2026-00042 is confirmed: 1 item, total $110.85, paid with visa ending 4242. Estimated delivery 2026-01-07 to 2026-01-08.');
+    expect(failedPlacement(orderFixture())).toBeNull();
+    const declined = failedPlacement(orderFixture({ status: 'payment_failed', reason: 'Your card was declined.' }));
+    expect(declined).toBeInstanceOf(AppError);
+    expect(declined).toMatchObject({ code: 'PAYMENT_DECLINED', message: 'Your card was declined. Your cart is unchanged: choose another payment method and try again.' });
+  });
+});
+
+describe('tool error mapping', () => {
+  it('keeps the service message and code, with no structured content', () => {
+    const { result } = toolErrorResult(new AppError('OUT_OF_STOCK', 'Only 2 left in size 10', { available: 2 }));
+    expect(result).toEqual({
+      isError: true,
+      content: [{ type: 'text', text: 'Only 2 left in size 10' }],
+      _meta: { 'shop/error': { code: 'OUT_OF_STOCK', details: { available: 2 } } },
+    });
+  });
+
+  it('hides internals of unexpected errors and says when a retry may help', () => {
+    const { result } = toolErrorResult(new Error('connection refused at 10.0.0.3:5432'));
+    expect(JSON.stringify(result)).not.toContain('10.0.0.3');
+    expect(result.content).toEqual([{ type: 'text', text: 'Something went wrong on our side. Please try again.' }]);
+    expect(toolErrorResult(new AppError('TIMEOUT', 'The store took too long to answer.')).result.content).toEqual([{ type: 'text', text: 'The store took too long to answer. You can try again.' }]);
+    expect(toolErrorResult(new z.ZodError([])).error.code).toBe('INVALID_INPUT');
+  });
+});
