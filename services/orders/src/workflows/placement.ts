@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { AppError, cartApi, catalogApi, orderEvents, OrderConfirmedEvent, paymentsApi, ShortageDetail, type Order, type Payment } from '@shop/contracts';
+import { AppError, cartApi, catalogApi, orderEvents, OrderConfirmedEvent, paymentsApi, type Order, type Payment } from '@shop/contracts';
 import { withTransaction } from '@shop/kit';
 import { estimateDelivery } from '../domain/delivery.js';
-import { checkCartPlaceable, declinedFallbackReason, finishedSteps, paymentKeys, requiresActionReason, shortageMessage } from '../domain/saga.js';
+import { checkCartPlaceable, declinedFallbackReason, finishedSteps, paymentKeys, requiresActionReason } from '../domain/saga.js';
 import {
   advanceStep,
   changeStatus,
@@ -110,7 +110,8 @@ export class Placement {
       });
     } catch (e) {
       await this.releaseStock(row.id);
-      throw await this.refuse(row.id, ['validated'], this.explainShortage(e, cart.lines));
+      // The catalog's OUT_OF_STOCK already names each short item and how many are available.
+      throw await this.refuse(row.id, ['validated'], e);
     }
     if (!(await withTransaction(pool, (tx) => advanceStep(tx, row.id, ['validated'], 'reserved')))) return this.current(row.id);
     return this.charge(row.id);
@@ -215,6 +216,9 @@ export class Placement {
       const now = (await findById(pool, orderId))!;
       if (now.saga_step !== 'compensating') return this.current(orderId);
     }
+    const row = (await findById(pool, orderId))!;
+    // The reason recorded when compensation began wins, so a resumed compensation repeats the same refund request.
+    const why = row.reason ?? reason;
     await this.releaseStock(orderId);
     const payment = await bus.call(paymentsApi.getByOrder, { order_id: orderId }).catch((e) => {
       if (e instanceof AppError && e.code === 'PAYMENT_NOT_FOUND') return null;
@@ -222,25 +226,24 @@ export class Placement {
     });
     let paymentStatus: string | undefined;
     if (payment?.status === 'captured' || payment?.status === 'partially_refunded') {
-      await bus.call(paymentsApi.refund, { payment_id: payment.id, idempotency_key: paymentKeys.refund(orderId), reason });
+      await bus.call(paymentsApi.refund, { payment_id: payment.id, idempotency_key: paymentKeys.refund(orderId), reason: why });
       paymentStatus = 'refunded';
     } else if (payment?.status === 'authorized' || payment?.status === 'requires_action' || payment?.status === 'pending') {
       paymentStatus = (await bus.call(paymentsApi.void, { payment_id: payment.id })).status;
     } else if (payment) paymentStatus = payment.status;
-    const row = (await findById(pool, orderId))!;
     const status = row.compensate_to ?? outcome;
     const done = await withTransaction(pool, (tx) =>
       changeStatus(tx, orderId, {
         status,
         actor: 'system',
-        reason: row.reason ?? reason,
+        reason: why,
         step: 'failed',
         fromStatuses: ['pending'],
         fromSteps: ['compensating'],
         paymentStatus,
         event: {
           subject: status === 'payment_failed' ? orderEvents.paymentFailed : orderEvents.cancelled,
-          data: { order_id: orderId, order_number: row.number, cart_id: row.cart_id, reason: row.reason ?? reason },
+          data: { order_id: orderId, order_number: row.number, cart_id: row.cart_id, reason: why },
         },
       }),
     );
@@ -284,18 +287,6 @@ export class Placement {
       p.payment_method.brand,
       p.payment_method.last4,
     ]);
-  }
-
-  /** OUT_OF_STOCK from the catalog, keeping its details, with the items named for the shopper. */
-  private explainShortage(e: unknown, lines: Array<{ variant_id: string; name: string }>): unknown {
-    if (!(e instanceof AppError) || e.code !== 'OUT_OF_STOCK' || !e.details) return e;
-    const shortages = Object.values(e.details)
-      .flatMap((v) => (Array.isArray(v) ? v : [v]))
-      .map((v) => ShortageDetail.safeParse(v))
-      .flatMap((r) => (r.success ? [r.data] : []));
-    if (!shortages.length) return e;
-    const named = shortages.map((s) => ({ ...s, name: lines.find((l) => l.variant_id === s.variant_id)?.name ?? 'An item' }));
-    return new AppError('OUT_OF_STOCK', shortageMessage(named), { ...e.details, items: named });
   }
 
   async current(orderId: string): Promise<Order> {
