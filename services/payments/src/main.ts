@@ -1,1 +1,109 @@
-export {};
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bootRuntime, closeServer, createHttpApp, finishHttpApp, listen, runMain, serveEndpoints, type ServiceRuntime } from '@shop/kit';
+import { PaymentsApp } from './app/payments.js';
+import { paymentHandlers } from './bus/handlers.js';
+import { chosenProvider, loadPaymentsConfig, type PaymentsConfig } from './config.js';
+import { findPaymentByRef } from './db/queries.js';
+import type { PaymentProvider } from './domain/provider.js';
+import { mountRoutes, mountWebhook } from './http/routes.js';
+import { DemoProvider } from './providers/demo.js';
+import { createStripeClient, StripeProvider } from './providers/stripe.js';
+
+const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
+
+export interface RunningPayments {
+  stop(): Promise<void>;
+  httpUrl: string;
+  runtime: ServiceRuntime;
+  app: PaymentsApp;
+}
+
+/** Wraps the provider chosen by configuration; tests may instrument it (e.g. count calls). */
+export interface StartOptions {
+  wrapProvider?: (provider: PaymentProvider) => PaymentProvider;
+}
+
+export async function start(env: Record<string, string | undefined> = process.env, options: StartOptions = {}): Promise<RunningPayments> {
+  const config = loadPaymentsConfig(env);
+  const runtime = await bootRuntime('payments', config, migrationsDir);
+  try {
+    // The public URL is known only once the server listens (port 0 in tests).
+    let publicUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? '';
+    const base = buildProvider(config, runtime, () => publicUrl);
+    const app = new PaymentsApp({
+      pool: runtime.pool,
+      provider: options.wrapProvider ? options.wrapProvider(base) : base,
+      relay: runtime.relay,
+      logger: runtime.logger,
+      checkoutLinkTtlMinutes: config.CHECKOUT_LINK_TTL_MINUTES,
+    });
+
+    const http = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, beforeJson: (h) => mountWebhook(h, app, runtime.logger) });
+    mountRoutes(http, app, runtime.logger);
+    finishHttpApp(http, runtime.logger);
+    const server = await listen(http, config.HTTP_PORT, config.HTTP_HOST);
+    runtime.onStop(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+    const httpUrl = `http://${config.HTTP_HOST}:${port}`;
+    publicUrl ||= `http://127.0.0.1:${port}`;
+
+    const svc = await serveEndpoints(
+      runtime.nc,
+      { name: 'payments', version: '0.1.0', description: 'Payments: authorise, capture, void, refund, checkout links', prefix: config.NATS_PREFIX, logger: runtime.logger },
+      paymentHandlers(app, runtime.logger),
+    );
+    runtime.onStop(() => svc.stop());
+
+    const sweep = setInterval(() => {
+      app.sweepWebhookEvents(config.WEBHOOK_SWEEP_MS).catch((e) => runtime.logger.warn({ err: (e as Error).message }, 'webhook sweep failed'));
+    }, config.WEBHOOK_SWEEP_MS);
+    sweep.unref();
+    runtime.onStop(() => clearInterval(sweep));
+
+    runtime.logger.info({ httpUrl, provider: base.name }, 'payments started');
+    return { stop: () => runtime.stop(), httpUrl, runtime, app };
+  } catch (e) {
+    await runtime.stop();
+    throw e;
+  }
+}
+
+function buildProvider(config: PaymentsConfig, runtime: ServiceRuntime, publicUrl: () => string): PaymentProvider {
+  if (chosenProvider(config) === 'stripe') {
+    const secretKey = config.STRIPE_SECRET_KEY!;
+    const stripe = createStripeClient({
+      secretKey,
+      host: config.STRIPE_API_HOST,
+      port: config.STRIPE_API_PORT,
+      protocol: config.STRIPE_API_PROTOCOL,
+      maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
+    });
+    return new StripeProvider(stripe, {
+      get returnUrl() {
+        return `${publicUrl()}/v1/return`;
+      },
+      get successUrl() {
+        return config.CHECKOUT_SUCCESS_URL ?? `${publicUrl()}/v1/return`;
+      },
+      get cancelUrl() {
+        return config.CHECKOUT_CANCEL_URL ?? `${publicUrl()}/v1/return`;
+      },
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      testMode: secretKey.startsWith('sk_test_') || secretKey.startsWith('rk_test_'),
+    });
+  }
+  return new DemoProvider({
+    publicUrl,
+    webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+    findByRef: async (ref) => {
+      const row = await findPaymentByRef(runtime.pool, 'demo', ref);
+      return row && { status: row.status, amount: row.amount, amountCaptured: row.amount_captured, method: { id: row.payment_method_id, brand: row.payment_method_brand, last4: row.payment_method_last4 } };
+    },
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runMain('payments', () => start());
+}

@@ -58,14 +58,11 @@ export function findCardData(value: unknown, path = ''): string | null {
   return null;
 }
 
-/** Refuses a request carrying card data. The error names the field, never the value. */
-export function refuseCardData(value: unknown): void {
-  const field = findCardData(value);
-  if (field) {
-    throw new AppError(
-      'CARD_DATA_REFUSED',
-      'Card details cannot be sent here. Choose a saved payment method or use the secure checkout link instead.',
-      { field },
-    );
-  }
+/** The refusal for a request carrying card data. It names the field, never the value. */
+export function cardDataRefused(field: string): AppError {
+  return new AppError(
+    'CARD_DATA_REFUSED',
+    'Card details cannot be sent here. Choose a saved payment method or use the secure checkout link instead.',
+    { field },
+  );
 }

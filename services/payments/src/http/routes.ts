@@ -1,0 +1,156 @@
+import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import { z } from 'zod';
+import { AppError, ListPaymentsQuery, Payment, PaymentList, Uuid } from '@shop/contracts';
+import { buildOpenApi, parseParams, parseQuery, type Logger } from '@shop/kit';
+import type { PaymentsApp } from '../app/payments.js';
+import { cardDataRefused, findCardData } from '../domain/card-guard.js';
+import { demoAuthenticationEvent, demoCheckoutCompletedEvent } from '../domain/demo-events.js';
+import { demoNote, escapeHtml, money, page } from './pages.js';
+
+const PaymentParams = z.object({ id: Uuid }).strict();
+const CheckoutParams = z.object({ id: z.string().regex(/^cs_demo_[0-9a-f]{32}$/, 'must be a demo checkout id') }).strict();
+const WebhookAck = z.object({ received: z.literal(true), duplicate: z.boolean() });
+
+/** Mounted before the JSON parser: the signature covers the exact bytes Stripe sent. */
+export function mountWebhook(http: Express, app: PaymentsApp, logger: Logger): void {
+  http.post('/v1/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req: Request, res: Response) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { id, duplicate } = await app.receiveWebhook(body, req.get('stripe-signature'));
+    // Acknowledge first: Stripe only needs to know the event is safely recorded.
+    res.json({ received: true, duplicate });
+    if (!duplicate) void app.processEvent(id).catch((e) => logger.warn({ event_id: id, err: (e as Error).message }, 'webhook processing failed'));
+  });
+}
+
+/** Refuses card data in any query or body before a route sees it; logs the field, never the value. */
+export function cardDataGuard(logger: Logger) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const field = findCardData({ query: req.query, body: req.body ?? {} });
+    if (!field) return next();
+    logger.warn({ path: req.path, field }, 'request with card data refused');
+    next(cardDataRefused(field));
+  };
+}
+
+const sendHtml = (res: Response, status: number, html: string) => res.status(status).type('html').send(html);
+
+export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): void {
+  http.use('/v1', cardDataGuard(logger));
+
+  http.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  http.get('/v1/payments/:id', async (req, res) => {
+    const { id } = parseParams(PaymentParams, req);
+    res.json(await app.get(id));
+  });
+
+  http.get('/v1/payments', async (req, res) => {
+    const { order_id } = parseQuery(ListPaymentsQuery, req);
+    res.json({ items: await app.listByOrder(order_id) });
+  });
+
+  http.get('/v1/return', (_req, res) => {
+    sendHtml(res, 200, page('All done', '<p>You can close this page and return to the conversation.</p>'));
+  });
+
+  http.get('/v1/demo/checkout/:id', async (req, res) => {
+    const link = await demoLink(app, req);
+    const rows = link.line_items
+      .map((i) => `<tr><td>${i.quantity} × ${escapeHtml(i.name)}</td><td class="r">${money(i.quantity * i.unit_amount, link.currency)}</td></tr>`)
+      .join('');
+    const open = link.status === 'open' && link.expires_at > new Date();
+    const actions = open
+      ? `<form method="post" action="/v1/demo/checkout/${link.id}/approve"><button type="submit">Approve payment</button></form>
+         <form method="post" action="/v1/demo/checkout/${link.id}/cancel"><button type="submit">Cancel</button></form>`
+      : `<p>This checkout is ${escapeHtml(link.expires_at <= new Date() && link.status === 'open' ? 'expired' : link.status)}.</p>`;
+    sendHtml(
+      res,
+      200,
+      page(
+        'Demo checkout',
+        `<table>${rows}<tr class="total"><td>Total charged</td><td class="r">${money(link.amount, link.currency)}</td></tr></table>${actions}${demoNote}`,
+      ),
+    );
+  });
+
+  http.post('/v1/demo/checkout/:id/approve', async (req, res) => {
+    const link = await demoLink(app, req);
+    if (link.status !== 'completed' && (link.status !== 'open' || link.expires_at <= new Date())) {
+      sendHtml(res, 409, page('Checkout closed', `<p>This checkout is no longer open, so nothing was charged.</p>${demoNote}`));
+      return;
+    }
+    const event = demoCheckoutCompletedEvent(link, Math.floor(Date.now() / 1000));
+    const { duplicate } = await app.recordEvent({ id: event.id, type: event.type, payload: event });
+    if (!duplicate) await app.processEvent(event.id);
+    sendHtml(res, 200, page('Payment approved', `<p>${money(link.amount, link.currency)} was paid. You can return to the conversation.</p>${demoNote}`));
+  });
+
+  http.post('/v1/demo/checkout/:id/cancel', async (req, res) => {
+    const link = await demoLink(app, req);
+    await app.cancelCheckoutLink(link.id);
+    sendHtml(res, 200, page('Checkout cancelled', `<p>Nothing was charged. You can return to the conversation.</p>${demoNote}`));
+  });
+
+  http.get('/v1/demo/authenticate/:id', async (req, res) => {
+    const payment = await demoPaymentAwaitingAction(app, req);
+    const actions =
+      payment.status === 'requires_action'
+        ? `<p>Your bank asks you to confirm this payment of ${money(payment.amount, payment.currency)}.</p>
+           <form method="post" action="/v1/demo/authenticate/${payment.id}/approve"><button type="submit">Complete authentication</button></form>
+           <form method="post" action="/v1/demo/authenticate/${payment.id}/decline"><button type="submit">Fail authentication</button></form>`
+        : `<p>This payment is ${escapeHtml(payment.status.replace('_', ' '))}; there is nothing to confirm.</p>`;
+    sendHtml(res, 200, page('Confirm your payment', `${actions}${demoNote}`));
+  });
+
+  for (const answer of ['approve', 'decline'] as const) {
+    http.post(`/v1/demo/authenticate/:id/${answer}`, async (req, res) => {
+      const payment = await demoPaymentAwaitingAction(app, req);
+      if (payment.status === 'requires_action' && payment.provider_ref) {
+        const event = demoAuthenticationEvent({ ...payment, provider_ref: payment.provider_ref }, answer === 'approve', Math.floor(Date.now() / 1000));
+        const { duplicate } = await app.recordEvent({ id: event.id, type: event.type, payload: event });
+        if (!duplicate) await app.processEvent(event.id);
+      }
+      const after = await app.get(payment.id);
+      const message =
+        after.status === 'captured' || after.status === 'authorized'
+          ? `Payment confirmed: ${money(after.amount, after.currency)}. You can return to the conversation.`
+          : after.status === 'failed'
+            ? escapeHtml(after.failure_message ?? 'The payment failed.')
+            : `This payment is ${escapeHtml(after.status.replace('_', ' '))}.`;
+      sendHtml(res, 200, page('Confirm your payment', `<p>${message}</p>${demoNote}`));
+    });
+  }
+}
+
+async function demoLink(app: PaymentsApp, req: Request) {
+  const { id } = parseParams(CheckoutParams, req);
+  const link = await app.findCheckoutLink(id);
+  if (!link || link.provider !== 'demo') throw new AppError('NOT_FOUND', 'No such checkout.');
+  return link;
+}
+
+async function demoPaymentAwaitingAction(app: PaymentsApp, req: Request) {
+  const { id } = parseParams(PaymentParams, req);
+  const payment = await app.findPayment(id);
+  if (!payment || payment.provider !== 'demo') throw new AppError('PAYMENT_NOT_FOUND', 'No such payment.');
+  return payment;
+}
+
+const html = z.string().describe('text/html page');
+const openApi = buildOpenApi(
+  { title: 'payments', version: '0.1.0', description: 'Payments: reads, Stripe webhooks and the demo provider pages. Commands travel over NATS (paymentsApi).' },
+  [
+    { method: 'get', path: '/v1/payments/:id', summary: 'A payment', response: Payment },
+    { method: 'get', path: '/v1/payments', summary: "An order's payments, newest first", query: ListPaymentsQuery, response: PaymentList },
+    { method: 'post', path: '/v1/webhooks/stripe', summary: 'Stripe webhook (signature verified on the raw body; events de-duplicated by id)', body: z.object({ id: z.string(), type: z.string() }).passthrough(), response: WebhookAck },
+    { method: 'get', path: '/v1/demo/checkout/:id', summary: 'Demo checkout page (HTML)', response: html },
+    { method: 'post', path: '/v1/demo/checkout/:id/approve', summary: 'Approve a demo checkout (completes it like a checkout.session.completed webhook)', response: html },
+    { method: 'post', path: '/v1/demo/checkout/:id/cancel', summary: 'Cancel a demo checkout', response: html },
+    { method: 'get', path: '/v1/demo/authenticate/:id', summary: 'Demo authentication page for a payment that requires action (HTML)', response: html },
+    { method: 'post', path: '/v1/demo/authenticate/:id/approve', summary: 'Complete demo authentication', response: html },
+    { method: 'post', path: '/v1/demo/authenticate/:id/decline', summary: 'Fail demo authentication', response: html },
+    { method: 'get', path: '/v1/return', summary: 'Where the shopper lands after a provider redirect (HTML)', response: html },
+  ],
+);
