@@ -239,6 +239,29 @@ function fixtures(): FeedItem[] {
   ];
 }
 
+/** One generated product of a leaf category; everything random is seeded by its name. */
+function generatedItem(l: LeafDef, name: string, type: string): FeedItem {
+  const rand = seededRandom(name);
+  const brand = l.brands[Math.floor(rand() * l.brands.length)];
+  const price = roundPrice(l.price[0] + rand() * (l.price[1] - l.price[0]), l.price[0]);
+  const soldOut = rand() < 0.04;
+  const specs = variantSpecs(l.variants, l.colors, rand);
+  const variants = specs.map((s) => ({ ...s, stock: soldOut || rand() < 0.12 ? 0 : 3 + Math.floor(rand() * 120) }));
+  const features = l.features.filter(() => rand() < 0.7);
+  return buildItem({
+    name,
+    brand,
+    leaf: l,
+    description: `The ${name} by ${brand} is made for ${l.use}. ${(features.length ? features : l.features.slice(0, 1)).join(' ')}`,
+    tags: [...l.tags, ...type.toLowerCase().split(/\s+/).filter((w) => w.length > 3 && !l.tags.includes(w))],
+    price,
+    ratingTenths: 30 + Math.floor(rand() * 21),
+    reviewCount: Math.floor(rand() ** 2 * 4_000),
+    ageDays: Math.floor(rand() * 720),
+    variants,
+  });
+}
+
 function generated(): FeedItem[] {
   const items: FeedItem[] = [];
   const taken = new Set(fixtures().map((f) => f.name));
@@ -250,29 +273,26 @@ function generated(): FeedItem[] {
       const name = i < l.models.length * l.types.length ? `${model} ${type}` : `${model} ${type} II`;
       if (taken.has(name)) continue;
       taken.add(name);
-      const rand = seededRandom(name);
-      const brand = l.brands[Math.floor(rand() * l.brands.length)];
-      const price = roundPrice(l.price[0] + rand() * (l.price[1] - l.price[0]), l.price[0]);
-      const soldOut = rand() < 0.04;
-      const specs = variantSpecs(l.variants, l.colors, rand);
-      const variants = specs.map((s) => ({ ...s, stock: soldOut || rand() < 0.12 ? 0 : 3 + Math.floor(rand() * 120) }));
-      const features = l.features.filter(() => rand() < 0.7);
-      items.push(
-        buildItem({
-          name,
-          brand,
-          leaf: l,
-          description: `The ${name} by ${brand} is made for ${l.use}. ${(features.length ? features : l.features.slice(0, 1)).join(' ')}`,
-          tags: [...l.tags, ...type.toLowerCase().split(/\s+/).filter((w) => w.length > 3 && !l.tags.includes(w))],
-          price,
-          ratingTenths: 30 + Math.floor(rand() * 21),
-          reviewCount: Math.floor(rand() ** 2 * 4_000),
-          ageDays: Math.floor(rand() * 720),
-          variants,
-        }),
-      );
+      items.push(generatedItem(l, name, type));
       made++;
     }
+  }
+  return items;
+}
+
+// Extra words so a large generated catalogue has a realistic spread of distinct names.
+const bulkWords = ['Nova', 'Pulse', 'Atlas', 'Zen', 'Echo', 'Flux', 'Terra', 'Orbit', 'Vista', 'Luma', 'Crest', 'Drift', 'Summit', 'Bolt', 'Haven', 'Prism', 'Ember', 'Frost', 'Sierra', 'Coast'];
+
+/** A deterministic catalogue of n products (no fixtures, no prohibited items), for benchmarks and plan tests. */
+export function bulkFeed(n: number, offset = 0): FeedItem[] {
+  const items: FeedItem[] = [];
+  for (let i = offset; i < offset + n; i++) {
+    const l = leaves[i % leaves.length];
+    const k = Math.floor(i / leaves.length);
+    const model = l.models[k % l.models.length];
+    const type = l.types[Math.floor(k / l.models.length) % l.types.length];
+    const word = bulkWords[Math.floor(k / (l.models.length * l.types.length)) % bulkWords.length];
+    items.push(generatedItem(l, `${word} ${model} ${type} ${i}`, type));
   }
   return items;
 }
