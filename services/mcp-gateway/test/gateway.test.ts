@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, errorText, startTestStack, type TestStack } from './support/stack.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SNAPSHOT = path.join(here, 'tools-list.snapshot.json');
+const ANNOTATIONS = ['readOnlyHint', 'destructiveHint', 'openWorldHint'] as const;
+
+function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const rpc = (method: string, params: Record<string, unknown> = {}, id = 1) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
+
+// The gateway alone (no domain services): its MCP surface, transport modes and HTTP safety.
+describe('gateway surface', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ services: [], gatewayEnv: { WIDGETS_DIR: mkdtempSync(path.join(os.tmpdir(), 'no-widgets-')), RATE_LIMIT_PER_MINUTE: '40' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('lists every tool with title, "Use this when" description, schemas, explicit hints and widget _meta', async () => {
+    const c = await connectClient(stack.mcpUrl);
+    const { tools } = await c.client.listTools();
+    await c.close();
+    for (const t of tools) {
+      expect(t.title, t.name).toBeTruthy();
+      expect(t.description, t.name).toMatch(/^Use this when/);
+      expect(t.outputSchema?.type, t.name).toBe('object');
+      expect(t.inputSchema.additionalProperties, t.name).toBe(false);
+      for (const hint of ANNOTATIONS) expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
+      const meta = t._meta as Record<string, any>;
+      expect(meta.ui.resourceUri).toBe(meta['openai/outputTemplate']);
+      expect(meta['openai/widgetAccessible']).toBe(true);
+      expect(meta['openai/toolInvocation/invoking'].length).toBeLessThanOrEqual(64);
+      expect(meta['openai/toolInvocation/invoked'].length).toBeLessThanOrEqual(64);
+    }
+    const destructive = tools.filter((t) => t.annotations?.destructiveHint).map((t) => t.name);
+    expect(destructive.sort()).toEqual(['cancel_order', 'place_order']);
+    expect(tools.find((t) => t.name === 'place_order')?.description).toMatch(/charges.*irreversible/);
+
+    // The committed snapshot pins names, argument names, annotations and _meta so the contract cannot drift silently.
+    const actual = tools.map((t) => ({
+      name: t.name,
+      arguments: Object.keys((t.inputSchema.properties ?? {}) as object),
+      required: t.inputSchema.required ?? [],
+      annotations: t.annotations,
+      meta: t._meta,
+    }));
+    if (process.env.UPDATE_SNAPSHOT === '1') writeFileSync(SNAPSHOT, `${JSON.stringify(actual, null, 2)}\n`);
+    expect(actual).toEqual(JSON.parse(readFileSync(SNAPSHOT, 'utf8')));
+  });
+
+  it('serves the five widget resources with CSP for PUBLIC_URL, falling back to a readable page', async () => {
+    const c = await connectClient(stack.mcpUrl);
+    const { resources } = await c.client.listResources();
+    expect(resources.map((r) => r.uri).sort()).toEqual(['cart', 'checkout', 'order', 'product-detail', 'product-list'].map((n) => `ui://widget/${n}.html`));
+    for (const r of resources) {
+      expect(r.mimeType).toBe('text/html;profile=mcp-app');
+      const meta = r._meta as Record<string, any>;
+      expect(meta.ui.csp).toEqual({ connectDomains: [stack.gatewayUrl], resourceDomains: [stack.gatewayUrl] });
+      expect(meta['openai/widgetCSP']).toEqual({ connect_domains: [stack.gatewayUrl], resource_domains: [stack.gatewayUrl] });
+      expect(meta['openai/widgetDescription']).toBeTruthy();
+      expect(meta['openai/widgetPrefersBorder']).toBe(true);
+    }
+    const read = await c.client.readResource({ uri: 'ui://widget/cart.html' });
+    const content = read.contents[0] as { text: string; mimeType: string };
+    expect(content.mimeType).toBe('text/html;profile=mcp-app');
+    expect(content.text).toContain('<title>Cart</title>');
+    expect(content.text).toContain('ui/notifications/tool-result');
+    await c.close();
+  });
+
+  it('answers stateless requests (no session header) with a fresh server each time', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await rawRequest(stack.mcpUrl, { method: 'POST', headers: mcpHeaders, body: rpc('tools/list', {}, i) });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).result.tools).toHaveLength(17);
+    }
+    const unknown = await rawRequest(stack.mcpUrl, { method: 'POST', headers: { ...mcpHeaders, 'mcp-session-id': 'no-such-session' }, body: rpc('tools/list') });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('refuses bad arguments in the schema, and reports an unreachable store as a tool error', async () => {
+    const c = await connectClient(stack.mcpUrl);
+    expect(errorText(await c.call('search_products', { min_price: -5 }))).toMatch(/min_price/);
+    expect(errorText(await c.call('search_products', { query: 'x'.repeat(5000) }))).toMatch(/query/);
+    expect(errorText(await c.call('get_product_details', { product_id: 42 }))).toMatch(/product_id/);
+    expect(errorText(await c.call('add_to_cart', { product_id: '22222222-2222-4222-8222-222222222222', card_number: '4242424242424242' }))).toMatch(/card_number|Unrecognized/i);
+    const down = await c.call('search_products', { query: 'shoes' });
+    expect(errorText(down)).toBe('Part of the store is temporarily unavailable. Please try again in a moment. You can try again.');
+    expect(JSON.stringify(down)).not.toMatch(/at .*\.js:\d+/);
+    await c.close();
+  });
+
+  it('validates the Host header against the allowed hosts', async () => {
+    const evil = await rawRequest(stack.mcpUrl, { method: 'POST', headers: { ...mcpHeaders, host: 'evil.example' }, body: rpc('tools/list') });
+    expect(evil.status).toBe(403);
+    const local = await rawRequest(stack.mcpUrl, { method: 'POST', headers: { ...mcpHeaders, host: `127.0.0.1:${new URL(stack.gatewayUrl).port}` }, body: rpc('tools/list') });
+    expect(local.status).toBe(200);
+  });
+
+  it('allows browser hosts through CORS with the MCP headers', async () => {
+    const res = await rawRequest(stack.mcpUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://chatgpt.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,mcp-session-id,mcp-protocol-version' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://chatgpt.com');
+    expect(String(res.headers['access-control-allow-headers'])).toContain('mcp-session-id');
+    expect(String(res.headers['access-control-allow-headers'])).toContain('last-event-id');
+    const post = await rawRequest(stack.mcpUrl, { method: 'POST', headers: { ...mcpHeaders, origin: 'https://chatgpt.com' }, body: rpc('tools/list') });
+    expect(String(post.headers['access-control-expose-headers'])).toContain('Mcp-Session-Id');
+  });
+
+  it('limits request size', async () => {
+    const huge = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search_products', arguments: { query: 'x'.repeat(300_000) } } });
+    const res = await rawRequest(stack.mcpUrl, { method: 'POST', headers: mcpHeaders, body: huge });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'INVALID_INPUT', message: 'The request body is too large' });
+  });
+
+  it('rate-limits per subject with a clear 429, leaving other subjects alone', async () => {
+    const call = (subject: string) =>
+      rawRequest(stack.mcpUrl, {
+        method: 'POST',
+        headers: mcpHeaders,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'openai/subject': subject } } }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 41; i++) statuses.push((await call('greedy-user')).status);
+    expect(statuses.slice(0, 40).every((s) => s === 200)).toBe(true);
+    const limited = await call('greedy-user');
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body)).toEqual({ error: { code: 'RATE_LIMITED', message: 'Too many requests: please wait a minute and try again.', details: { limit_per_minute: 40 } } });
+    expect((await call('patient-user')).status).toBe(200);
+  });
+
+  it('is alive, and not ready while the domain services are missing', async () => {
+    expect((await rawRequest(`${stack.gatewayUrl}/healthz`)).status).toBe(200);
+    const ready = await rawRequest(`${stack.gatewayUrl}/readyz`, { headers: { host: '10.1.2.3' } });
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body).checks).toEqual({ nats: true, catalog: false, cart: false, payments: false, orders: false });
+  });
+});
