@@ -15,8 +15,11 @@ export function normaliseOption(value: string): string {
     .replace(/\s+/g, ' ');
 }
 
+/** Distinct option values; shoe sizes in numeric order (7, 8, … 13), others in catalog order. */
 function distinct(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((v): v is string => v !== null))];
+  const unique = [...new Set(values.filter((v): v is string => v !== null))];
+  const numeric = unique.every((v) => /^\d+(\.\d+)?$/.test(v));
+  return numeric ? unique.sort((a, b) => Number(a) - Number(b)) : unique;
 }
 
 function list(values: string[]): string {
