@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { OrderConfirmedEvent, orderEvents, parseOrThrow } from '@shop/contracts';
@@ -43,7 +43,10 @@ export async function startNotifier(ctx: WorkflowContext, nc: Parameters<typeof 
         } else {
           const info = await files!.sendMail(message);
           await mkdir(mailDir, { recursive: true });
-          await writeFile(path.join(mailDir, `${order.number}.eml`), info.message as Buffer);
+          // Written aside and renamed, so a reader never sees a half-written message.
+          const target = path.join(mailDir, `${order.number}.eml`);
+          await writeFile(`${target}.${process.pid}.tmp`, info.message as Buffer);
+          await rename(`${target}.${process.pid}.tmp`, target);
         }
         ctx.logger.info({ order_number: order.number, via: smtp ? 'smtp' : 'file' }, 'confirmation sent');
       });

@@ -160,8 +160,9 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
   if (updated.rowCount === 0) return false;
   await tx.query(
     `insert into order_lines (order_id, position, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, line_subtotal)
-     select $1, ordinality, l.product_id, l.variant_id, l.name, l.brand, l.size, l.color, l.image_url, l.unit_price, l.quantity, l.line_subtotal
-     from jsonb_to_recordset($2::jsonb) with ordinality as l(product_id uuid, variant_id uuid, name text, brand text, size text, color text, image_url text, unit_price bigint, quantity int, line_subtotal bigint)`,
+     select $1, l.position, l.product_id, l.variant_id, l.name, l.brand, l.size, l.color, l.image_url, l.unit_price, l.quantity, l.line_subtotal
+     from rows from (jsonb_to_recordset($2::jsonb) as (product_id uuid, variant_id uuid, name text, brand text, size text, color text, image_url text, unit_price bigint, quantity int, line_subtotal bigint))
+       with ordinality as l(product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, line_subtotal, position)`,
     [orderId, JSON.stringify(c.lines)],
   );
   await appendSagaLog(tx, orderId, 'validated', { cart_version: c.version, total: c.totals.total, lines: c.lines.length });

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import request from 'supertest';
+import { AppError, cartApi, ordersApi, type Caller } from '@shop/contracts';
+import { availableOf, pickVariant, readyCart, setStock, startStack, until, type Stack } from './stack.js';
+
+const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-mail-'));
+let stack: Stack;
+let n = 0;
+// Random hex, not a timestamp: long digit runs look like card numbers to the payments guard.
+const run = randomBytes(4).toString('hex');
+const shopper = (): Caller => ({ subject: `user-${run}-${++n}`, conversation: `conv-${run}-${n}` });
+const LONG = { timeoutMs: 60_000 };
+
+async function count(url: string, sql: string, params: unknown[] = []): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query(sql, params)).rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  stack = await startStack('orders_place', { MAIL_DIR: mailDir, TRACKING_BASE_URL: 'https://track.test' });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('placing an order through the real catalog, cart and payments', () => {
+  it('confirms, charges, commits stock, converts the cart, and mails the shopper', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 0);
+    const before = await availableOf(stack, item.variant_id);
+    const cart = await readyCart(stack, caller, item, 2);
+    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+
+    expect(order.status).toBe('confirmed');
+    expect(order.number).toMatch(new RegExp(`^ORD-${new Date().getUTCFullYear()}-\\d{5,}$`));
+    expect(order.total).toBe(cart.totals.total);
+    expect(order.lines).toEqual([expect.objectContaining({ variant_id: item.variant_id, quantity: 2, unit_price: item.price, name: cart.lines[0].name })]);
+    expect(order.payment).toEqual({ status: 'captured', brand: 'visa', last4: '4242' });
+    expect(order.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed']);
+    expect(order.estimated_delivery.earliest < order.estimated_delivery.latest).toBe(true);
+    expect(order.owner_subject).toBe(caller.subject);
+
+    const after = await availableOf(stack, item.variant_id);
+    expect(after.stock).toBe(before.stock - 2);
+    expect(after.available).toBe(before.available - 2);
+    const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller }).catch((e) => e);
+    expect(converted instanceof AppError ? converted.code : converted.status).toMatch(/converted|CART_NOT_ACTIVE|CART_NOT_FOUND/);
+
+    const file = await until(async () => readdirSync(mailDir).find((f) => f === `${order.number}.eml`));
+    const eml = readFileSync(path.join(mailDir, file), 'utf8');
+    expect(eml).toContain(`Subject: Your order ${order.number} is confirmed`);
+    expect(eml).toContain('Estimated delivery');
+
+    // Retrying the same placement returns the same order.
+    const again = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(again.id).toBe(order.id);
+    expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [order.id])).toBe(1);
+
+    // Status by number, owner-checked.
+    expect((await stack.bus.call(ordersApi.get, { order_id: order.number, caller })).id).toBe(order.id);
+    await expect(stack.bus.call(ordersApi.get, { order_id: order.id, caller: { subject: 'someone-else' } })).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
+
+    // Fulfilment: ship (tracking), cannot cancel afterwards, deliver.
+    const http = request(stack.orders!.httpUrl);
+    const shipped = (await http.post(`/v1/orders/${order.number}/ship`).expect(200)).body;
+    expect(shipped.status).toBe('shipped');
+    expect(shipped.tracking).toEqual({ carrier: 'USPS', number: expect.stringMatching(/^94\d{18}$/), url: expect.stringContaining('https://track.test/usps/94') });
+    await expect(stack.bus.call(ordersApi.cancel, { order_id: order.id, caller })).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+      message: `Order ${order.number} has already shipped and can no longer be cancelled`,
+    });
+    const shippedAgain = await http.post(`/v1/orders/${order.id}/ship`).expect(409);
+    expect(shippedAgain.body.error.code).toBe('INVALID_TRANSITION');
+    const delivered = await stack.bus.call(ordersApi.deliver, { order_id: order.id });
+    expect(delivered.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed', 'shipped', 'delivered']);
+    expect(delivered.timeline[2].actor).toBe('fulfilment');
+
+    // HTTP status and history.
+    const got = await http.get(`/v1/orders/${order.id}`).query({ subject: caller.subject }).expect(200);
+    expect(got.body.status).toBe('delivered');
+    await http.get(`/v1/orders/${order.id}`).query({ subject: 'intruder' }).expect(404);
+    const listed = await http.get('/v1/orders').query({ subject: caller.subject }).expect(200);
+    expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([order.id]);
+    expect(listed.body.items[0].first_item_name).toBe(cart.lines[0].name);
+    const bad = await http.get('/v1/orders/not-an-id').expect(400);
+    expect(bad.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('id') });
+    expect((await http.get('/v1/openapi.json').expect(200)).body.paths['/v1/orders/{id}/ship']).toBeDefined();
+  });
+
+  it('cancels a confirmed order: refund and restock; lists newest first; reorders', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 1);
+    const cart1 = await readyCart(stack, caller, item, 1);
+    const first = await stack.bus.call(ordersApi.place, { cart_id: cart1.id, caller, idempotency_key: `place-${cart1.id}` }, LONG);
+    const stockAfterOrder = await availableOf(stack, item.variant_id);
+    const cancelled = await stack.bus.call(ordersApi.cancel, { order_id: first.number, caller, reason: 'Changed my mind' }, LONG);
+    expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'Changed my mind', payment: expect.objectContaining({ status: 'refunded' }) });
+    expect((await availableOf(stack, item.variant_id)).stock).toBe(stockAfterOrder.stock + 1);
+    expect(await count(stack.dbs.payments.url, 'select count(*) as n from refunds r join payments p on p.id = r.payment_id where p.order_id = $1', [first.id])).toBe(1);
+    await expect(stack.bus.call(ordersApi.cancel, { order_id: first.id, caller: { subject: 'intruder' } })).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
+
+    // Reorder into a fresh cart of the same shopper.
+    const fresh = await stack.bus.call(cartApi.resolve, { caller });
+    const re = await stack.bus.call(ordersApi.reorder, { order_id: first.id, caller, cart_id: fresh.id }, LONG);
+    expect(re.added).toEqual([{ name: first.lines[0].name, quantity: 1 }]);
+    expect(re.not_added).toEqual([]);
+    expect(re.cart.lines.map((l) => l.variant_id)).toEqual([item.variant_id]);
+    const cart2 = await stack.bus.call(cartApi.updateCheckout, {
+      cart_id: fresh.id,
+      caller,
+      shipping_address: first.shipping_address,
+      shipping_method: 'express',
+      billing_same_as_shipping: true,
+      payment_method_id: 'pm_card_mastercard',
+      accept_terms: true,
+    });
+    const second = await stack.bus.call(ordersApi.place, { cart_id: cart2.id, caller, idempotency_key: `place-${cart2.id}` }, LONG);
+    expect(second.payment).toMatchObject({ brand: 'mastercard', last4: '4444' });
+
+    const list = await stack.bus.call(ordersApi.list, { caller: { subject: caller.subject }, page: 1, per_page: 1 });
+    expect(list.items.map((i) => i.number)).toEqual([second.number]);
+    expect(list.page_info).toMatchObject({ total: 2, total_pages: 2, has_more: true });
+  });
+
+  it('a declined card leaves the order payment_failed, releases the stock and keeps the cart', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 2);
+    const before = await availableOf(stack, item.variant_id);
+    const cart = await readyCart(stack, caller, item, 1, 'pm_card_chargeDeclined');
+    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(order.status).toBe('payment_failed');
+    expect(order.reason).toMatch(/declined/i);
+    expect(order.payment).toMatchObject({ status: 'failed', last4: '0002' });
+    expect(await availableOf(stack, item.variant_id)).toEqual(before);
+    const still = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller });
+    expect(still.status).toBe('active');
+    expect(still.lines).toHaveLength(1);
+    expect(await count(stack.dbs.orders.url, `select count(*) as n from orders where cart_id = $1 and status = 'confirmed'`, [cart.id])).toBe(0);
+    const log = await count(stack.dbs.orders.url, `select count(*) as n from saga_log where order_id = $1 and step in ('created','validated','reserved','charging','compensating','failed')`, [order.id]);
+    expect(log).toBe(6);
+    // The same cart then paid with a good card goes through.
+    const ok = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `retry-${cart.id}`, payment_method_id: 'pm_card_visa' }, LONG);
+    expect(ok.status).toBe('confirmed');
+  });
+
+  it('refuses an empty cart and an incomplete checkout with clear errors', async () => {
+    const caller = shopper();
+    const cart = await stack.bus.call(cartApi.resolve, { caller });
+    await expect(stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `empty-${cart.id}` }, LONG)).rejects.toMatchObject({ code: 'CART_EMPTY' });
+    const item = await pickVariant(stack, 3);
+    await stack.bus.call(cartApi.addLine, { cart_id: cart.id, caller, product_id: item.product_id, variant_id: item.variant_id, quantity: 1 });
+    const err = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `incomplete-${cart.id}` }, LONG).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CHECKOUT_INCOMPLETE', message: expect.stringMatching(/^Add a shipping address first/) });
+    expect(err.details.missing_steps).toContain('shipping_address');
+    await expect(stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: 'bad key!' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    // A refused placement is not an order in the shopper's history.
+    expect((await stack.bus.call(ordersApi.list, { caller: { subject: caller.subject }, page: 1, per_page: 20 })).items).toEqual([]);
+  });
+
+  it('10 concurrent placements with one key make one order and one payment', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 4);
+    const cart = await readyCart(stack, caller, item, 1);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `same-${cart.id}` }, LONG)),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results.every((r) => r.status === 'confirmed')).toBe(true);
+    expect(await count(stack.dbs.orders.url, 'select count(*) as n from orders where cart_id = $1', [cart.id])).toBe(1);
+    expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [results[0].id])).toBe(1);
+  });
+
+  it('40 shoppers racing for the last 5 units: 5 orders, 35 clear OUT_OF_STOCK refusals', async () => {
+    const item = await pickVariant(stack, 5);
+    await setStock(stack, item.variant_id, 5);
+    const shoppers = Array.from({ length: 40 }, () => shopper());
+    const carts = await Promise.all(shoppers.map((caller) => readyCart(stack, caller, item, 1)));
+    const outcomes = await Promise.allSettled(
+      carts.map((cart, i) => stack.bus.call(ordersApi.place, { cart_id: cart.id, caller: shoppers[i], idempotency_key: `race-${cart.id}` }, LONG)),
+    );
+    const confirmed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.status === 'confirmed');
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(confirmed).toHaveLength(5);
+    expect(refused).toHaveLength(35);
+    for (const r of refused) {
+      expect(r.reason).toMatchObject({ code: 'OUT_OF_STOCK', details: { items: [expect.objectContaining({ variant_id: item.variant_id, requested: 1 })] } });
+      expect(r.reason.message).toMatch(/available|out of stock/i);
+    }
+    expect(await availableOf(stack, item.variant_id)).toEqual({ stock: 0, available: 0 });
+    expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments')).toBeGreaterThanOrEqual(5);
+  }, 120_000);
+});
