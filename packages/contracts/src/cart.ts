@@ -154,14 +154,3 @@ export const CartEventData = z.object({
   order_id: Uuid.optional(),
 });
 export type CartEventData = z.infer<typeof CartEventData>;
-
-/**
- * The fields of evt.order.confirmed the cart relies on: it counts coupon usage when an
- * order is placed (not when a coupon is applied) and converts the cart as a safety net.
- */
-export const OrderConfirmedForCart = z.object({
-  order_id: Uuid,
-  cart_id: CartId,
-  coupon_code: z.string().nullable().optional(),
-});
-export type OrderConfirmedForCart = z.infer<typeof OrderConfirmedForCart>;

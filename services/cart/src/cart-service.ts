@@ -10,7 +10,7 @@ import {
   type Cart,
   type CartEventData,
   type CartMessage,
-  type OrderConfirmedForCart,
+  type OrderConfirmedEvent,
   type VariantInfo,
 } from '@shop/contracts';
 import { enqueueEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
@@ -236,7 +236,7 @@ export class CartService {
   }
 
   /** Counts the coupon of a confirmed order and converts its cart; called once per event. */
-  async onOrderConfirmed(tx: pg.PoolClient, data: OrderConfirmedForCart): Promise<void> {
+  async onOrderConfirmed(tx: pg.PoolClient, data: Pick<OrderConfirmedEvent, 'order_id' | 'cart_id' | 'coupon_code'>): Promise<void> {
     if (data.coupon_code) await redeemCoupon(tx, normaliseCode(data.coupon_code), data.order_id, data.cart_id);
     const cart = await db.lockCart(tx, data.cart_id);
     if (cart && cart.status !== 'converted') await this.convertIn(tx, data.cart_id, data.order_id);

@@ -1,4 +1,4 @@
-import { cartApi, orderEvents, OrderConfirmedForCart } from '@shop/contracts';
+import { cartApi, orderEvents, OrderConfirmedEvent } from '@shop/contracts';
 import { consumeEvents, handle, processOnce, serveEndpoints, type ServiceRuntime } from '@shop/kit';
 import type { CartService } from '../cart-service.js';
 
@@ -23,6 +23,8 @@ export function serveCartApi(runtime: ServiceRuntime, carts: CartService) {
 }
 
 const CONSUMER = 'cart_order_confirmed';
+/** Only the fields the cart acts on, so a richer event never stops coupon counting. */
+const OrderConfirmedFacts = OrderConfirmedEvent.pick({ order_id: true, cart_id: true, coupon_code: true });
 
 /** Counts coupon usage (and converts the cart) when an order is confirmed, once per event. */
 export function consumeOrderEvents(runtime: ServiceRuntime, carts: CartService) {
@@ -33,7 +35,7 @@ export function consumeOrderEvents(runtime: ServiceRuntime, carts: CartService) 
     subjects: [orderEvents.confirmed],
     logger: runtime.logger,
     handler: async (event) => {
-      const parsed = OrderConfirmedForCart.safeParse(event.data);
+      const parsed = OrderConfirmedFacts.safeParse(event.data);
       if (!parsed.success) {
         // Redelivery cannot fix a malformed event; acknowledge it and say so.
         runtime.logger.error({ id: event.id, issues: parsed.error.issues.slice(0, 3) }, 'evt.order.confirmed without order_id/cart_id; skipped');
