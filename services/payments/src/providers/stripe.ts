@@ -184,7 +184,8 @@ function declined(e: Stripe.errors.StripeCardError, fallback: MethodSummary): Pr
 /** Stripe's errors in our codes; the provider's text never reaches a shopper unfiltered. */
 export function mapStripeError(e: unknown): AppError {
   if (e instanceof AppError) return e;
-  if (e instanceof Stripe.errors.StripeIdempotencyError) {
+  // A 409 key conflict arrives as a generic API error carrying the idempotency_error type.
+  if (e instanceof Stripe.errors.StripeIdempotencyError || (e instanceof Stripe.errors.StripeError && e.rawType === 'idempotency_error')) {
     return new AppError('IDEMPOTENCY_CONFLICT', 'This request reused an idempotency key with different details.', { provider: 'stripe' });
   }
   if (e instanceof Stripe.errors.StripeInvalidRequestError) {
