@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { cartApi, ordersApi } from '@shop/contracts';
+import { testEnv } from '@shop/kit/testing';
+import { availableOf, pickVariant, readyCart, startStack, until, type Stack } from './stack.js';
+
+const mainJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-crash-mail-'));
+let stack: Stack;
+let child: ChildProcess | undefined;
+
+function runOrders(extra: Record<string, string>): { proc: ChildProcess; exited: Promise<number | null> } {
+  const env = { ...process.env, ...testEnv(stack.dbs.orders.url, stack.prefix, { MAIL_DIR: mailDir, ORDERS_RECOVERY_MS: '200', ...extra }) };
+  const proc = spawn(process.execPath, [mainJs], { env, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  child = proc;
+  return { proc, exited };
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  stack = await startStack('orders_crash', {}, { withOrders: false });
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+  }
+  await stack?.stop();
+});
+
+describe('a crash between charge and confirm', () => {
+  it('ends confirmed exactly once, with exactly one payment, after a restart', async () => {
+    const crashing = runOrders({ ORDERS_CRASH_AFTER_STEP: 'charged' });
+    const probe = { subject: 'probe' };
+    await until(() => stack.bus.call(ordersApi.list, { caller: probe, page: 1, per_page: 1 }));
+
+    const caller = { subject: `crash-${randomBytes(4).toString('hex')}`, conversation: `conv-${randomBytes(4).toString('hex')}` };
+    const item = await pickVariant(stack, 0);
+    const before = await availableOf(stack, item.variant_id);
+    const cart = await readyCart(stack, caller, item, 1);
+    const placing = stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `crash-${cart.id}` }, { timeoutMs: 3_000 }).catch((e) => e);
+    expect(await crashing.exited).toBe(137);
+    expect(await placing).toMatchObject({ code: expect.stringMatching(/TIMEOUT|UNAVAILABLE/) });
+
+    // Charged, not confirmed: the process died right after persisting the payment step.
+    const [stuck] = await query<{ id: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, status, saga_step from orders where cart_id = $1', [cart.id]);
+    expect(stuck).toMatchObject({ status: 'pending', saga_step: 'charged' });
+
+    runOrders({});
+    const order = await until(async () => {
+      const o = await stack.bus.call(ordersApi.get, { order_id: stuck.id, caller });
+      return o.status === 'confirmed' ? o : undefined;
+    });
+    expect(order.payment).toMatchObject({ status: 'captured', last4: '4242' });
+
+    // A retry of the original request now returns the same confirmed order, and nothing is charged twice.
+    const retried = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `crash-${cart.id}` }, { timeoutMs: 30_000 });
+    expect(retried.id).toBe(stuck.id);
+    const payments = await query<{ n: string }>(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [stuck.id]);
+    expect(Number(payments[0].n)).toBe(1);
+    const confirmations = await query<{ n: string }>(stack.dbs.orders.url, `select count(*) as n from order_status_history where order_id = $1 and status = 'confirmed'`, [stuck.id]);
+    expect(Number(confirmations[0].n)).toBe(1);
+    const events = await query<{ n: string }>(stack.dbs.orders.url, `select count(*) as n from outbox where subject = 'evt.order.confirmed' and payload->'data'->>'order_id' = $1`, [stuck.id]);
+    expect(Number(events[0].n)).toBe(1);
+    expect(order.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed']);
+    expect((await availableOf(stack, item.variant_id)).stock).toBe(before.stock - 1);
+    const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller }).catch((e) => e);
+    expect(converted.status ?? converted.code).not.toBe('active');
+  }, 90_000);
+});
