@@ -1,7 +1,7 @@
 // Latency and throughput of the cart's hot paths over NATS, against real Postgres, NATS and
 // the real catalog service. Run: npx vitest bench --run services/cart
 import { afterAll, beforeAll, bench, describe } from 'vitest';
-import { cartApi } from '@shop/contracts';
+import { cartApi, catalogApi } from '@shop/contracts';
 import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
 import { start as startCatalog } from '@shop/catalog';
 import { start as startCart } from '../src/main.js';
@@ -15,6 +15,7 @@ let who: ReturnType<typeof shopper>;
 let fullCartId: string;
 let mugId: string;
 let scratchCartId: string;
+let variantIds: string[];
 
 beforeAll(async () => {
   const prefix = freshPrefix();
@@ -29,6 +30,7 @@ beforeAll(async () => {
   // A realistic cart: 10 lines to re-price on every read.
   for (const v of shoe.variants.slice(0, 9)) await cart.runtime.bus.call(cartApi.addLine, { cart_id: fullCartId, caller: who, product_id: shoe.id, variant_id: v.id });
   await cart.runtime.bus.call(cartApi.addLine, { cart_id: fullCartId, caller: who, product_id: mug.id });
+  variantIds = (await cart.runtime.bus.call(cartApi.get, { cart_id: fullCartId, caller: who })).lines.map((l) => l.variant_id);
   scratchCartId = (await cart.runtime.bus.call(cartApi.resolve, { caller: { subject: who.subject, conversation: `${who.conversation}-2` } })).id;
 });
 
@@ -39,6 +41,11 @@ afterAll(async () => {
 });
 
 describe('cart over NATS', () => {
+  // Baseline: the one catalog call every cart read makes.
+  bench('catalog.variants.lookup (10 ids, baseline)', async () => {
+    await cart.runtime.bus.call(catalogApi.lookupVariants, { variant_ids: variantIds });
+  }, { time: 3000 });
+
   bench('cart.carts.get (10 lines, re-priced)', async () => {
     await cart.runtime.bus.call(cartApi.get, { cart_id: fullCartId, caller: who });
   }, { time: 3000 });
