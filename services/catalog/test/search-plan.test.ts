@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SearchRequest } from '@shop/contracts';
+import { createPool, migrate, type Pool } from '@shop/kit';
+import { freshDatabase } from '@shop/kit/testing';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bulkLoad } from '../src/db/bulk.js';
+import { buildSearchSql } from '../src/domain/search.js';
+
+const migrations = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let pool: Pool;
+
+beforeAll(async () => {
+  db = await freshDatabase('catalog_plan');
+  await migrate(db.url, migrations);
+  pool = createPool(db.url, 2);
+  await bulkLoad(pool, 20_000);
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+const nodesOf = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodesOf)];
+
+async function planOf(req: unknown): Promise<PlanNode[]> {
+  const sql = buildSearchSql(SearchRequest.parse(req));
+  const { rows } = await pool.query(`explain (format json) ${sql.text}`, sql.values);
+  return nodesOf(rows[0]['QUERY PLAN'][0].Plan);
+}
+const indexesUsed = (nodes: PlanNode[]) => nodes.map((n) => n['Index Name']).filter(Boolean);
+const scansProducts = (nodes: PlanNode[]) => nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'products');
+
+it('uses the full-text and trigram GIN indexes for a text search on a large table', async () => {
+  const plan = await planOf({ query: 'pegasas' });
+  expect(indexesUsed(plan)).toEqual(expect.arrayContaining(['products_search_idx', 'products_name_brand_trgm_idx']));
+  expect(scansProducts(plan)).toBe(false);
+  const filtered = await planOf({ query: 'trail shoe', brands: ['Summitcraft'], sizes: ['10'] });
+  expect(scansProducts(filtered)).toBe(false);
+});
+
+it('uses the category index for a category filter', async () => {
+  const plan = await planOf({ category: 'trail-shoes', in_stock_only: false });
+  expect(indexesUsed(plan)).toContain('products_category_slugs_idx');
+  expect(scansProducts(plan)).toBe(false);
+});
