@@ -1,0 +1,174 @@
+// Browser test harness: serves the built widgets and a test host page on loopback, drives
+// Debian's Chromium through playwright-core, and mounts a widget the way a host would.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+export const widgetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repoRoot = path.resolve(widgetsDir, '..');
+export const screenshotsDir = path.join(repoRoot, 'artifacts', 'screenshots');
+export const WIDGETS = ['product-list', 'product-detail', 'cart', 'checkout', 'order'] as const;
+export type WidgetName = (typeof WIDGETS)[number];
+
+export type ToolCallResult = { structuredContent?: Record<string, unknown>; content?: Array<{ type: string; text?: string }>; isError?: boolean; _meta?: Record<string, unknown> };
+export type ToolHandler = (name: string, args: Record<string, unknown>) => Promise<ToolCallResult>;
+export type HostMode = 'openai' | 'apps';
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the widgets when dist/ is missing or older than the sources, so tests never run stale files. */
+export function ensureWidgetsBuilt(): void {
+  const outputs = WIDGETS.map((w) => path.join(widgetsDir, 'dist', `${w}.html`));
+  const oldest = outputs.every(existsSync) ? Math.min(...outputs.map((o) => statSync(o).mtimeMs)) : 0;
+  if (oldest > newestMtime(path.join(widgetsDir, 'src'))) return;
+  const run = spawnSync(process.execPath, [path.join(widgetsDir, 'build.mjs')], { cwd: widgetsDir, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`widget build failed:\n${run.stdout}\n${run.stderr}`);
+}
+
+async function bundleAppsHost(outDir: string): Promise<string> {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      outDir,
+      emptyOutDir: true,
+      lib: { entry: path.join(widgetsDir, 'test/host/apps-host.ts'), formats: ['es'], fileName: () => 'apps-host.js' },
+      minify: false,
+    },
+  });
+  return readFileSync(path.join(outDir, 'apps-host.js'), 'utf8');
+}
+
+function productSvg(name: string): string {
+  // A deterministic placeholder picture per product id, so fixture pages load no remote images.
+  let hash = 0;
+  for (const c of name) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  const hue = hash % 360;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200"><rect width="200" height="200" fill="hsl(${hue} 60% 70%)"/><circle cx="100" cy="100" r="50" fill="hsl(${(hue + 180) % 360} 50% 40%)"/></svg>`;
+}
+
+export interface Harness {
+  baseUrl: string;
+  context: BrowserContext;
+  screenshots: string[];
+  newPage(handler: ToolHandler, width?: number): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  ensureWidgetsBuilt();
+  const work = mkdtempSync(path.join(tmpdir(), 'widgets-test-'));
+  const appsHost = await bundleAppsHost(path.join(work, 'apps-host'));
+  const hostHtml = readFileSync(path.join(widgetsDir, 'test/host/host.html'), 'utf8');
+  const shim = readFileSync(path.join(widgetsDir, 'test/host/openai-shim.js'), 'utf8');
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (type: string, body: string, status = 200) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (url.pathname === '/host.html') return send('text/html; charset=utf-8', hostHtml);
+    if (url.pathname === '/apps-host.js') return send('text/javascript', appsHost);
+    const widget = /^\/widget\/([a-z-]+)\.html$/.exec(url.pathname)?.[1];
+    if (widget && (WIDGETS as readonly string[]).includes(widget)) {
+      const html = readFileSync(path.join(widgetsDir, 'dist', `${widget}.html`), 'utf8');
+      // The ChatGPT-style injection runs before the widget's own script; in MCP Apps mode it finds no host object and does nothing.
+      const injected = html.replace('<head>', () => `<head><script>${shim}</script>`);
+      return send('text/html; charset=utf-8', injected);
+    }
+    const img = /^\/img\/([\w-]+)\.svg$/.exec(url.pathname)?.[1];
+    if (img) return send('image/svg+xml', productSvg(img));
+    send('text/plain', 'not found', 404);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1024, height: 800 },
+  });
+  mkdirSync(screenshotsDir, { recursive: true });
+
+  return {
+    baseUrl,
+    context,
+    screenshots: [],
+    async newPage(handler, width = 1024) {
+      const page = await context.newPage();
+      await page.setViewportSize({ width, height: 800 });
+      await page.exposeFunction('__callTool', (name: string, args: Record<string, unknown>) => handler(name, args ?? {}));
+      return page;
+    },
+    async close() {
+      await context.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface MountOptions {
+  mode: HostMode;
+  widget: WidgetName;
+  result: ToolCallResult;
+  input?: Record<string, unknown>;
+  theme?: 'light' | 'dark';
+  locale?: string;
+}
+
+/** Opens the host page and renders a widget for a tool result, as a host does after a tool call. */
+export async function mount(h: Harness, page: Page, { mode, widget, result, input = {}, theme = 'light', locale = 'en-US' }: MountOptions): Promise<Frame> {
+  await page.goto(`${h.baseUrl}/host.html`);
+  const opts = { widget, result, input, theme, locale };
+  if (mode === 'openai') await page.evaluate((o) => (window as unknown as { __mountOpenAi(o: unknown): void }).__mountOpenAi(o), opts);
+  else await page.evaluate((o) => (window as unknown as { __mountApps(o: unknown): Promise<void> }).__mountApps(o), opts);
+  const frame = await waitForFrame(page, widget);
+  await frame.waitForSelector(`main[data-widget="${widget}"]:not([data-kind="none"])`);
+  return frame;
+}
+
+async function waitForFrame(page: Page, widget: string): Promise<Frame> {
+  for (let i = 0; i < 100; i++) {
+    const frame = page.frames().find((f) => f.url().endsWith(`/widget/${widget}.html`));
+    if (frame) {
+      await frame.waitForLoadState('load');
+      return frame;
+    }
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`widget frame ${widget} did not load`);
+}
+
+/** True when the widget fits its frame's width (no horizontal scrolling). */
+export async function fitsWidth(frame: Frame): Promise<{ scrollWidth: number; clientWidth: number }> {
+  return frame.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+}
+
+export async function screenshot(h: Harness, page: Page, name: string): Promise<string> {
+  const file = path.join(screenshotsDir, `${name}.png`);
+  // Let the frame settle to its reported height first.
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: file, fullPage: true });
+  h.screenshots.push(path.relative(repoRoot, file));
+  return file;
+}
+
+export async function hostLog(page: Page): Promise<Array<{ kind: string; value: unknown }>> {
+  return page.evaluate(() => (window as unknown as { __hostLog: Array<{ kind: string; value: unknown }> }).__hostLog);
+}

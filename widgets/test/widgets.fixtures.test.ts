@@ -1,0 +1,168 @@
+// Widgets rendered in headless Chromium from recorded tool results, under both hosts:
+// ChatGPT's window.openai and the MCP Apps bridge (ext-apps AppBridge).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asToolResult, checkFixtures, fixtures } from './support/fixtures';
+import { fitsWidth, hostLog, mount, screenshot, startHarness, type Harness, type HostMode, type ToolCallResult, type ToolHandler, type WidgetName } from './support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  checkFixtures();
+  h = await startHarness();
+});
+afterAll(async () => {
+  if (!h) return;
+  console.log(`screenshots (${h.screenshots.length}):\n${h.screenshots.map((s) => `  ${s}`).join('\n')}`);
+  await h.close();
+});
+
+const noCalls: ToolHandler = async (name) => ({ isError: true, content: [{ type: 'text', text: `unexpected call to ${name}` }] });
+
+const states: Array<{ name: string; widget: WidgetName; result: object }> = [
+  { name: 'product-list', widget: 'product-list', result: fixtures.productList },
+  { name: 'product-detail', widget: 'product-detail', result: fixtures.productDetail },
+  { name: 'cart', widget: 'cart', result: fixtures.cartResult },
+  { name: 'cart-empty', widget: 'cart', result: fixtures.emptyCartResult },
+  { name: 'checkout-shipping', widget: 'checkout', result: fixtures.checkoutResult },
+  { name: 'checkout-review', widget: 'checkout', result: fixtures.reviewResult },
+  { name: 'order-confirmation', widget: 'order', result: fixtures.orderResult },
+  { name: 'order-history', widget: 'order', result: fixtures.orderListResult },
+];
+
+describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s host', (mode) => {
+  for (const s of states) {
+    it(`${s.name}: renders light at 1024 px and dark at 375 px without horizontal overflow`, async () => {
+      const wide = await h.newPage(noCalls, 1024);
+      const frame = await mount(h, wide, { mode, widget: s.widget, result: asToolResult(s.result) });
+      expect(await frame.locator('main').getAttribute('data-kind')).toBe((s.result as { kind: string }).kind);
+      expect(await frame.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(false);
+      await screenshot(h, wide, `${mode}-${s.name}-light-1024`);
+      await wide.close();
+
+      const narrow = await h.newPage(noCalls, 375);
+      const dark = await mount(h, narrow, { mode, widget: s.widget, result: asToolResult(s.result), theme: 'dark' });
+      expect(await dark.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true);
+      const bg = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(bg).toBe('rgb(33, 33, 33)');
+      const { scrollWidth, clientWidth } = await fitsWidth(dark);
+      expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+      expect(clientWidth).toBe(375);
+      await screenshot(h, narrow, `${mode}-${s.name}-dark-375`);
+      await narrow.close();
+    });
+  }
+
+  it('product grid: one column at 375 px, at least three at 1024 px', async () => {
+    const columns = async (width: number) => {
+      const page = await h.newPage(noCalls, width);
+      const frame = await mount(h, page, { mode, widget: 'product-list', result: asToolResult(fixtures.productList) });
+      const xs = await frame.locator('[data-testid="product-card"]').evaluateAll((cards) => cards.map((c) => Math.round(c.getBoundingClientRect().left)));
+      await page.close();
+      return new Set(xs).size;
+    };
+    expect(await columns(375)).toBe(1);
+    expect(await columns(1024)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the host frame is sized from the widget height', async () => {
+    const page = await h.newPage(noCalls, 1024);
+    await mount(h, page, { mode, widget: 'cart', result: asToolResult(fixtures.cartResult) });
+    await page.waitForFunction(() => (document.querySelector('iframe') as HTMLIFrameElement).getBoundingClientRect().height > 300);
+    const log = await hostLog(page);
+    expect(log.some((e) => e.kind === (mode === 'openai' ? 'notifyIntrinsicHeight' : 'sizeChanged'))).toBe(true);
+    await page.close();
+  });
+
+  it('follows a theme change from the host while open', async () => {
+    const page = await h.newPage(noCalls, 1024);
+    const frame = await mount(h, page, { mode, widget: 'order', result: asToolResult(fixtures.orderResult) });
+    if (mode === 'openai') await page.evaluate(() => (window as unknown as { __setGlobals(p: object): void }).__setGlobals({ theme: 'dark' }));
+    else await page.evaluate(() => (window as unknown as { __bridge: { sendHostContextChange(p: object): Promise<void> } }).__bridge.sendHostContextChange({ theme: 'dark' }));
+    await frame.waitForFunction(() => document.documentElement.classList.contains('dark'));
+    await page.close();
+  });
+
+  it('formats money from integer cents for the host locale', async () => {
+    const page = await h.newPage(noCalls, 1024);
+    const frame = await mount(h, page, { mode, widget: 'cart', result: asToolResult(fixtures.cartResult), locale: 'de-DE' });
+    const total = await frame.locator('[data-testid="total"]').textContent();
+    expect(total?.replace(/\s/g, ' ')).toBe(new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'USD' }).format(130.46).replace(/\s/g, ' '));
+    await page.close();
+  });
+
+  it('grid "Add to cart" asks for size and colour, then sends them', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      return asToolResult(fixtures.cartResult);
+    });
+    const frame = await mount(h, page, { mode, widget: 'product-list', result: asToolResult(fixtures.productList) });
+    await frame.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();
+    const add = frame.getByRole('button', { name: 'Add', exact: true });
+    await expect(add.isDisabled()).resolves.toBe(true);
+    await frame.getByLabel('Size').selectOption('10');
+    await frame.getByLabel('Colour').selectOption('Blue');
+    await add.click();
+    await frame.getByText('Added Pegasus 41 Road Running Shoe (size 10, Black).').waitFor();
+    expect(calls).toEqual([{ name: 'add_to_cart', args: { product_id: fixtures.productList.items[0].id, quantity: 1, size: '10', color: 'Blue' } }]);
+    // A product without variants goes straight in.
+    await frame.getByRole('button', { name: 'Add Classic Ceramic Coffee Mug to cart' }).click();
+    await expect.poll(() => calls.length).toBe(2);
+    expect(calls[1].args).toEqual({ product_id: fixtures.productList.items[4].id, quantity: 1 });
+    await page.close();
+  });
+
+  it('a failed quantity change rolls back and shows the server message inline', async () => {
+    let release!: (r: ToolCallResult) => void;
+    const page = await h.newPage(
+      (name) =>
+        name === 'update_cart_item'
+          ? new Promise<ToolCallResult>((resolve) => (release = resolve))
+          : Promise.resolve({ isError: true, content: [{ type: 'text', text: 'unexpected' }] }),
+    );
+    const frame = await mount(h, page, { mode, widget: 'cart', result: asToolResult(fixtures.cartResult) });
+    const firstLine = frame.locator('[data-testid="cart-line"]').first();
+    await firstLine.getByRole('button', { name: /^Increase quantity of Pegasus/ }).click();
+    // Optimistic: the line shows 2 and its subtotal doubles before the server answers.
+    await expect.poll(() => firstLine.getByTestId('quantity').textContent()).toBe('2');
+    expect(await firstLine.getByTestId('line-subtotal').textContent()).toBe('$179.98');
+    await expect.poll(() => typeof release).toBe('function');
+    release({ isError: true, content: [{ type: 'text', text: 'Only 1 left in size 10.' }] });
+    await frame.getByRole('alert').filter({ hasText: 'Only 1 left in size 10.' }).waitFor();
+    expect(await firstLine.getByTestId('quantity').textContent()).toBe('1');
+    expect(await firstLine.getByTestId('line-subtotal').textContent()).toBe('$89.99');
+    await screenshot(h, page, `${mode}-cart-error-rollback`);
+    await page.close();
+  });
+
+  it('checkout validates required fields and the US postal code before calling the server', async () => {
+    const calls: string[] = [];
+    const page = await h.newPage(async (name) => {
+      calls.push(name);
+      return { isError: true, content: [{ type: 'text', text: 'unexpected' }] };
+    }, 375);
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.checkoutResult) });
+    await frame.getByRole('button', { name: 'Continue to payment' }).click();
+    expect(await frame.getByTestId('field-error').allTextContents()).toEqual(
+      expect.arrayContaining(['Enter the recipient’s name.', 'Enter the street address.', 'Enter the city.', 'Enter the postal code.', 'Enter the state.']),
+    );
+    await frame.getByLabel('Full name').fill('Ada Lovelace');
+    await frame.getByLabel('Street address').fill('1 Market St');
+    await frame.getByLabel('City').fill('San Francisco');
+    await frame.getByLabel('State').fill('CA');
+    await frame.getByLabel('ZIP / postal code').fill('ABC12');
+    await frame.getByRole('button', { name: 'Continue to payment' }).click();
+    expect(await frame.getByTestId('field-error').allTextContents()).toEqual(['Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.']);
+    expect(await frame.getByLabel('ZIP / postal code').getAttribute('aria-invalid')).toBe('true');
+    expect(calls).toEqual([]);
+    await screenshot(h, page, `${mode}-checkout-postal-error-375`);
+    await page.close();
+  });
+
+  it('the empty cart offers "Continue shopping" as a follow-up message', async () => {
+    const page = await h.newPage(noCalls);
+    const frame = await mount(h, page, { mode, widget: 'cart', result: asToolResult(fixtures.emptyCartResult) });
+    await frame.getByRole('button', { name: 'Continue shopping' }).click();
+    await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'sendFollowUpMessage').map((e) => e.value)).toEqual(['Help me find something to buy.']);
+    await page.close();
+  });
+});
