@@ -14,7 +14,7 @@ export const OrdersConfig = BaseConfig.extend({
   MAIL_FROM: z.string().min(3).default('Shop <orders@shop.example>'),
   TRACKING_BASE_URL: z.string().url().default('https://tracking.shop.example/track'),
   /** Test-only: exit(137) right after this saga step is persisted, to prove recovery. */
-  ORDERS_CRASH_AFTER_STEP: z.enum(['charged']).optional(),
+  ORDERS_CRASH_AFTER_STEP: z.enum(['reserved', 'charged']).optional(),
 });
 export type OrdersConfig = z.infer<typeof OrdersConfig>;
 

@@ -16,6 +16,7 @@ let stack: Stack;
 let child: ChildProcess | undefined;
 
 function runOrders(extra: Record<string, string>): { proc: ChildProcess; exited: Promise<number | null> } {
+  if (child && child.exitCode === null) child.kill('SIGTERM');
   const env = { ...process.env, ...testEnv(stack.dbs.orders.url, stack.prefix, { MAIL_DIR: mailDir, ORDERS_RECOVERY_MS: '200', ...extra }) };
   const proc = spawn(process.execPath, [mainJs], { env, stdio: 'ignore' });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
@@ -82,5 +83,33 @@ describe('a crash between charge and confirm', () => {
     expect((await availableOf(stack, item.variant_id)).stock).toBe(before.stock - 1);
     const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller }).catch((e) => e);
     expect(converted.status ?? converted.code).not.toBe('active');
+  }, 90_000);
+
+  it('a saga abandoned before payment is compensated after the grace period: stock released, nothing charged', async () => {
+    const crashing = runOrders({ ORDERS_CRASH_AFTER_STEP: 'reserved' });
+    await until(() => stack.bus.call(ordersApi.list, { caller: { subject: 'probe' }, page: 1, per_page: 1 }));
+    const caller = { subject: `abandon-${randomBytes(4).toString('hex')}` };
+    const item = await pickVariant(stack, 1);
+    const before = await availableOf(stack, item.variant_id);
+    const cart = await readyCart(stack, caller, item, 1);
+    const placing = stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `abandon-${cart.id}` }, { timeoutMs: 3_000 }).catch((e) => e);
+    expect(await crashing.exited).toBe(137);
+    await placing;
+    const [stuck] = await query<{ id: string; saga_step: string }>(stack.dbs.orders.url, 'select id, saga_step from orders where cart_id = $1', [cart.id]);
+    expect(stuck.saga_step).toBe('reserved');
+    expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 1);
+
+    const restarted = runOrders({ ORDERS_SAGA_GRACE_MS: '500' });
+    const order = await until(async () => {
+      const o = await stack.bus.call(ordersApi.get, { order_id: stuck.id, caller });
+      return o.status === 'cancelled' ? o : undefined;
+    });
+    expect(order.reason).toMatch(/not been charged/);
+    expect(await availableOf(stack, item.variant_id)).toEqual(before);
+    const payments = await query<{ n: string }>(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [stuck.id]);
+    expect(Number(payments[0].n)).toBe(0);
+    expect((await stack.bus.call(cartApi.get, { cart_id: cart.id, caller })).status).toBe('active');
+    restarted.proc.kill('SIGTERM');
+    await restarted.exited;
   }, 90_000);
 });

@@ -153,6 +153,18 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(ok.status).toBe('confirmed');
   });
 
+  it('a payment that asks for authentication fails with a reason to use another method, and is voided', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 2);
+    const cart = await readyCart(stack, caller, item, 1, 'pm_card_authenticationRequired');
+    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(order.status).toBe('payment_failed');
+    expect(order.reason).toMatch(/another payment method/);
+    expect(order.payment.status).not.toBe('captured');
+    const rows = await count(stack.dbs.payments.url, `select count(*) as n from payments where order_id = $1 and status in ('voided', 'canceled', 'failed')`, [order.id]);
+    expect(rows).toBe(1);
+  });
+
   it('refuses an empty cart and an incomplete checkout with clear errors', async () => {
     const caller = shopper();
     const cart = await stack.bus.call(cartApi.resolve, { caller });

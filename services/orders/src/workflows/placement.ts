@@ -114,6 +114,7 @@ export class Placement {
       throw await this.refuse(row.id, ['validated'], e);
     }
     if (!(await withTransaction(pool, (tx) => advanceStep(tx, row.id, ['validated'], 'reserved')))) return this.current(row.id);
+    this.ctx.afterStep(row.id, 'reserved');
     return this.charge(row.id);
   }
 
