@@ -27,7 +27,7 @@ export function cardDataGuard(logger: Logger) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const field = findCardData({ query: req.query, body: req.body ?? {} });
     if (!field) return next();
-    logger.warn({ path: req.path, field }, 'request with card data refused');
+    logger.warn({ path: req.baseUrl + req.path, field }, 'request with card data refused');
     next(cardDataRefused(field));
   };
 }
