@@ -31,7 +31,8 @@ export interface Presented<T> {
 }
 
 const money = formatMoney;
-const MAX_LISTED = 5;
+// The model needs the ids to act on a result, so a full default page is listed.
+const MAX_LISTED = 20;
 
 export function formattedTotals(t: { subtotal: number; discount: number; shipping: number; tax: number; total: number }, currency: Cart['currency']): FormattedTotals {
   return {

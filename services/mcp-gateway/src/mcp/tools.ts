@@ -18,6 +18,7 @@ import {
   widgetUri,
   type Cart,
   type Caller,
+  type Order,
   type SavedPaymentMethod,
   type SearchFilters,
   type ToolName,
@@ -94,6 +95,17 @@ export function defineTools(deps: ToolDeps) {
     presented: presentCheckout(cart, await savedMethods(cart), null, now(), notice),
     cartId: cart.id,
   });
+
+  /** The caller's order placed from this cart; newest orders first, so a recent placement is found at once. */
+  const orderOfCart = async (cartId: string, caller: Caller): Promise<Order | null> => {
+    const recent = await bus.call(ordersApi.list, { caller, page: 1, per_page: 10 });
+    for (const summary of recent.items) {
+      if (summary.status === 'payment_failed') continue;
+      const order = await bus.call(ordersApi.get, { order_id: summary.id, caller });
+      if (order.cart_id === cartId) return order;
+    }
+    return null;
+  };
 
   const cartOutcome = (cart: Cart, extras?: Parameters<typeof presentCart>[1]): ToolOutcome<CartResult> => ({ presented: presentCart(cart, extras), cartId: cart.id });
 
@@ -284,6 +296,12 @@ export function defineTools(deps: ToolDeps) {
       invoked: 'Order placed',
       run: async (a, call) => {
         const cart = await resolveCart(a.session_id, call);
+        if (cart.status === 'converted') {
+          // Converting the cart bumps its version, so a repeated "place it" would derive a new key:
+          // answer with the order the cart became instead of asking orders to place it again.
+          const existing = await orderOfCart(cart.id, call.caller);
+          if (existing) return { presented: presentOrder(existing, 'This order was already placed; nothing was charged again.'), cartId: cart.id };
+        }
         const order = await bus.call(
           ordersApi.place,
           {
