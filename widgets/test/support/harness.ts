@@ -68,14 +68,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** Where widget HTML comes from; by default widgets/dist (live runs read the gateway's ui:// resources). */
+  widgetHtml?: (name: WidgetName) => Promise<string>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   ensureWidgetsBuilt();
+  const widgetHtml = options.widgetHtml ?? (async (name: WidgetName) => readFileSync(path.join(widgetsDir, 'dist', `${name}.html`), 'utf8'));
   const work = mkdtempSync(path.join(tmpdir(), 'widgets-test-'));
   const appsHost = await bundleAppsHost(path.join(work, 'apps-host'));
   const hostHtml = readFileSync(path.join(widgetsDir, 'test/host/host.html'), 'utf8');
   const shim = readFileSync(path.join(widgetsDir, 'test/host/openai-shim.js'), 'utf8');
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (type: string, body: string, status = 200) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -85,7 +91,12 @@ export async function startHarness(): Promise<Harness> {
     if (url.pathname === '/apps-host.js') return send('text/javascript', appsHost);
     const widget = /^\/widget\/([a-z-]+)\.html$/.exec(url.pathname)?.[1];
     if (widget && (WIDGETS as readonly string[]).includes(widget)) {
-      const html = readFileSync(path.join(widgetsDir, 'dist', `${widget}.html`), 'utf8');
+      let html: string;
+      try {
+        html = await widgetHtml(widget as WidgetName);
+      } catch (e) {
+        return send('text/plain', `widget ${widget} unavailable: ${(e as Error).message}`, 502);
+      }
       // The ChatGPT-style injection runs before the widget's own script; in MCP Apps mode it finds no host object and does nothing.
       const injected = html.replace('<head>', () => `<head><script>${shim}</script>`);
       return send('text/html; charset=utf-8', injected);

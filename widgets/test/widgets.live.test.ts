@@ -1,0 +1,219 @@
+// The widgets against the running system: every service and the MCP gateway as processes
+// (@shop/launcher startStack), a real MCP client on the Node side answering the widgets'
+// tool calls, and the widget HTML read from the gateway's ui:// resources.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Frame, Page } from 'playwright-core';
+import { ensureWidgetsBuilt, fitsWidth, hostLog, mount, screenshot, startHarness, widgetsDir, type Harness, type HostMode, type ToolCallResult, type WidgetName } from './support/harness';
+
+const repoRoot = path.resolve(widgetsDir, '..');
+const stackBuilt = ['catalog', 'cart', 'orders', 'payments', 'mcp-gateway'].every((s) => existsSync(path.join(repoRoot, 'services', s, 'dist', 'main.js'))) && existsSync(path.join(repoRoot, 'packages/launcher/dist/index.js'));
+
+type Stack = { mcpUrl: string; stop(): Promise<void> };
+
+/** One shopper: an MCP connection plus, for ChatGPT, the conversation and user ids the host sends. */
+class Shopper {
+  private constructor(
+    readonly client: Client,
+    private readonly meta: Record<string, string> | undefined,
+  ) {}
+  static async connect(mcpUrl: string, mode: HostMode): Promise<Shopper> {
+    const client = new Client({ name: `widget-test-${mode}`, version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
+    const id = randomBytes(6).toString('hex');
+    // ChatGPT sends the conversation and user with every call; an MCP Apps host relies on the MCP session.
+    return new Shopper(client, mode === 'openai' ? { 'openai/session': `conv-${id}`, 'openai/subject': `user-${id}` } : undefined);
+  }
+  async call(name: string, args: Record<string, unknown>): Promise<ToolCallResult> {
+    try {
+      return (await this.client.callTool({ name, arguments: args, ...(this.meta ? { _meta: this.meta } : {}) })) as ToolCallResult;
+    } catch (e) {
+      return { isError: true, content: [{ type: 'text', text: (e as Error).message }] };
+    }
+  }
+  /** What the model does: call a tool and expect a result to render. */
+  async model(name: string, args: Record<string, unknown>): Promise<ToolCallResult> {
+    const r = await this.call(name, args);
+    if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}`);
+    return r;
+  }
+}
+
+const money = (text: string | null) => text?.replace(/\s/g, ' ').trim();
+
+describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
+  let stack: Stack;
+  let h: Harness;
+  let resourceReader: Client;
+
+  beforeAll(async () => {
+    ensureWidgetsBuilt(); // the gateway serves widgets/dist, so build before it starts
+    const { startStack } = await import('@shop/launcher');
+    stack = await startStack({ fresh: true, randomPorts: true, logLevel: 'warn' });
+    resourceReader = new Client({ name: 'widget-test-resources', version: '1.0.0' });
+    await resourceReader.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl)));
+    h = await startHarness({
+      widgetHtml: async (name: WidgetName) => {
+        const r = await resourceReader.readResource({ uri: `ui://widget/${name}.html` });
+        const first = r.contents[0] as { text?: string; mimeType?: string };
+        if (!first?.text) throw new Error(`ui://widget/${name}.html has no text`);
+        return first.text;
+      },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (h) {
+      console.log(`live screenshots (${h.screenshots.length}):\n${h.screenshots.map((s) => `  ${s}`).join('\n')}`);
+      await h.close();
+    }
+    await resourceReader?.close();
+    await stack?.stop();
+  });
+
+  async function open(page: Page, mode: HostMode, widget: WidgetName, result: ToolCallResult, input: Record<string, unknown>, width = 1024): Promise<Frame> {
+    const frame = await mount(h, page, { mode, widget, result, input });
+    const fit = await fitsWidth(frame);
+    expect(fit.scrollWidth).toBeLessThanOrEqual(fit.clientWidth);
+    expect(fit.clientWidth).toBe(width);
+    return frame;
+  }
+
+  it('openai host: search, filter, add from the grid, edit the cart, coupon, checkout with a postal-code error, order, status', async () => {
+    const mode: HostMode = 'openai';
+    const shopper = await Shopper.connect(stack.mcpUrl, mode);
+    const page = await h.newPage((name, args) => shopper.call(name, args), 1024);
+
+    // 1. The model searches; the shopper filters to ≤ $100 in size 10 in the widget.
+    const searchInput = { query: 'running shoes' };
+    const list = await open(page, mode, 'product-list', await shopper.model('search_products', searchInput), searchInput);
+    await list.getByRole('button', { name: 'Filters' }).click();
+    await list.getByLabel('Maximum price').fill('100');
+    await list.getByRole('button', { name: /^Size 10 \(/ }).click();
+    await list.getByRole('button', { name: 'Apply filters' }).click();
+    const cardPrices = () => list.locator('[data-testid="product-card"] [data-testid="price"]').allTextContents();
+    const lowest = (p: string) => Number(p.split('–')[0].replace(/[^0-9.]/g, ''));
+    await expect.poll(async () => (await cardPrices()).every((p) => lowest(p) <= 100), { timeout: 10_000 }).toBe(true);
+    expect((await cardPrices()).length).toBeGreaterThan(0);
+    const searchCall = (await hostLog(page)).filter((e) => e.kind === 'callTool').map((e) => e.value as { name: string; args: Record<string, unknown> }).at(-1);
+    expect(searchCall).toMatchObject({ name: 'search_products', args: { query: 'running shoes', max_price: '100.00', sizes: ['10'] } });
+    await screenshot(h, page, `live-${mode}-search-filtered`);
+    await list.getByRole('button', { name: 'Filters' }).click(); // close the panel
+
+    // 2. Add Pegasus from the grid: it asks for a size and colour first.
+    await list.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();
+    await list.getByLabel('Size', { exact: true }).selectOption('10');
+    await list.getByLabel('Colour', { exact: true }).selectOption('Black');
+    await list.getByRole('button', { name: 'Add', exact: true }).click();
+    await list.getByRole('status').filter({ hasText: /Pegasus 41 Road Running Shoe/ }).waitFor();
+    await screenshot(h, page, `live-${mode}-added-from-grid`);
+
+    // The model adds a mug too, then shows the cart.
+    const mugSearch = await shopper.model('search_products', { query: 'Classic Ceramic Coffee Mug' });
+    const mug = (mugSearch.structuredContent as { items: Array<{ id: string; name: string }> }).items.find((i) => i.name === 'Classic Ceramic Coffee Mug');
+    expect(mug).toBeDefined();
+    await shopper.model('add_to_cart', { product_id: mug!.id, quantity: 1 });
+    const cart = await open(page, mode, 'cart', await shopper.model('view_cart', {}), {});
+    const lines = cart.locator('[data-testid="cart-line"]');
+    await expect.poll(() => lines.count()).toBe(2);
+    expect(await lines.filter({ hasText: 'Pegasus' }).textContent()).toContain('Size 10');
+    // 8999 + 999 = 9998; free shipping; tax round_half_up(9998 × 8.75 %) = 875; total 10873.
+    expect(money(await cart.getByTestId('total').textContent())).toBe('$108.73');
+
+    // 3. Remove the mug.
+    await lines.filter({ hasText: 'Classic Ceramic Coffee Mug' }).getByRole('button', { name: 'Remove Classic Ceramic Coffee Mug' }).click();
+    await expect.poll(() => lines.count()).toBe(1);
+    await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$97.86'); // 8999 + 787 tax
+
+    // 4. Quantity 2: subtotal 17998, tax round_half_up(1574.825) = 1575, total 19573.
+    await cart.getByRole('button', { name: 'Increase quantity of Pegasus 41 Road Running Shoe' }).click();
+    await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$195.73');
+    expect(money(await cart.getByTestId('subtotal').textContent())).toBe('$179.98');
+
+    // 5. WELCOME10: discount 1800; taxable 16198; tax round_half_up(1417.325) = 1417; total 17615.
+    await cart.getByLabel('Coupon code').fill('welcome10');
+    await cart.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$176.15');
+    expect(money(await cart.getByTestId('discount').textContent())).toBe('−$18.00');
+    await screenshot(h, page, `live-${mode}-cart-with-coupon`);
+
+    // 6. Checkout in the same frame: client-side postal-code error, then a server-side state error.
+    await cart.getByRole('button', { name: 'Proceed to checkout' }).click();
+    await cart.getByRole('form', { name: 'Shipping' }).waitFor();
+    await cart.getByLabel('Full name').fill('Ada Lovelace');
+    await cart.getByLabel('Street address').fill('1 Market St');
+    await cart.getByLabel('City').fill('San Francisco');
+    await cart.getByLabel('State').fill('CA');
+    await cart.getByLabel('ZIP / postal code').fill('9410');
+    await cart.getByRole('button', { name: 'Continue to payment' }).click();
+    expect(await cart.getByTestId('field-error').allTextContents()).toEqual(['Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.']);
+    await screenshot(h, page, `live-${mode}-checkout-postal-error`);
+    await cart.getByLabel('ZIP / postal code').fill('94107');
+    await cart.getByLabel('State').fill('ZZ');
+    await cart.getByRole('button', { name: 'Continue to payment' }).click();
+    // The server refuses the state; the message lands on the field or, failing that, in the banner.
+    await cart.locator('[data-testid="field-error"], [data-testid="error"]').filter({ hasText: /state/i }).first().waitFor();
+    await screenshot(h, page, `live-${mode}-checkout-server-error`);
+    await cart.getByLabel('State').fill('CA');
+    await cart.getByLabel(/Express/).check();
+    await cart.getByRole('button', { name: 'Continue to payment' }).click();
+
+    // 7. Payment: the saved Visa (pm_card_visa); then review and place the order.
+    await cart.getByLabel(/visa.*4242/i).check();
+    await cart.getByRole('button', { name: 'Continue to review' }).click();
+    // Express shipping 1299: total 16198 + 1299 + 1417 = 18914.
+    await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$189.14');
+    await cart.getByLabel(/I accept the terms/).check();
+    await expect.poll(() => cart.getByLabel(/I accept the terms/).isChecked()).toBe(true);
+    await screenshot(h, page, `live-${mode}-checkout-review`);
+    await cart.getByRole('button', { name: /^Place order/ }).click();
+    await cart.locator('main[data-kind="order"]').waitFor({ timeout: 20_000 });
+    const number = await cart.getByTestId('order-number').textContent();
+    expect(number).toMatch(/^ORD-\d{4}-\d{5,}$/);
+    expect(money(await cart.getByTestId('order-total').textContent())).toBe('$189.14');
+    expect(await cart.getByTestId('order-status').textContent()).toBe('Confirmed');
+    await screenshot(h, page, `live-${mode}-order-confirmation`);
+
+    // 8. The model asks for the status; the order widget shows it and the history.
+    const order = await open(page, mode, 'order', await shopper.model('get_order_status', { order_id: number }), { order_id: number });
+    expect(await order.getByTestId('order-number').textContent()).toBe(number);
+    expect(await order.getByTestId('timeline').textContent()).toContain('Confirmed');
+    await order.getByRole('button', { name: 'All orders' }).click();
+    await order.locator('[data-testid="order-row"]').filter({ hasText: number! }).waitFor();
+    await screenshot(h, page, `live-${mode}-order-history`);
+    await page.close();
+    await shopper.client.close();
+  }, 180_000);
+
+  it('MCP Apps host at 375 px, dark: add from the grid with a size, change quantity, proceed to checkout', async () => {
+    const mode: HostMode = 'apps';
+    const shopper = await Shopper.connect(stack.mcpUrl, mode);
+    const page = await h.newPage((name, args) => shopper.call(name, args), 375);
+    const input = { query: 'pegasus', max_price: 100 };
+    const frame = await mount(h, page, { mode, widget: 'product-list', result: await shopper.model('search_products', input), input, theme: 'dark' });
+    expect((await fitsWidth(frame)).scrollWidth).toBeLessThanOrEqual(375);
+    await frame.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();
+    await frame.getByLabel('Size', { exact: true }).selectOption('10');
+    await frame.getByLabel('Colour', { exact: true }).selectOption('Blue');
+    await frame.getByRole('button', { name: 'Add', exact: true }).click();
+    await frame.getByRole('status').filter({ hasText: /Pegasus 41 Road Running Shoe/ }).waitFor();
+    await screenshot(h, page, `live-${mode}-added-from-grid-dark-375`);
+
+    const cart = await mount(h, page, { mode, widget: 'cart', result: await shopper.model('view_cart', {}), theme: 'dark' });
+    expect((await fitsWidth(cart)).scrollWidth).toBeLessThanOrEqual(375);
+    expect(money(await cart.getByTestId('total').textContent())).toBe('$97.86');
+    await cart.getByRole('button', { name: 'Increase quantity of Pegasus 41 Road Running Shoe' }).click();
+    await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$195.73');
+    await screenshot(h, page, `live-${mode}-cart-dark-375`);
+    await cart.getByRole('button', { name: 'Proceed to checkout' }).click();
+    await cart.getByRole('form', { name: 'Shipping' }).waitFor();
+    expect((await fitsWidth(cart)).scrollWidth).toBeLessThanOrEqual(375);
+    await screenshot(h, page, `live-${mode}-checkout-dark-375`);
+    await page.close();
+    await shopper.client.close();
+  }, 120_000);
+});
