@@ -3,7 +3,7 @@ import { Order, type AppliedCoupon, type Caller, type Cart, type ErrorBody, type
 import { enqueueEvent } from '@shop/kit';
 import type { Actor } from '../domain/order-state.js';
 import type { SagaStep } from '../domain/saga.js';
-import { formatOrderNumber } from '../domain/order-number.js';
+import { formatOrderNumber, isOrderNumber } from '../domain/order-number.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -114,7 +114,7 @@ export async function findById(q: Queryable, id: string): Promise<OrderRow | nul
 
 /** By uuid or ORD- number. */
 export async function findByRef(q: Queryable, ref: string): Promise<OrderRow | null> {
-  const byNumber = ref.startsWith('ORD-');
+  const byNumber = isOrderNumber(ref);
   const { rows } = await q.query<OrderRow>(`select ${columns} from orders where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
   return rows[0] ?? null;
 }

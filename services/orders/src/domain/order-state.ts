@@ -48,5 +48,3 @@ function describe(status: OrderStatus): string {
   return status === 'payment_failed' ? 'failed (payment)' : status;
 }
 
-/** Statuses after which nothing more happens to the order. */
-export const finalStatuses: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'refunded', 'payment_failed']);

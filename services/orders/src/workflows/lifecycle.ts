@@ -19,12 +19,13 @@ import {
 import { withTransaction } from '@shop/kit';
 import { assertTransition } from '../domain/order-state.js';
 import { makeTracking } from '../domain/tracking.js';
+import { isOrderNumber } from '../domain/order-number.js';
 import { changeStatus, findByRef, listOrders, renderOrder, type OrderRow } from '../db/orders.js';
 import { visibleTo, type WorkflowContext } from './context.js';
 
 type Req<S extends z.ZodType> = z.infer<S>;
 
-const lockByRef = (ref: string) => `select id from orders where ${ref.startsWith('ORD-') ? 'number' : 'id'} = $1 for update`;
+const lockByRef = (ref: string) => `select id from orders where ${isOrderNumber(ref) ? 'number' : 'id'} = $1 for update`;
 
 /** Status, history, cancellation, fulfilment and reorder of placed orders. */
 export class Lifecycle {
