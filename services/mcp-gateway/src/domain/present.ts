@@ -162,6 +162,21 @@ export function failedPlacement(order: Order): AppError | null {
   return null;
 }
 
+/**
+ * Placing an order must charge only what the shopper has seen. When reading the cart just before
+ * placement reports a change (a price, a lowered quantity, a dropped coupon, an item gone), the
+ * order is not placed: the shopper gets the changes and the new total and confirms again.
+ */
+export function changedBeforePlacement(cart: Cart): AppError | null {
+  if (cart.messages.length === 0) return null;
+  const stock = cart.messages.some((m) => m.type === 'out_of_stock' || m.type === 'quantity_reduced' || m.type === 'unavailable');
+  const changes = cart.messages.map((m) => m.message).join(' ');
+  return new AppError(stock ? 'OUT_OF_STOCK' : 'CHECKOUT_INCOMPLETE', `${changes} Nothing was charged. The cart total is now ${money(cart.totals.total, cart.currency)}: please review it and confirm the order again.`, {
+    messages: cart.messages,
+    total: cart.totals.total,
+  });
+}
+
 export function presentOrderList(result: z.infer<typeof ListOrdersResult>): Presented<OrderListResult> {
   const items = result.items.map((o) => ({ ...o, total_formatted: money(o.total, o.currency) }));
   const head = result.page_info.total === 0 ? 'No orders yet.' : `${result.page_info.total} order${result.page_info.total === 1 ? '' : 's'} (page ${result.page_info.page} of ${result.page_info.total_pages}).`;

@@ -28,7 +28,7 @@ import { toolArgs, normaliseOrderId } from './args.js';
 import { callerFrom, cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
 import { checkoutLinkKey, placeOrderKey } from '../domain/idempotency.js';
 import { toolErrorResult } from '../domain/errors.js';
-import { failedPlacement, presentCart, presentCheckout, presentOrder, presentOrderList, presentProduct, presentSearch, type Presented } from '../domain/present.js';
+import { changedBeforePlacement, failedPlacement, presentCart, presentCheckout, presentOrder, presentOrderList, presentProduct, presentSearch, type Presented } from '../domain/present.js';
 
 export interface ToolDeps {
   bus: BusClient;
@@ -302,6 +302,8 @@ export function defineTools(deps: ToolDeps) {
           const existing = await orderOfCart(cart.id, call.caller);
           if (existing) return { presented: presentOrder(existing, 'This order was already placed; nothing was charged again.'), cartId: cart.id };
         }
+        const changed = changedBeforePlacement(cart);
+        if (changed) throw changed;
         const order = await bus.call(
           ordersApi.place,
           {
