@@ -53,6 +53,12 @@ export class PaymentsApp {
    * finds the finished payment. A provider failure rolls back and leaves nothing behind.
    */
   async authorize(req: z.infer<typeof AuthorizeRequest>): Promise<Payment> {
+    // A replay of a finished authorisation needs no lock (and no write): answer it directly.
+    const known = await q.findPaymentByKey(this.pool, req.idempotency_key);
+    if (known && (known.provider_ref !== null || known.status !== 'pending')) {
+      assertSameAuthorization(known, req);
+      return q.toPayment(known);
+    }
     const payment = await withTransaction(this.pool, async (tx) => {
       await q.insertPendingPayment(tx, {
         id: randomUUID(),

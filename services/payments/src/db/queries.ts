@@ -77,6 +77,12 @@ export async function insertPendingPayment(db: Db, p: NewPayment): Promise<void>
   await db.query(insertPaymentSql([p.id, p.provider, p.orderId, p.customer, p.amount, p.currency, p.capture, p.idempotencyKey, p.description, p.paymentMethodId]));
 }
 
+const byKeySql = prepared('payments_by_key', 'select * from payments where idempotency_key = $1');
+export async function findPaymentByKey(db: Db, key: string): Promise<PaymentRow | null> {
+  const { rows } = await db.query<PaymentRow>(byKeySql([key]));
+  return rows[0] ?? null;
+}
+
 const lockByKeySql = prepared('payments_lock_by_key', 'select * from payments where idempotency_key = $1 for update');
 export async function lockPaymentByKey(db: Db, key: string): Promise<PaymentRow | null> {
   const { rows } = await db.query<PaymentRow>(lockByKeySql([key]));

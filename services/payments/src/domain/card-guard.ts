@@ -6,8 +6,12 @@ const cardFieldName = /^(card|cards|card_?number|cardnumber|number|pan|cvc|cvc2|
 /** Digit runs, allowing single spaces or dashes between digits (4242 4242 … / 4242-4242-…). */
 const digitRun = /\d(?:[ -]?\d)*/g;
 
-/** Ids this service issues or receives in fixed formats (UUIDs, cart ids) are not card numbers. */
-const issuedId = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
+/**
+ * Ids in fixed formats (UUIDs, 32-hex cart ids), alone or inside a longer value such as an
+ * idempotency key "order:<uuid>", are not card numbers: their digit groups joined by dashes
+ * would otherwise pass for one about once in two hundred ids.
+ */
+const embeddedId = /(?<![0-9a-f])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})(?![0-9a-f])/gi;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -26,7 +30,7 @@ export function luhnValid(digits: string): boolean {
 
 /** True when the text holds something shaped like a card number: 13–19 digits passing Luhn. */
 export function containsCardNumber(text: string): boolean {
-  for (const match of text.matchAll(digitRun)) {
+  for (const match of text.replace(embeddedId, ' ').matchAll(digitRun)) {
     const digits = match[0].replace(/[ -]/g, '');
     if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return true;
   }
@@ -38,7 +42,7 @@ export function containsCardNumber(text: string): boolean {
  * everywhere; values are checked as strings and as numbers (a PAN sent as a JSON number).
  */
 export function findCardData(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return !issuedId.test(value) && containsCardNumber(value) ? path || '(root)' : null;
+  if (typeof value === 'string') return containsCardNumber(value) ? path || '(root)' : null;
   if (typeof value === 'number') return Number.isInteger(value) && containsCardNumber(String(value)) ? path || '(root)' : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
