@@ -31,11 +31,19 @@ const orderBy: Record<SortBy, string> = {
   newest: 'created_at desc, id',
 };
 
+/** "price desc, id" → "page.price desc, page.id" */
+const qualify = (order: string, alias: string) =>
+  order
+    .split(', ')
+    .map((key) => `${alias}.${key}`)
+    .join(', ');
+
 /**
  * Builds the one statement that answers a search: the matching set (text + filters), the page
  * of summaries, the total and every facet, so a search is a single round trip.
- * Text matching is full-text search (weighted tsvector, GIN) OR trigram word similarity on
- * name + brand (GIN trgm) for typos; relevance blends both.
+ * Text matching is full-text search (weighted tsvector, GIN index, ts_rank). Only when that finds
+ * nothing does the trigram fallback run (word similarity on name + brand, GIN trgm index), so a
+ * typo ("pegasas") still finds Pegasus while ordinary queries never pay for similarity scoring.
  */
 export function buildSearchSql(req: ParsedSearch): SearchSql {
   const values: unknown[] = [];
@@ -43,60 +51,73 @@ export function buildSearchSql(req: ParsedSearch): SearchSql {
     values.push(v);
     return `$${values.length}`;
   };
-  const where: string[] = ['p.active'];
+  const filters: string[] = ['p.active'];
   const query = normaliseQuery(req.query);
-  let rank = '0::real';
-  if (query) {
-    const q = param(query);
-    const tsq = `websearch_to_tsquery('english', ${q})`;
-    where.push(`(p.search @@ ${tsq} or p.name_brand %> lower(${q}))`);
-    rank = `(ts_rank(p.search, ${tsq}) * 2 + word_similarity(lower(${q}), p.name_brand))::real`;
-  }
-  if (req.category) where.push(`p.category_slugs @> array[${param(req.category.toLowerCase())}]::text[]`);
-  if (req.min_price !== undefined) where.push(`p.price >= ${param(req.min_price)}`);
-  if (req.max_price !== undefined) where.push(`p.price <= ${param(req.max_price)}`);
+  const q = query ? param(query) : undefined;
+  if (req.category) filters.push(`p.category_slugs @> array[${param(req.category.toLowerCase())}]::text[]`);
+  if (req.min_price !== undefined) filters.push(`p.price >= ${param(req.min_price)}`);
+  if (req.max_price !== undefined) filters.push(`p.price <= ${param(req.max_price)}`);
   const brands = lowerSet(req.brands);
-  if (brands) where.push(`p.brand_lc = any(${param(brands)}::text[])`);
+  if (brands) filters.push(`p.brand_lc = any(${param(brands)}::text[])`);
   const sizes = lowerSet(req.sizes);
   const colors = lowerSet(req.colors);
   const sizeParam = sizes ? param(sizes) : undefined;
   const colorParam = colors ? param(colors) : undefined;
-  if (sizeParam) where.push(`p.sizes_lc && ${sizeParam}::text[]`);
-  if (colorParam) where.push(`p.colors_lc && ${colorParam}::text[]`);
+  if (sizeParam) filters.push(`p.sizes_lc && ${sizeParam}::text[]`);
+  if (colorParam) filters.push(`p.colors_lc && ${colorParam}::text[]`);
   if (req.in_stock_only) {
     if (sizeParam || colorParam) {
       // The size/colour asked for must itself be available, not just some other variant.
       const conds = ['v.product_id = p.id', 'v.stock > v.reserved'];
       if (sizeParam) conds.push(`lower(v.size) = any(${sizeParam}::text[])`);
       if (colorParam) conds.push(`lower(v.color) = any(${colorParam}::text[])`);
-      where.push(`exists (select 1 from variants v where ${conds.join(' and ')})`);
+      filters.push(`exists (select 1 from variants v where ${conds.join(' and ')})`);
     } else {
-      where.push('p.available > 0');
+      filters.push('p.available > 0');
     }
   }
   const order = orderBy[req.sort_by];
   const limit = param(req.per_page);
   const offset = param((req.page - 1) * req.per_page);
-  const text = `with m as materialized (
-  select p.id, p.name, p.brand, p.category_id, p.price, p.price_max, p.rating, p.review_count, p.available,
-         p.sizes, p.colors, p.tags, p.created_at, ${rank} as rank
+  // Narrow rows: only what sorting and facets need; the page's other columns are joined by id.
+  const cols = 'p.id, p.category_id, p.brand, p.price, p.rating, p.review_count, p.created_at, p.sizes, p.colors';
+  const where = (extra: string) => [extra, ...filters].join('\n    and ');
+  // Scoring every match costs time; it is only worth it when the order depends on it.
+  const relevance = req.sort_by === 'relevance';
+  const matched = q
+    ? `fts as materialized (
+  select ${cols}, ${relevance ? `ts_rank(p.search, websearch_to_tsquery('english', ${q}))` : '0::real'} as rank
   from products p
-  where ${where.join('\n    and ')}
-)
+  where ${where(`p.search @@ websearch_to_tsquery('english', ${q})`)}
+),
+m as materialized (
+  select * from fts
+  union all
+  select ${cols}, ${relevance ? `word_similarity(lower(${q}), p.name_brand)` : '0::real'} as rank
+  from products p
+  where ${where(`not exists (select 1 from fts) and p.name_brand %> lower(${q})`)}
+)`
+    : `m as materialized (
+  select ${cols}, 0::real as rank
+  from products p
+  where ${where('true')}
+)`;
+  const text = `with ${matched},
+page as (select id, rank, rating, review_count, price, created_at from m order by ${order} limit ${limit} offset ${offset})
 select
   (select count(*) from m)::int as total,
-  (select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'brand', t.brand, 'category_id', t.category_id,
-      'price', t.price, 'price_max', t.price_max, 'rating', t.rating, 'review_count', t.review_count, 'available', t.available,
-      'sizes', t.sizes, 'colors', t.colors, 'tags', t.tags) order by ${order}), '[]'::json)
-     from (select * from m order by ${order} limit ${limit} offset ${offset}) t) as items,
+  (select coalesce(json_agg(json_build_object('id', p.id, 'name', p.name, 'brand', p.brand, 'category_id', p.category_id,
+      'price', p.price, 'price_max', p.price_max, 'rating', p.rating, 'review_count', p.review_count, 'available', p.available,
+      'sizes', p.sizes, 'colors', p.colors, 'tags', p.tags) order by ${qualify(order, 'page')}), '[]'::json)
+     from page join products p on p.id = page.id) as items,
   (select coalesce(json_agg(json_build_object('value', c.slug, 'label', c.name, 'count', f.n) order by f.n desc, c.name), '[]'::json)
      from (select category_id, count(*)::int n from m group by category_id) f join categories c on c.id = f.category_id) as categories,
   (select coalesce(json_agg(json_build_object('value', f.brand, 'label', f.brand, 'count', f.n) order by f.n desc, f.brand), '[]'::json)
      from (select brand, count(*)::int n from m group by brand order by n desc, brand limit 50) f) as brands,
   (select coalesce(json_agg(json_build_object('value', f.s, 'label', f.s, 'count', f.n) order by f.n desc, f.s), '[]'::json)
-     from (select s, count(*)::int n from m, unnest(m.sizes) s group by s order by n desc, s limit 50) f) as sizes,
+     from (select s, count(*)::int n from (select unnest(sizes) s from m) u group by s order by n desc, s limit 50) f) as sizes,
   (select coalesce(json_agg(json_build_object('value', f.c, 'label', f.c, 'count', f.n) order by f.n desc, f.c), '[]'::json)
-     from (select c, count(*)::int n from m, unnest(m.colors) c group by c order by n desc, c limit 50) f) as colors,
+     from (select c, count(*)::int n from (select unnest(colors) c from m) u group by c order by n desc, c limit 50) f) as colors,
   (select min(price) from m) as price_min,
   (select max(price) from m) as price_max`;
   const name = `search_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
