@@ -126,7 +126,7 @@ describe('buildSearchSql', () => {
     expect(sql.values[0]).toBe('running shoes');
     expect(sql.text).toContain("p.search @@ websearch_to_tsquery('english', $1)");
     // The trigram fallback only runs when full-text search found nothing.
-    expect(sql.text).toContain('not exists (select 1 from fts)\n    and p.name_brand %> lower($1)');
+    expect(sql.text).toContain('not exists (select 1 from fts) and p.name_brand %> lower($1)');
     expect(sql.text).toContain('word_similarity(lower($1), p.name_brand) as rank');
     expect(sql.text).toMatch(/order by rank desc, rating desc, review_count desc, id/);
     expect(sql.text).toContain('p.available > 0');
