@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Cents, Currency } from './money.js';
-import { CartId, Caller, endpoint, IsoDateTime, Uuid } from './common.js';
-import { Address, CheckoutStep, PaymentMethodId, ShippingMethod } from './checkout.js';
+import { CartId, Caller, endpoint, IsoDate, IsoDateTime, Uuid } from './common.js';
+import { Address, CheckoutStep, MAX_DELIVERY_INSTRUCTIONS, PaymentMethodId, ShippingMethod } from './checkout.js';
 
 export const CartStatus = z.enum(['active', 'converted', 'abandoned']);
 export type CartStatus = z.infer<typeof CartStatus>;
@@ -69,6 +69,12 @@ export const CheckoutState = z.object({
   missing_steps: z.array(CheckoutStep),
   ready: z.boolean(),
   started: z.boolean(),
+  /** Preferred delivery date (YYYY-MM-DD) chosen on the shipping step; optional so older replies still parse. */
+  preferred_delivery_date: IsoDate.nullable().optional(),
+  /** Special delivery instructions exactly as the shopper gave them: escape them wherever they are rendered. */
+  delivery_instructions: z.string().nullable().optional(),
+  /** The version of the store's terms accepted (TERMS_VERSION at the time); null until accepted. */
+  terms_version: z.string().nullable().optional(),
 });
 export type CheckoutState = z.infer<typeof CheckoutState>;
 
@@ -119,6 +125,14 @@ export const UpdateCheckoutRequest = z
     billing_address: Address.optional(),
     payment_method_id: PaymentMethodId.optional(),
     accept_terms: z.boolean().optional(),
+    /** YYYY-MM-DD; checked against the shipping method (standard, until one is chosen). null clears it. */
+    preferred_delivery_date: IsoDate.nullable().optional(),
+    /** Stored as given; null clears them. */
+    delivery_instructions: z
+      .string()
+      .max(MAX_DELIVERY_INSTRUCTIONS, `must be at most ${MAX_DELIVERY_INSTRUCTIONS} characters`)
+      .nullable()
+      .optional(),
   })
   .strict();
 /** Orders marks a cart converted once its order is confirmed. Idempotent per order id. */

@@ -52,6 +52,14 @@ export const shippingMethods: Record<ShippingMethod, { label: string; minBusines
   express: { label: 'Express (2–3 business days)', minBusinessDays: 2, maxBusinessDays: 3 },
 };
 
+/** The version of the store's terms a shopper accepts at checkout; the cart records it and orders snapshot it. */
+export const TERMS_VERSION = '2026-11-01';
+
+/** Delivery instructions are at most this many characters (as JavaScript counts them). */
+export const MAX_DELIVERY_INSTRUCTIONS = 500;
+/** A preferred delivery date is at most this many calendar days after today. */
+export const MAX_PREFERRED_DELIVERY_DAYS = 30;
+
 export const CheckoutStep = z.enum(['shipping_address', 'shipping_method', 'billing_address', 'payment_method', 'terms']);
 export type CheckoutStep = z.infer<typeof CheckoutStep>;
 

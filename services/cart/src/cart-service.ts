@@ -20,6 +20,7 @@ import { computeTotals, defaultPricingRules, type PricingRules } from './domain/
 import { reprice, type Repriced, type StoredLine } from './domain/reprice.js';
 import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from './domain/coupons.js';
 import { applyCheckoutChange, checkoutState, type StoredCheckout } from './domain/checkout.js';
+import { assertDeliveryPreferences } from './domain/delivery.js';
 import { assertAvailable, describeItem, resolveVariant } from './domain/variants.js';
 import { planAdd } from './domain/limits.js';
 
@@ -59,7 +60,10 @@ function storedCheckout(cart: db.CartRow): StoredCheckout {
     billing_address: cart.billing_address,
     payment_method_id: cart.payment_method_id,
     terms_accepted: cart.terms_accepted,
+    terms_version: cart.terms_version,
     started: cart.checkout_started_at !== null,
+    preferred_delivery_date: cart.preferred_delivery_date,
+    delivery_instructions: cart.delivery_instructions,
   };
 }
 
@@ -205,7 +209,9 @@ export class CartService {
 
   async updateCheckout(req: Req<'updateCheckout'>): Promise<Cart> {
     await this.change(req.cart_id, req.caller, async (tx, cart) => {
-      const next = applyCheckoutChange(storedCheckout(cart), req);
+      const before = storedCheckout(cart);
+      const next = applyCheckoutChange(before, req);
+      assertDeliveryPreferences(req, before, next, this.now());
       await db.saveCheckout(tx, req.cart_id, next);
     });
     return this.view(req.cart_id);

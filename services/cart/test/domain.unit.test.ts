@@ -214,7 +214,10 @@ describe('checkout state', () => {
     billing_address: null,
     payment_method_id: null,
     terms_accepted: false,
+    terms_version: null,
     started: false,
+    preferred_delivery_date: null,
+    delivery_instructions: null,
   };
   const address = { name: 'Ada', line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' };
   it('reports completed and missing steps and readiness', () => {

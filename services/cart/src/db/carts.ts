@@ -18,6 +18,10 @@ export interface CartRow {
   billing_address: Address | null;
   payment_method_id: string | null;
   terms_accepted: boolean;
+  terms_version: string | null;
+  /** YYYY-MM-DD: selected as text, so no time zone can shift the day. */
+  preferred_delivery_date: string | null;
+  delivery_instructions: string | null;
   checkout_started_at: Date | null;
   order_id: string | null;
   version: number;
@@ -26,8 +30,9 @@ export interface CartRow {
 }
 
 const cartColumns = `id, status, owner_subject, conversation, currency, coupon_code, shipping_address, shipping_method,
-  billing_same_as_shipping, billing_address, payment_method_id, terms_accepted, checkout_started_at, order_id, version,
-  created_at, updated_at`;
+  billing_same_as_shipping, billing_address, payment_method_id, terms_accepted, terms_version,
+  to_char(preferred_delivery_date, 'YYYY-MM-DD') as preferred_delivery_date, delivery_instructions, checkout_started_at, order_id,
+  version, created_at, updated_at`;
 const lineColumns = 'id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity';
 
 // Named statements are prepared once per connection and reused: these run on every read.
@@ -121,7 +126,8 @@ export async function setCoupon(q: Queryable, cartId: string, code: string | nul
 export async function saveCheckout(q: Queryable, cartId: string, c: StoredCheckout): Promise<void> {
   await q.query(
     `update carts set shipping_address = $2, shipping_method = $3, billing_same_as_shipping = $4, billing_address = $5,
-       payment_method_id = $6, terms_accepted = $7 where id = $1`,
+       payment_method_id = $6, terms_accepted = $7, terms_version = $8, preferred_delivery_date = $9::date,
+       delivery_instructions = $10 where id = $1`,
     [
       cartId,
       c.shipping_address === null ? null : JSON.stringify(c.shipping_address),
@@ -130,6 +136,9 @@ export async function saveCheckout(q: Queryable, cartId: string, c: StoredChecko
       c.billing_address === null ? null : JSON.stringify(c.billing_address),
       c.payment_method_id,
       c.terms_accepted,
+      c.terms_version,
+      c.preferred_delivery_date,
+      c.delivery_instructions,
     ],
   );
 }

@@ -1,4 +1,4 @@
-import type { Address, CheckoutState, CheckoutStep, ShippingMethod } from '@shop/contracts';
+import { TERMS_VERSION, type Address, type CheckoutState, type CheckoutStep, type ShippingMethod } from '@shop/contracts';
 
 export interface StoredCheckout {
   shipping_address: Address | null;
@@ -7,7 +7,16 @@ export interface StoredCheckout {
   billing_address: Address | null;
   payment_method_id: string | null;
   terms_accepted: boolean;
+  /** The terms version accepted; null when not accepted or accepted before versions were recorded. */
+  terms_version: string | null;
   started: boolean;
+  preferred_delivery_date: string | null;
+  delivery_instructions: string | null;
+}
+
+/** Terms count as accepted only in the version the store has now: new terms must be accepted again. */
+function termsAccepted(c: StoredCheckout): boolean {
+  return c.terms_accepted && c.terms_version === TERMS_VERSION;
 }
 
 const stepOrder: CheckoutStep[] = ['shipping_address', 'shipping_method', 'billing_address', 'payment_method', 'terms'];
@@ -23,7 +32,7 @@ function stepDone(step: CheckoutStep, c: StoredCheckout): boolean {
     case 'payment_method':
       return c.payment_method_id !== null;
     case 'terms':
-      return c.terms_accepted;
+      return termsAccepted(c);
   }
 }
 
@@ -40,7 +49,10 @@ export function checkoutState(c: StoredCheckout, cartPurchasable: boolean): Chec
     billing_same_as_shipping: c.billing_same_as_shipping,
     billing_address: c.billing_same_as_shipping ? c.shipping_address : c.billing_address,
     payment_method_id: c.payment_method_id,
-    terms_accepted: c.terms_accepted,
+    terms_accepted: termsAccepted(c),
+    terms_version: c.terms_version,
+    preferred_delivery_date: c.preferred_delivery_date,
+    delivery_instructions: c.delivery_instructions,
     completed_steps: completed,
     missing_steps: missing,
     ready: missing.length === 0 && cartPurchasable,
@@ -55,9 +67,14 @@ export interface CheckoutChange {
   billing_address?: Address;
   payment_method_id?: string;
   accept_terms?: boolean;
+  preferred_delivery_date?: string | null;
+  delivery_instructions?: string | null;
 }
 
-/** Applies the provided steps. Giving a billing address means billing differs, unless the caller says otherwise. */
+/**
+ * Applies the provided steps. Giving a billing address means billing differs, unless the caller says otherwise.
+ * Accepting the terms records their current version; null clears a delivery preference.
+ */
 export function applyCheckoutChange(c: StoredCheckout, change: CheckoutChange): StoredCheckout {
   const next = { ...c };
   if (change.shipping_address !== undefined) next.shipping_address = change.shipping_address;
@@ -68,6 +85,11 @@ export function applyCheckoutChange(c: StoredCheckout, change: CheckoutChange): 
   }
   if (change.billing_same_as_shipping !== undefined) next.billing_same_as_shipping = change.billing_same_as_shipping;
   if (change.payment_method_id !== undefined) next.payment_method_id = change.payment_method_id;
-  if (change.accept_terms !== undefined) next.terms_accepted = change.accept_terms;
+  if (change.accept_terms !== undefined) {
+    next.terms_accepted = change.accept_terms;
+    next.terms_version = change.accept_terms ? TERMS_VERSION : null;
+  }
+  if (change.preferred_delivery_date !== undefined) next.preferred_delivery_date = change.preferred_delivery_date;
+  if (change.delivery_instructions !== undefined) next.delivery_instructions = change.delivery_instructions;
   return next;
 }

@@ -36,7 +36,7 @@ const routes: OpenApiRoute[] = [
   { method: 'post', path: '/v1/carts/:id/coupon', summary: 'Apply a coupon code', body: ApplyCouponBody, response: Cart },
   { method: 'delete', path: '/v1/carts/:id/coupon', summary: 'Remove the coupon', response: Cart },
   { method: 'post', path: '/v1/carts/:id/checkout', summary: 'Start checkout (the cart must be non-empty and available)', response: Cart },
-  { method: 'patch', path: '/v1/carts/:id/checkout', summary: 'Set checkout details: addresses, shipping method, payment method, terms', body: UpdateCheckoutBody, response: Cart },
+  { method: 'patch', path: '/v1/carts/:id/checkout', summary: 'Set checkout details: addresses, shipping method, delivery preferences, payment method, terms', body: UpdateCheckoutBody, response: Cart },
   { method: 'post', path: '/v1/carts/:id/convert', summary: 'Mark the cart converted into an order (orders service)', body: ConvertBody, response: Cart },
 ];
 
