@@ -35,7 +35,7 @@ describe('failure conversations', () => {
 
   it('refuses checkout of an empty cart', async () => {
     const c = await connectClient(stack.mcpUrl, shopper());
-    expect(errorText(await c.call('start_checkout'))).toMatch(/empty/i);
+    expect(errorText(await c.call('start_checkout'))).toBe('Your cart is empty.');
     expect(errorText(await c.call('place_order', { payment_method_id: 'pm_card_visa' }))).toMatch(/empty/i);
     await c.close();
   });
@@ -69,9 +69,11 @@ describe('failure conversations', () => {
     const refused = (await (await fetch(`${stack.serviceUrls.catalog}/v1/refused-items`)).json()) as { items: Array<{ id: string; name: string }> };
     expect(refused.items.length).toBeGreaterThan(0);
     const c = await connectClient(stack.mcpUrl, shopper());
-    const text = errorText(await c.call('add_to_cart', { product_id: refused.items[0].id }));
-    expect(text.length).toBeGreaterThan(10);
-    expect(errorText(await c.call('get_product_details', { product_id: refused.items[0].id }))).toBeTruthy();
+    const item = refused.items[0];
+    const add = await c.call('add_to_cart', { product_id: item.id });
+    expect(errorText(add)).toContain(`${item.name} cannot be sold here.`);
+    expect(add._meta?.['shop/error']).toMatchObject({ code: 'PROHIBITED_ITEM' });
+    expect(ok(await c.call('search_products', { query: item.name })).items.map((p: any) => p.id)).not.toContain(item.id);
     expect(ok(await c.call('view_cart')).cart.lines).toEqual([]);
     await c.close();
   });
@@ -96,7 +98,7 @@ describe('failure conversations', () => {
 
   it('refuses an invalid coupon and leaves the totals unchanged', async () => {
     const { c, cart } = await cartWithShoes(shopper());
-    expect(errorText(await c.call('apply_coupon', { code: 'NOT-A-COUPON' }))).toBeTruthy();
+    expect(errorText(await c.call('apply_coupon', { code: 'NOT-A-COUPON' }))).toBe('NOT-A-COUPON is not a valid coupon code.');
     const after = ok(await c.call('view_cart'));
     expect(after.cart.coupon).toBeNull();
     expect(after.cart.totals.total).toBe(cart.cart.totals.total);
