@@ -3,7 +3,7 @@ import { AppError, type ProductDetail, type VariantInfo } from '@shop/contracts'
 import { computeTotals, defaultPricingRules, discountFor } from '../src/domain/pricing.js';
 import { planAdd, MAX_LINES_PER_CART } from '../src/domain/limits.js';
 import { assertAvailable, resolveVariant } from '../src/domain/variants.js';
-import { couponRefusal, type Coupon } from '../src/domain/coupons.js';
+import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from '../src/domain/coupons.js';
 import { applyCheckoutChange, checkoutState, type StoredCheckout } from '../src/domain/checkout.js';
 import { reprice, type StoredLine } from '../src/domain/reprice.js';
 
@@ -204,6 +204,23 @@ describe('coupons', () => {
     expect(couponRefusal({ ...base, usage_limit: 5, times_used: 5 }, 5000, now)).toBe('WELCOME10 has reached its usage limit.');
     expect(couponRefusal({ ...base, active: false }, 5000, now)).toBe('WELCOME10 is no longer active.');
   });
+  it('is valid inside its window and under its usage limit', () => {
+    const windowed = { ...base, valid_from: new Date('2026-05-01T00:00:00Z'), valid_until: new Date('2026-06-01T12:00:01Z'), usage_limit: 5, times_used: 4 };
+    expect(couponRefusal(windowed, 2000, now)).toBeNull();
+    // valid_until is exclusive: at that instant the coupon has expired.
+    expect(couponRefusal({ ...windowed, valid_until: now }, 2000, now)).toBe('WELCOME10 expired on Jun 1, 2026.');
+  });
+  it('reads codes case-insensitively and shows the shopper what was applied', () => {
+    expect(normaliseCode('  welcome10 ')).toBe('WELCOME10');
+    expect(normaliseCode('Save5')).toBe('SAVE5');
+    expect(appliedCoupon(base)).toEqual({ code: 'WELCOME10', type: 'percentage', value: 10, description: '10 % off' });
+    expect(appliedCoupon({ ...base, code: 'FREESHIP', type: 'free_shipping', value: 0, description: 'Free shipping' })).toEqual({
+      code: 'FREESHIP',
+      type: 'free_shipping',
+      value: 0,
+      description: 'Free shipping',
+    });
+  });
 });
 
 describe('checkout state', () => {
@@ -233,6 +250,15 @@ describe('checkout state', () => {
     const c = applyCheckoutChange(empty, { billing_address: other });
     expect(c.billing_same_as_shipping).toBe(false);
     expect(checkoutState(c, true)).toMatchObject({ billing_address: other, completed_steps: ['billing_address'] });
+  });
+  it('"same as shipping" again bills the shipping address; billing elsewhere without an address leaves the step open', () => {
+    const other = { ...address, name: 'Bob' };
+    const shipped = applyCheckoutChange(empty, { shipping_address: address, billing_address: other });
+    const same = applyCheckoutChange(shipped, { billing_same_as_shipping: true });
+    expect(checkoutState(same, true)).toMatchObject({ billing_same_as_shipping: true, billing_address: address });
+    const elsewhere = applyCheckoutChange(applyCheckoutChange(empty, { shipping_address: address }), { billing_same_as_shipping: false });
+    expect(checkoutState(elsewhere, true)).toMatchObject({ billing_address: null, completed_steps: ['shipping_address'] });
+    expect(checkoutState(elsewhere, true).missing_steps).toContain('billing_address');
   });
 });
 
@@ -295,5 +321,19 @@ describe('re-pricing', () => {
     expect(r.messages[0].message).toContain('Only 2 left in size 10');
     expect(r.lines.map((l) => l.available)).toEqual([2, 0, 0]);
     expect(r.purchasable).toBe(false);
+  });
+  it('reports a price that went up and a lower quantity of an item without size in one change', () => {
+    const mug = line(1, { name: 'Classic Mug', size: null, color: 'White', unit_price: 999 });
+    const r = reprice([mug], new Map([[mug.variant_id, info(mug, { price: 1099, available: 2 })]]));
+    expect(r.changes).toEqual([{ line_id: mug.id, unit_price: 1099, quantity: 2 }]);
+    expect(r.messages.map((m) => m.message)).toEqual([
+      'The price of Classic Mug (White) went up from $9.99 to $10.99; your cart uses the new price.',
+      'Only 2 left of Classic Mug (White): we lowered your quantity from 3 to 2.',
+    ]);
+    expect(r.lines[0]).toMatchObject({ unit_price: 1099, quantity: 2, available: 2 });
+    expect(r.purchasable).toBe(true);
+  });
+  it('an empty cart cannot be bought', () => {
+    expect(reprice([], new Map())).toEqual({ lines: [], changes: [], messages: [], purchasable: false });
   });
 });
