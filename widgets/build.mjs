@@ -9,6 +9,10 @@ export const WIDGETS = ['product-list', 'product-detail', 'cart', 'checkout', 'o
 const GZIP_BUDGET = 150 * 1024;
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
+// Always a production build (React's production bundle), even when started from a test
+// runner that sets NODE_ENV=test.
+process.env.NODE_ENV = 'production';
+
 const only = process.argv.slice(2);
 const names = only.length ? WIDGETS.filter((n) => only.includes(n)) : WIDGETS;
 await mkdir(here('./dist/'), { recursive: true });

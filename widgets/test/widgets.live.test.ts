@@ -8,12 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Frame, Page } from 'playwright-core';
+import { dropDatabase } from '@shop/kit';
+import { testNatsUrl, testServerUrl } from '@shop/kit/testing';
 import { ensureWidgetsBuilt, fitsWidth, hostLog, mount, screenshot, startHarness, widgetsDir, type Harness, type HostMode, type ToolCallResult, type WidgetName } from './support/harness';
 
 const repoRoot = path.resolve(widgetsDir, '..');
 const stackBuilt = ['catalog', 'cart', 'orders', 'payments', 'mcp-gateway'].every((s) => existsSync(path.join(repoRoot, 'services', s, 'dist', 'main.js'))) && existsSync(path.join(repoRoot, 'packages/launcher/dist/index.js'));
 
-type Stack = { mcpUrl: string; stop(): Promise<void> };
+type Stack = { mcpUrl: string; stop(): Promise<void>; databaseUrlFor(db: string): string };
+const serviceDatabases = ['catalog', 'cart', 'orders', 'payments'];
 
 /** One shopper: an MCP connection plus, for ChatGPT, the conversation and user ids the host sends. */
 class Shopper {
@@ -53,7 +56,8 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
   beforeAll(async () => {
     ensureWidgetsBuilt(); // the gateway serves widgets/dist, so build before it starts
     const { startStack } = await import('@shop/launcher');
-    stack = await startStack({ fresh: true, randomPorts: true, logLevel: 'warn' });
+    // The machine's PostgreSQL and NATS, with fresh databases and a fresh subject prefix.
+    stack = await startStack({ fresh: true, randomPorts: true, logLevel: 'warn', env: { ...process.env, DATABASE_URL: testServerUrl(), NATS_URL: testNatsUrl() } });
     resourceReader = new Client({ name: 'widget-test-resources', version: '1.0.0' });
     await resourceReader.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl)));
     h = await startHarness({
@@ -72,7 +76,10 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
       await h.close();
     }
     await resourceReader?.close();
-    await stack?.stop();
+    if (stack) {
+      await stack.stop();
+      for (const db of serviceDatabases) await dropDatabase(stack.databaseUrlFor(db));
+    }
   });
 
   async function open(page: Page, mode: HostMode, widget: WidgetName, result: ToolCallResult, input: Record<string, unknown>, width = 1024): Promise<Frame> {
@@ -91,7 +98,7 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     // 1. The model searches; the shopper filters to ≤ $100 in size 10 in the widget.
     const searchInput = { query: 'running shoes' };
     const list = await open(page, mode, 'product-list', await shopper.model('search_products', searchInput), searchInput);
-    await list.getByRole('button', { name: 'Filters' }).click();
+    await list.getByRole('button', { name: 'Filters', exact: true }).click();
     await list.getByLabel('Maximum price').fill('100');
     await list.getByRole('button', { name: /^Size 10 \(/ }).click();
     await list.getByRole('button', { name: 'Apply filters' }).click();
@@ -100,9 +107,9 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await expect.poll(async () => (await cardPrices()).every((p) => lowest(p) <= 100), { timeout: 10_000 }).toBe(true);
     expect((await cardPrices()).length).toBeGreaterThan(0);
     const searchCall = (await hostLog(page)).filter((e) => e.kind === 'callTool').map((e) => e.value as { name: string; args: Record<string, unknown> }).at(-1);
-    expect(searchCall).toMatchObject({ name: 'search_products', args: { query: 'running shoes', max_price: '100.00', sizes: ['10'] } });
+    expect(searchCall).toMatchObject({ name: 'search_products', args: { query: 'running shoes', max_price: 100, sizes: ['10'] } });
     await screenshot(h, page, `live-${mode}-search-filtered`);
-    await list.getByRole('button', { name: 'Filters' }).click(); // close the panel
+    await list.getByRole('button', { name: 'Filters', exact: true }).click(); // close the panel
 
     // 2. Add Pegasus from the grid: it asks for a size and colour first.
     await list.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();

@@ -17,7 +17,7 @@ export function formatCents(cents: number, currency: string, locale: string): st
   return f.format(cents / 100);
 }
 
-/** Cents as a plain dollar string ("12.50") for tool arguments, built with integers only. */
+/** Cents as a plain dollar string ("12.50") for display in inputs, built with integers only. */
 export function centsToDollarText(cents: number): string {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
@@ -55,4 +55,12 @@ export function formatDayRange(earliest: string, latest: string, locale: string)
 
 export function formatDateTime(iso: string, locale: string): string {
   return dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/**
+ * Cents as the dollar number a tool argument takes (search_products' min/max_price). 1999 / 100
+ * serialises as 19.99, which the gateway reads back to 1999 exactly from its decimal text.
+ */
+export function centsToDollarArg(cents: number): number {
+  return cents / 100;
 }

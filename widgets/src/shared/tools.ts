@@ -1,7 +1,7 @@
 // Tool calls the widgets make, with the argument names the gateway's tools take.
 import type { WidgetData } from './data';
 import type { AnyResult, Address, CartLine, CartResult, CheckoutResult, SearchFilters, ShippingMethod } from './types';
-import { centsToDollarText } from './format';
+import { centsToDollarArg } from './format';
 
 export interface SearchArgs {
   query: string | null;
@@ -10,13 +10,13 @@ export interface SearchArgs {
   per_page: number;
 }
 
-/** search_products takes dollars as a shopper says them; the result reports cents. */
+/** search_products takes dollar amounts; the result reports cents. */
 export function searchArgs({ query, filters, page, per_page }: SearchArgs): Record<string, unknown> {
   const args: Record<string, unknown> = { in_stock_only: filters.in_stock_only, sort_by: filters.sort_by, page, per_page };
   if (query) args.query = query;
   if (filters.category) args.category = filters.category;
-  if (filters.min_price !== undefined) args.min_price = centsToDollarText(filters.min_price);
-  if (filters.max_price !== undefined) args.max_price = centsToDollarText(filters.max_price);
+  if (filters.min_price !== undefined) args.min_price = centsToDollarArg(filters.min_price);
+  if (filters.max_price !== undefined) args.max_price = centsToDollarArg(filters.max_price);
   if (filters.brands?.length) args.brands = filters.brands;
   if (filters.sizes?.length) args.sizes = filters.sizes;
   if (filters.colors?.length) args.colors = filters.colors;

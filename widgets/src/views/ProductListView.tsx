@@ -166,9 +166,9 @@ function ProductCard({ item, onQuickView, onAdded }: { item: ProductListItem; on
       {choosing && (
         <div className="flex flex-col gap-2 rounded-xl bg-card p-2" role="group" aria-label={`Choose options for ${item.name}`}>
           {item.sizes.length > 0 && (
-            <label className="flex flex-col gap-1 text-xs text-muted">
-              Size
-              <select value={size} onChange={(e) => setSize(e.target.value)} className="min-h-9 rounded-lg border border-line bg-surface px-2 text-sm text-fg">
+            <div className="flex flex-col gap-1 text-xs text-muted">
+              <label htmlFor={`${id}-size`}>Size</label>
+              <select id={`${id}-size`} value={size} onChange={(e) => setSize(e.target.value)} className="min-h-9 rounded-lg border border-line bg-surface px-2 text-sm text-fg">
                 <option value="">Choose a size</option>
                 {item.sizes.map((s) => (
                   <option key={s} value={s}>
@@ -176,12 +176,12 @@ function ProductCard({ item, onQuickView, onAdded }: { item: ProductListItem; on
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
           )}
           {item.colors.length > 0 && (
-            <label className="flex flex-col gap-1 text-xs text-muted">
-              Colour
-              <select value={color} onChange={(e) => setColor(e.target.value)} className="min-h-9 rounded-lg border border-line bg-surface px-2 text-sm text-fg">
+            <div className="flex flex-col gap-1 text-xs text-muted">
+              <label htmlFor={`${id}-color`}>Colour</label>
+              <select id={`${id}-color`} value={color} onChange={(e) => setColor(e.target.value)} className="min-h-9 rounded-lg border border-line bg-surface px-2 text-sm text-fg">
                 <option value="">Choose a colour</option>
                 {item.colors.map((c) => (
                   <option key={c} value={c}>
@@ -189,7 +189,7 @@ function ProductCard({ item, onQuickView, onAdded }: { item: ProductListItem; on
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
           )}
           <div className="flex gap-2">
             <Button onClick={add} disabled={!ready || adding} className="flex-1">
