@@ -49,7 +49,17 @@ export const Order = z.object({
   shipping_method: ShippingMethod,
   shipping_address: Address,
   billing_address: Address,
+  /** The shipping method's window in business days from placement; a preferred date does not change it. */
   estimated_delivery: z.object({ earliest: IsoDate, latest: IsoDate }),
+  /**
+   * Delivery preferences and the accepted terms version, snapshotted from checkout at placement
+   * (null when the shopper gave none). Optional so replies of older orders services still parse.
+   * The preferred date is the shopper's wish, shown beside `estimated_delivery`, not a promise.
+   */
+  preferred_delivery_date: IsoDate.nullable().optional(),
+  /** Exactly as the shopper wrote them: escape wherever rendered. */
+  delivery_instructions: z.string().nullable().optional(),
+  terms_version: z.string().nullable().optional(),
   payment: z.object({ status: z.string().nullable(), brand: z.string().nullable(), last4: z.string().nullable() }),
   tracking: z.object({ carrier: z.string(), number: z.string(), url: z.string() }).nullable(),
   timeline: z.array(TimelineEntry),
@@ -113,3 +123,26 @@ export const OrderConfirmedEvent = z.object({
   currency: Currency,
 });
 export type OrderConfirmedEvent = z.infer<typeof OrderConfirmedEvent>;
+
+/** Data of `evt.order.shipped`. */
+export const OrderShippedEvent = z.object({
+  order_id: Uuid,
+  order_number: OrderNumber,
+  tracking: z.object({ carrier: z.string(), number: z.string(), url: z.string() }),
+});
+export type OrderShippedEvent = z.infer<typeof OrderShippedEvent>;
+
+/** Data of `evt.order.delivered`. */
+export const OrderDeliveredEvent = z.object({ order_id: Uuid, order_number: OrderNumber });
+export type OrderDeliveredEvent = z.infer<typeof OrderDeliveredEvent>;
+
+/** Data of `evt.order.cancelled`: why, and how much went back to the shopper (0 when nothing was charged). */
+export const OrderCancelledEvent = z.object({
+  order_id: Uuid,
+  order_number: OrderNumber,
+  cart_id: CartId,
+  reason: z.string(),
+  refund_amount: Cents,
+  currency: Currency,
+});
+export type OrderCancelledEvent = z.infer<typeof OrderCancelledEvent>;

@@ -33,6 +33,9 @@ export interface OrderRow {
   billing_address: Order['billing_address'] | null;
   delivery_earliest: string | null;
   delivery_latest: string | null;
+  preferred_delivery_date: string | null;
+  delivery_instructions: string | null;
+  terms_version: string | null;
   payment_id: string | null;
   payment_status: string | null;
   payment_brand: string | null;
@@ -49,7 +52,7 @@ export interface OrderRow {
 }
 
 // Dates come back as text so a delivery date never shifts with the process's time zone.
-const columns = `*, delivery_earliest::text as delivery_earliest, delivery_latest::text as delivery_latest`;
+const columns = `*, delivery_earliest::text as delivery_earliest, delivery_latest::text as delivery_latest, preferred_delivery_date::text as preferred_delivery_date`;
 
 export async function appendSagaLog(q: Queryable, orderId: string, step: string, detail: Record<string, unknown> | null = null): Promise<void> {
   await q.query('insert into saga_log (order_id, step, detail) values ($1, $2, $3)', [orderId, step, detail]);
@@ -134,7 +137,8 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
   const updated = await tx.query(
     `update orders set saga_step = 'validated', owner_subject = $2, conversation = $3, customer = $4, payment_method_id = $5, currency = $6,
        subtotal = $7, discount = $8, shipping = $9, tax = $10, total = $11, item_count = $12, coupon = $13, shipping_method = $14,
-       shipping_address = $15, billing_address = $16, delivery_earliest = $17, delivery_latest = $18, updated_at = now()
+       shipping_address = $15, billing_address = $16, delivery_earliest = $17, delivery_latest = $18,
+       preferred_delivery_date = $19, delivery_instructions = $20, terms_version = $21, updated_at = now()
      where id = $1 and saga_step = 'created'`,
     [
       orderId,
@@ -155,6 +159,9 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
       billing,
       s.estimatedDelivery.earliest,
       s.estimatedDelivery.latest,
+      checkout.preferred_delivery_date ?? null,
+      checkout.delivery_instructions ?? null,
+      checkout.terms_version ?? null,
     ],
   );
   if (updated.rowCount === 0) return false;
@@ -263,6 +270,9 @@ export async function renderOrder(q: Queryable, row: OrderRow): Promise<Order> {
     shipping_address: row.shipping_address,
     billing_address: row.billing_address,
     estimated_delivery: { earliest: row.delivery_earliest, latest: row.delivery_latest },
+    preferred_delivery_date: row.preferred_delivery_date,
+    delivery_instructions: row.delivery_instructions,
+    terms_version: row.terms_version,
     payment: { status: row.payment_status, brand: row.payment_brand, last4: row.payment_last4 },
     tracking: row.tracking_number ? { carrier: row.tracking_carrier, number: row.tracking_number, url: row.tracking_url } : null,
     timeline: history.rows.map((h) => ({ status: h.status, at: h.at.toISOString(), actor: h.actor, reason: h.reason })),
