@@ -4,7 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@shop/kit';
-import { registerTools, type ToolDeps } from './tools.js';
+import { registerTools, toolListing, type ToolDeps } from './tools.js';
 import { registerWidgets, type Widget } from './widgets.js';
 
 export interface McpEndpointOptions {
@@ -37,10 +37,11 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
  */
 export function createMcpEndpoint(opts: McpEndpointOptions) {
   const sessions = new Map<string, Session>();
+  const listing = toolListing(opts.tools);
 
   const newServer = () => {
     const server = new McpServer({ name: 'shop-mcp-gateway', title: 'Shop', version: opts.version }, { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } });
-    registerTools(server, opts.tools);
+    registerTools(server, opts.tools, listing);
     registerWidgets(server, opts.widgets, opts.publicUrl);
     return server;
   };

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
+import { ListToolsRequestSchema, type CallToolResult, type ListToolsResult, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import {
   AppError,
   CartResult,
@@ -391,8 +391,28 @@ function addedLine(cart: Cart, a: { product_id: string; size?: string; color?: s
   return cart.lines.filter((l) => l.product_id === a.product_id && same(l.size, a.size) && same(l.color, a.color)).at(-1);
 }
 
+/**
+ * The tools/list answer, built once per process. The SDK would convert every input and output
+ * schema to JSON Schema on each listing (tens of milliseconds, and stateless mode builds a server
+ * per request); this is the same conversion (zod 4, draft-7, input/output io) done once.
+ */
+export function toolListing(deps: ToolDeps): ListToolsResult {
+  return {
+    tools: defineTools(deps).map((t) => ({
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      inputSchema: z.toJSONSchema(t.args, { target: 'draft-7', io: 'input' }) as ListToolsResult['tools'][number]['inputSchema'],
+      annotations: { title: t.title, ...t.annotations },
+      execution: { taskSupport: 'forbidden' },
+      _meta: toolMeta(t.name, t.invoking, t.invoked),
+      outputSchema: z.toJSONSchema(t.output, { target: 'draft-7', io: 'output' }) as ListToolsResult['tools'][number]['outputSchema'],
+    })),
+  };
+}
+
 /** Registers every tool on a server; each call is wrapped so every failure is one mapped tool error. */
-export function registerTools(server: McpServer, deps: ToolDeps): void {
+export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListToolsResult): void {
   for (const t of defineTools(deps)) {
     server.registerTool(
       t.name,
@@ -428,4 +448,5 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
       },
     );
   }
+  if (listing) server.server.setRequestHandler(ListToolsRequestSchema, () => listing);
 }

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, errorText, ok, startTestStack, type TestStack } from './support/stack.js';
+
+const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/** Stateless JSON-RPC call without a session header, as a host that keeps no MCP session would make it. */
+async function statelessCall(mcpUrl: string, name: string, args: Record<string, unknown>, meta?: Record<string, string>) {
+  const res = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: mcpHeaders,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) } }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()).result as { isError?: boolean; structuredContent?: any; _meta?: Record<string, unknown>; content: Array<{ text: string }> };
+}
+
+describe('shopper identity and the cart key', () => {
+  let stack: TestStack;
+  let productId: string;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const c = await connectClient(stack.mcpUrl);
+    productId = ok(await c.call('search_products', { query: 'Pegasus 41' })).items.find((p: any) => p.name === 'Pegasus 41 Road Running Shoe').id;
+    await c.close();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('keys the cart by the MCP session when the host sends no conversation id', async () => {
+    const a = await connectClient(stack.mcpUrl);
+    const added = ok(await a.call('add_to_cart', { product_id: productId, size: '10', color: 'Black' }));
+    expect(ok(await a.call('view_cart')).session_id).toBe(added.session_id);
+    const b = await connectClient(stack.mcpUrl);
+    const other = ok(await b.call('view_cart'));
+    expect(other.session_id).not.toBe(added.session_id);
+    expect(other.cart.lines).toEqual([]);
+    // The server-issued cart id works as an explicit session_id from anywhere, even statelessly.
+    const viaId = await statelessCall(stack.mcpUrl, 'view_cart', { session_id: added.session_id });
+    expect(viaId.structuredContent.cart.lines).toHaveLength(1);
+    expect(viaId._meta?.['openai/widgetSessionId']).toBe(added.session_id);
+    await a.close();
+    await b.close();
+  });
+
+  it('keys the cart by the host conversation across stateless requests, and keeps subjects apart', async () => {
+    const meta = { 'openai/session': 'conv-stateless', 'openai/subject': 'subject-s' };
+    const first = await statelessCall(stack.mcpUrl, 'add_to_cart', { product_id: productId, size: '10', color: 'Black', quantity: 3 }, meta);
+    const second = await statelessCall(stack.mcpUrl, 'view_cart', {}, meta);
+    expect(second.structuredContent.session_id).toBe(first.structuredContent.session_id);
+    expect(second.structuredContent.cart).toMatchObject({ owner_subject: 'subject-s', conversation: 'conv-stateless' });
+    expect(second.structuredContent.cart.lines.map((l: any) => l.quantity)).toEqual([3]);
+    // Same conversation id, other subject: the conversation's cart is not theirs.
+    const other = await statelessCall(stack.mcpUrl, 'view_cart', {}, { 'openai/session': 'conv-stateless', 'openai/subject': 'subject-t' });
+    expect(other.isError).toBe(true);
+    expect(other.structuredContent).toBeUndefined();
+  });
+
+  it('refuses unknown ids with a clear message', async () => {
+    const c = await connectClient(stack.mcpUrl, { 'openai/session': 'conv-unknown', 'openai/subject': 'subject-u' });
+    expect(errorText(await c.call('view_cart', { session_id: 'f'.repeat(32) }))).toBe('That cart does not exist.');
+    expect(errorText(await c.call('get_product_details', { product_id: '00000000-0000-4000-8000-000000000000' }))).toBe('That product does not exist.');
+    expect(errorText(await c.call('get_order_status', { order_id: 'ORD-2026-99999' }))).toMatch(/order/i);
+    expect(errorText(await c.call('update_cart_item', { item_id: '00000000-0000-4000-8000-000000000000', quantity: 2 }))).toBeTruthy();
+    await c.close();
+  });
+
+  it('proxies product images from the catalog and is ready with every service up', async () => {
+    const c = await connectClient(stack.mcpUrl);
+    const product = ok(await c.call('get_product_details', { product_id: productId })).product;
+    await c.close();
+    expect(product.image_url).toBe(`${stack.gatewayUrl}/images/${productId}.svg`);
+    const image = await fetch(product.image_url);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await image.text()).toMatch(/^<svg|<\?xml/);
+    const bad = await fetch(`${stack.gatewayUrl}/images/not-a-product.svg`);
+    expect(bad.status).toBe(400);
+    const missing = await fetch(`${stack.gatewayUrl}/images/00000000-0000-4000-8000-000000000000.svg`);
+    expect(missing.status).toBe(404);
+    const ready = await fetch(`${stack.gatewayUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).checks).toEqual({ nats: true, catalog: true, cart: true, payments: true, orders: true });
+  });
+});
