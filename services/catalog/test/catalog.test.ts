@@ -315,6 +315,16 @@ describe('HTTP API', () => {
     await request(svc.app).patch(`/v1/admin/variants/${id}`).send({ price: 999, stock: 500 }).expect(200);
   });
 
+  it('keeps the variant filter keys in step with the variants (code and SQL agree)', async () => {
+    const { rows } = await svc.runtime.pool.query(`
+      select count(*)::int n from products p where
+        (select coalesce(array_agg(distinct k order by k), '{}') from variants v, unnest(catalog_variant_keys(v.size, v.color)) k where v.product_id = p.id)
+          is distinct from (select coalesce(array_agg(k order by k), '{}') from unnest(p.variant_keys) k)
+        or (select coalesce(array_agg(distinct k order by k), '{}') from variants v, unnest(catalog_variant_keys(v.size, v.color)) k where v.product_id = p.id and v.stock > v.reserved)
+          is distinct from (select coalesce(array_agg(k order by k), '{}') from unnest(p.available_keys) k)`);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('seeds once: a second instance on the same database adds nothing', async () => {
     const before = await svc.runtime.pool.query('select count(*)::int n from products');
     const second = await start(testEnv(db.url, freshPrefix()));

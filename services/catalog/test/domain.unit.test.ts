@@ -4,7 +4,7 @@ import { classifyProhibited } from '../src/domain/prohibited.js';
 import { bulkFeed, categories, sampleFeed } from '../src/domain/feed.js';
 import { partitionFeed } from '../src/domain/loader.js';
 import { nameUuid, productId } from '../src/domain/ids.js';
-import { buildSearchSql, normaliseQuery } from '../src/domain/search.js';
+import { buildSearchSql, filterKeys, keysOf, normaliseQuery } from '../src/domain/search.js';
 import { productSvg, wrapTitle } from '../src/domain/svg.js';
 import { findShortages, mergeLines, outOfStock } from '../src/domain/inventory.js';
 import { searchFromQueryString } from '../src/http/search-query.js';
@@ -135,14 +135,26 @@ describe('buildSearchSql', () => {
   it('adds every filter as a parameter, never as text', () => {
     const sql = buildSearchSql(parse({ category: 'Shoes', min_price: 1000, max_price: 9000, brands: ["O'Brien", 'Stridewell', 'stridewell'], sizes: ['10'], colors: ['Blue'], sort_by: 'price_desc', page: 3, per_page: 10 }));
     expect(sql.text).not.toContain("O'Brien");
-    expect(sql.values).toEqual(['shoes', 1000, 9000, ["o'brien", 'stridewell'], ['10'], ['blue'], 10, 20]);
+    expect(sql.values).toEqual(['shoes', 1000, 9000, ["o'brien", 'stridewell'], ['s:10|c:blue'], 10, 20]);
     expect(sql.text).toContain('p.category_slugs @> array[$1]::text[]');
     expect(sql.text).toContain('p.brand_lc = any($4::text[])');
     // In stock with a size/colour filter means that size/colour is available, not just any variant.
-    expect(sql.text).toContain('exists (select 1 from variants v where v.product_id = p.id and v.stock > v.reserved and lower(v.size) = any($5::text[]) and lower(v.color) = any($6::text[]))');
+    expect(sql.text).toContain('p.available_keys && $5::text[]');
+    expect(sql.text).not.toContain('p.available > 0');
     expect(sql.text).toContain('order by price desc, id');
-    expect(sql.text).toContain('limit $7 offset $8');
+    expect(sql.text).toContain('limit $6 offset $7');
     expect(sql.query).toBeNull();
+  });
+
+  it('turns sizes and colours into variant keys', () => {
+    expect(filterKeys(['9', '10'], ['black'])).toEqual(['s:9|c:black', 's:10|c:black']);
+    expect(filterKeys(['m'], undefined)).toEqual(['s:m']);
+    expect(filterKeys(undefined, ['blue'])).toEqual(['c:blue']);
+    expect(filterKeys(undefined, undefined)).toBeUndefined();
+    expect(keysOf([{ size: '10', color: 'Black' }, { size: null, color: 'Black' }, { size: null, color: null }])).toEqual(['c:black', 's:10', 's:10|c:black']);
+    const any = buildSearchSql(parse({ sizes: ['M'], in_stock_only: false }));
+    expect(any.text).toContain('p.variant_keys && $1::text[]');
+    expect(any.values[0]).toEqual(['s:m']);
   });
 
   it('drops the stock condition when out-of-stock items are wanted, and names statements by their text', () => {

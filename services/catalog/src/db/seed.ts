@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from '@shop/kit';
 import { withTransaction } from '@shop/kit';
 import { categories as categoryDefs, SEED_EPOCH, type FeedItem } from '../domain/feed.js';
 import { distinct, partitionFeed } from '../domain/loader.js';
+import { keysOf } from '../domain/search.js';
 import { insertCategories, type CategoryRow } from './categories.js';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -31,20 +32,20 @@ export async function insertProducts(tx: Queryable, items: FeedItem[], categorie
       review_count: p.reviewCount,
       sizes,
       colors,
-      sizes_lc: sizes.map((s) => s.toLowerCase()),
-      colors_lc: colors.map((s) => s.toLowerCase()),
+      variant_keys: keysOf(p.variants),
+      available_keys: keysOf(p.variants.filter((v) => v.stock > 0)),
       available: p.variants.reduce((n, v) => n + v.stock, 0),
       created_at: new Date(SEED_EPOCH - p.ageDays * 86_400_000).toISOString(),
     };
   });
   await tx.query(
     `insert into products (id, sku, name, brand, description, tags, category_id, category_slugs, category_text, price, price_max,
-                           rating, review_count, sizes, colors, sizes_lc, colors_lc, available, created_at, updated_at)
+                           rating, review_count, sizes, colors, variant_keys, available_keys, available, created_at, updated_at)
      select id, sku, name, brand, description, tags, category_id, category_slugs, category_text, price, price_max,
-            rating, review_count, sizes, colors, sizes_lc, colors_lc, available, created_at, created_at
+            rating, review_count, sizes, colors, variant_keys, available_keys, available, created_at, created_at
      from jsonb_to_recordset($1::jsonb) as x(id uuid, sku text, name text, brand text, description text, tags text[], category_id int,
           category_slugs text[], category_text text, price int, price_max int, rating numeric, review_count int, sizes text[], colors text[],
-          sizes_lc text[], colors_lc text[], available int, created_at timestamptz)`,
+          variant_keys text[], available_keys text[], available int, created_at timestamptz)`,
     [JSON.stringify(products)],
   );
   const variants = items.flatMap((p) => p.variants.map((v) => ({ ...v, product_id: p.id })));

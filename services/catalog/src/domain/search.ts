@@ -59,23 +59,10 @@ export function buildSearchSql(req: ParsedSearch): SearchSql {
   if (req.max_price !== undefined) filters.push(`p.price <= ${param(req.max_price)}`);
   const brands = lowerSet(req.brands);
   if (brands) filters.push(`p.brand_lc = any(${param(brands)}::text[])`);
-  const sizes = lowerSet(req.sizes);
-  const colors = lowerSet(req.colors);
-  const sizeParam = sizes ? param(sizes) : undefined;
-  const colorParam = colors ? param(colors) : undefined;
-  if (sizeParam) filters.push(`p.sizes_lc && ${sizeParam}::text[]`);
-  if (colorParam) filters.push(`p.colors_lc && ${colorParam}::text[]`);
-  if (req.in_stock_only) {
-    if (sizeParam || colorParam) {
-      // The size/colour asked for must itself be available, not just some other variant.
-      const conds = ['v.product_id = p.id', 'v.stock > v.reserved'];
-      if (sizeParam) conds.push(`lower(v.size) = any(${sizeParam}::text[])`);
-      if (colorParam) conds.push(`lower(v.color) = any(${colorParam}::text[])`);
-      filters.push(`exists (select 1 from variants v where ${conds.join(' and ')})`);
-    } else {
-      filters.push('p.available > 0');
-    }
-  }
+  // In stock with a size/colour filter means that size/colour itself is available, not just any variant.
+  const keys = filterKeys(lowerSet(req.sizes), lowerSet(req.colors));
+  if (keys) filters.push(`p.${req.in_stock_only ? 'available_keys' : 'variant_keys'} && ${param(keys)}::text[]`);
+  else if (req.in_stock_only) filters.push('p.available > 0');
   const order = orderBy[req.sort_by];
   const limit = param(req.per_page);
   const offset = param((req.page - 1) * req.per_page);
@@ -122,4 +109,26 @@ select
   (select max(price) from m) as price_max`;
   const name = `search_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
   return { name, text, values, page: req.page, perPage: req.per_page, query };
+}
+
+/** The filter keys of one variant; must equal the SQL function catalog_variant_keys (tested). */
+export function variantKeys(size: string | null, color: string | null): string[] {
+  const keys: string[] = [];
+  if (size !== null) keys.push(`s:${size.toLowerCase()}`);
+  if (color !== null) keys.push(`c:${color.toLowerCase()}`);
+  if (size !== null && color !== null) keys.push(`s:${size.toLowerCase()}|c:${color.toLowerCase()}`);
+  return keys;
+}
+
+/** Keys of which a product must have at least one: any asked size in any asked colour. */
+export function filterKeys(sizes: string[] | undefined, colors: string[] | undefined): string[] | undefined {
+  if (sizes && colors) return sizes.flatMap((s) => colors.map((c) => `s:${s}|c:${c}`));
+  if (sizes) return sizes.map((s) => `s:${s}`);
+  if (colors) return colors.map((c) => `c:${c}`);
+  return undefined;
+}
+
+/** Distinct keys of a set of variants, sorted. */
+export function keysOf(variants: Array<{ size: string | null; color: string | null }>): string[] {
+  return [...new Set(variants.flatMap((v) => variantKeys(v.size, v.color)))].sort();
 }
