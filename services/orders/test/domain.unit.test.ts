@@ -4,7 +4,7 @@ import { addBusinessDays, estimateDelivery } from '../src/domain/delivery.js';
 import { formatOrderNumber, isOrderNumber } from '../src/domain/order-number.js';
 import { checkCartPlaceable, missingStepsMessage, recoveryAction, shortageMessage } from '../src/domain/saga.js';
 import { makeTracking } from '../src/domain/tracking.js';
-import { escapeHtml, renderConfirmationEmail } from '../src/domain/email.js';
+import { escapeHtml, renderNotification } from '../src/domain/email.js';
 
 const utc = (s: string) => new Date(`${s}T12:00:00Z`);
 const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -197,7 +197,7 @@ describe('confirmation email', () => {
     updated_at: '2026-03-04T10:00:00Z',
   });
   it('names the order, items, totals and delivery window', () => {
-    const mail = renderConfirmationEmail(order);
+    const mail = renderNotification({ kind: 'confirmed', order });
     expect(mail.subject).toBe('Your order ORD-2026-00042 is confirmed');
     for (const part of ['ORD-2026-00042', '$29.97', '$3.00', '$5.99', '$2.36', '$35.32', '2026-03-11', '2026-03-13', 'SAVE10']) {
       expect(mail.text).toContain(part);
@@ -205,7 +205,7 @@ describe('confirmation email', () => {
     }
   });
   it('escapes every shopper-controlled value in the HTML', () => {
-    const { html } = renderConfirmationEmail(order);
+    const { html } = renderNotification({ kind: 'confirmed', order });
     expect(html).not.toContain('<script>');
     expect(html).toContain('Socks &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;');
     expect(html).toContain('Ada &lt;Lovelace&gt;');

@@ -56,7 +56,7 @@ describe('placing an order through the real catalog, cart and payments', () => {
     const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller }).catch((e) => e);
     expect(converted instanceof AppError ? converted.code : converted.status).toMatch(/converted|CART_NOT_ACTIVE|CART_NOT_FOUND/);
 
-    const file = await until(async () => readdirSync(mailDir).find((f) => f === `${order.number}.eml`));
+    const file = await until(async () => readdirSync(mailDir).find((f) => f === `${order.number}-confirmed.eml`));
     const eml = readFileSync(path.join(mailDir, file), 'utf8');
     expect(eml).toContain(`Subject: Your order ${order.number} is confirmed`);
     expect(eml).toContain('Estimated delivery');

@@ -10,15 +10,46 @@ export interface RenderedEmail {
   html: string;
 }
 
+/** The order e-mails the shopper gets: one per transition. */
+export const NotificationKind = ['confirmed', 'shipped', 'delivered', 'cancelled'] as const;
+export type NotificationKind = (typeof NotificationKind)[number];
+
+export type Notification =
+  | { kind: 'confirmed' | 'shipped' | 'delivered'; order: Order }
+  | { kind: 'cancelled'; order: Order; refundAmount: number };
+
+/**
+ * A block of the message, written once for both parts: `text` lines for the plain part; `html`
+ * for the HTML part (already escaped) or, when absent, the text lines escaped.
+ */
+interface Block {
+  text: string[];
+  html?: string;
+}
+
+const e = escapeHtml;
+
 function variantLabel(line: Order['lines'][number]): string {
   return [line.size, line.color].filter(Boolean).join(' / ');
 }
 
-/** The order confirmation: number, items, totals, delivery estimate. Every value is HTML-escaped. */
-export function renderConfirmationEmail(order: Order): RenderedEmail {
+function linesBlock(order: Order): Block {
   const money = (cents: number) => formatMoney(cents, order.currency);
-  const delivery = `${order.estimated_delivery.earliest} – ${order.estimated_delivery.latest}`;
-  const method = shippingMethods[order.shipping_method].label;
+  return {
+    text: order.lines.map((l) => `${l.quantity} × ${l.name}${variantLabel(l) ? ` (${variantLabel(l)})` : ''} — ${money(l.line_subtotal)}`),
+    html: `<table cellpadding="4">
+<thead><tr><th align="left">Item</th><th align="right">Qty</th><th align="right">Price</th></tr></thead>
+<tbody>
+${order.lines
+  .map((l) => `<tr><td>${e(l.name)}${variantLabel(l) ? ` <small>${e(variantLabel(l))}</small>` : ''}</td><td align="right">${l.quantity}</td><td align="right">${e(money(l.line_subtotal))}</td></tr>`)
+  .join('\n')}
+</tbody>
+</table>`,
+  };
+}
+
+function totalsBlock(order: Order): Block {
+  const money = (cents: number) => formatMoney(cents, order.currency);
   const totals: Array<[string, string]> = [
     ['Subtotal', money(order.subtotal)],
     ...(order.discount > 0 ? ([[`Discount${order.coupon ? ` (${order.coupon.code})` : ''}`, `−${money(order.discount)}`]] as Array<[string, string]>) : []),
@@ -26,47 +57,91 @@ export function renderConfirmationEmail(order: Order): RenderedEmail {
     ['Tax', money(order.tax)],
     ['Total', money(order.total)],
   ];
-  const address = order.shipping_address;
-  const addressLines = [address.name, address.line1, address.line2, [address.city, address.state, address.postal_code].filter(Boolean).join(', '), address.country].filter(
-    (l): l is string => Boolean(l),
-  );
+  return {
+    text: totals.map(([k, v]) => `${k}: ${v}`),
+    html: `<table cellpadding="4">\n${totals.map(([k, v]) => `<tr><td>${e(k)}</td><td align="right">${e(v)}</td></tr>`).join('\n')}\n</table>`,
+  };
+}
 
-  const subject = `Your order ${order.number} is confirmed`;
-  const text = [
-    `Thank you for your order, ${address.name}!`,
-    '',
-    `Order number: ${order.number}`,
-    '',
-    ...order.lines.map((l) => `${l.quantity} × ${l.name}${variantLabel(l) ? ` (${variantLabel(l)})` : ''} — ${money(l.line_subtotal)}`),
-    '',
-    ...totals.map(([k, v]) => `${k}: ${v}`),
-    '',
-    `Shipping: ${method}`,
-    `Estimated delivery: ${delivery}`,
-    '',
-    'Ship to:',
-    ...addressLines,
-  ].join('\n');
+/** Shipping method, delivery window, the shopper's preferred day and instructions. */
+function deliveryBlock(order: Order, withEstimate: boolean): Block {
+  const lines = [`Shipping: ${shippingMethods[order.shipping_method].label}`];
+  if (withEstimate) lines.push(`Estimated delivery: ${order.estimated_delivery.earliest} – ${order.estimated_delivery.latest}`);
+  if (order.preferred_delivery_date) lines.push(`Your preferred delivery date: ${order.preferred_delivery_date}`);
+  const instructions = order.delivery_instructions ? [`Delivery instructions: ${order.delivery_instructions}`] : [];
+  const htmlInstructions = order.delivery_instructions ? `<p>Delivery instructions:<br>${e(order.delivery_instructions).replace(/\r?\n/g, '<br>')}</p>` : '';
+  return { text: [...lines, ...instructions], html: `<p>${lines.map(e).join('<br>')}</p>${htmlInstructions}` };
+}
 
-  const e = escapeHtml;
+function addressBlock(order: Order): Block {
+  const a = order.shipping_address;
+  const lines = [a.name, a.line1, a.line2, [a.city, a.state, a.postal_code].filter(Boolean).join(', '), a.country].filter((l): l is string => Boolean(l));
+  return { text: ['Ship to:', ...lines], html: `<p>Ship to:<br>${lines.map(e).join('<br>')}</p>` };
+}
+
+/** Only http(s) links become clickable: anything else is shown as text. */
+function trackingBlock(tracking: NonNullable<Order['tracking']>): Block {
+  const linkable = /^https?:\/\//i.test(tracking.url);
+  return {
+    text: [`Carrier: ${tracking.carrier}`, `Tracking number: ${tracking.number}`, `Track your parcel: ${tracking.url}`],
+    html: `<p>Carrier: ${e(tracking.carrier)}<br>Tracking number: <strong>${e(tracking.number)}</strong><br>${
+      linkable ? `<a href="${e(tracking.url)}">Track your parcel</a>` : `Track your parcel: ${e(tracking.url)}`
+    }</p>`,
+  };
+}
+
+const para = (text: string): Block => ({ text: [text] });
+
+function compose(subject: string, heading: string, blocks: Block[]): RenderedEmail {
+  const text = [heading, ...blocks.flatMap((b) => ['', ...b.text])].join('\n');
   const html = `<!doctype html>
 <html><body style="font-family:sans-serif">
-<h1>Thank you for your order, ${e(address.name)}!</h1>
-<p>Order number: <strong>${e(order.number)}</strong></p>
-<table cellpadding="4">
-<thead><tr><th align="left">Item</th><th align="right">Qty</th><th align="right">Price</th></tr></thead>
-<tbody>
-${order.lines
-  .map((l) => `<tr><td>${e(l.name)}${variantLabel(l) ? ` <small>${e(variantLabel(l))}</small>` : ''}</td><td align="right">${l.quantity}</td><td align="right">${e(money(l.line_subtotal))}</td></tr>`)
-  .join('\n')}
-</tbody>
-<tfoot>
-${totals.map(([k, v]) => `<tr><td colspan="2">${e(k)}</td><td align="right">${e(v)}</td></tr>`).join('\n')}
-</tfoot>
-</table>
-<p>Shipping: ${e(method)}<br>Estimated delivery: ${e(delivery)}</p>
-<p>Ship to:<br>${addressLines.map(e).join('<br>')}</p>
+<h1>${e(heading)}</h1>
+${blocks.map((b) => b.html ?? `<p>${b.text.map(e).join('<br>')}</p>`).join('\n')}
 </body></html>
 `;
   return { subject, text, html };
+}
+
+/** Renders the e-mail for one transition of an order. Every value is HTML-escaped. */
+export function renderNotification(n: Notification): RenderedEmail {
+  const { order } = n;
+  const number = para(`Order number: ${order.number}`);
+  const name = order.shipping_address.name;
+  switch (n.kind) {
+    case 'confirmed':
+      return compose(`Your order ${order.number} is confirmed`, `Thank you for your order, ${name}!`, [
+        number,
+        linesBlock(order),
+        totalsBlock(order),
+        deliveryBlock(order, true),
+        addressBlock(order),
+      ]);
+    case 'shipped':
+      return compose(`Your order ${order.number} has shipped`, `Good news, ${name}: your order is on its way!`, [
+        number,
+        ...(order.tracking ? [trackingBlock(order.tracking)] : []),
+        deliveryBlock(order, true),
+        linesBlock(order),
+        addressBlock(order),
+      ]);
+    case 'delivered':
+      return compose(`Your order ${order.number} has been delivered`, `Your order has arrived, ${name}.`, [
+        number,
+        linesBlock(order),
+        para('We hope you enjoy it. If anything is wrong with your order, just reply to this e-mail.'),
+      ]);
+    case 'cancelled': {
+      const refund =
+        n.refundAmount > 0
+          ? `A refund of ${formatMoney(n.refundAmount, order.currency)} has been issued to your ${order.payment.brand ?? 'card'}${order.payment.last4 ? ` ending in ${order.payment.last4}` : ''}. It may take a few business days to appear.`
+          : 'You have not been charged.';
+      return compose(`Your order ${order.number} has been cancelled`, `Your order has been cancelled, ${name}.`, [
+        number,
+        ...(order.reason ? [para(`Reason: ${order.reason}`)] : []),
+        para(refund),
+        linesBlock(order),
+      ]);
+    }
+  }
 }

@@ -4,7 +4,10 @@ import {
   AppError,
   cartApi,
   catalogApi,
+  OrderCancelledEvent,
+  OrderDeliveredEvent,
   orderEvents,
+  OrderShippedEvent,
   pageInfo,
   paymentsApi,
   type CancelOrderRequest,
@@ -67,8 +70,9 @@ export class Lifecycle {
       if (row.status === 'cancelled') return;
       assertTransition(row, 'cancelled', 'shopper');
       let paymentStatus: string | undefined;
+      let refundAmount = 0;
       if (row.payment_id && (row.payment_status === 'captured' || row.payment_status === 'partially_refunded')) {
-        await bus.call(paymentsApi.refund, { payment_id: row.payment_id, idempotency_key: `order:${row.id}:cancel`, reason });
+        refundAmount = (await bus.call(paymentsApi.refund, { payment_id: row.payment_id, idempotency_key: `order:${row.id}:cancel`, reason })).amount;
         paymentStatus = 'refunded';
       } else if (row.payment_id && row.payment_status === 'authorized') {
         paymentStatus = (await bus.call(paymentsApi.void, { payment_id: row.payment_id })).status;
@@ -80,7 +84,10 @@ export class Lifecycle {
         reason,
         fromStatuses: ['confirmed'],
         paymentStatus,
-        event: { subject: orderEvents.cancelled, data: { order_id: row.id, order_number: row.number, cart_id: row.cart_id, reason } },
+        event: {
+          subject: orderEvents.cancelled,
+          data: OrderCancelledEvent.parse({ order_id: row.id, order_number: row.number, cart_id: row.cart_id, reason, refund_amount: refundAmount, currency: row.currency }),
+        },
       });
     });
   }
@@ -95,7 +102,7 @@ export class Lifecycle {
         reason: null,
         fromStatuses: ['confirmed'],
         tracking,
-        event: { subject: orderEvents.shipped, data: { order_id: row.id, order_number: row.number, tracking } },
+        event: { subject: orderEvents.shipped, data: OrderShippedEvent.parse({ order_id: row.id, order_number: row.number, tracking }) },
       });
     });
   }
@@ -108,7 +115,7 @@ export class Lifecycle {
         actor: 'fulfilment',
         reason: null,
         fromStatuses: ['shipped'],
-        event: { subject: orderEvents.delivered, data: { order_id: row.id, order_number: row.number } },
+        event: { subject: orderEvents.delivered, data: OrderDeliveredEvent.parse({ order_id: row.id, order_number: row.number }) },
       });
     });
   }

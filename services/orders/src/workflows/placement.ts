@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { AppError, cartApi, catalogApi, orderEvents, OrderConfirmedEvent, paymentsApi, type Order, type Payment } from '@shop/contracts';
+import { AppError, cartApi, catalogApi, OrderCancelledEvent, orderEvents, OrderConfirmedEvent, paymentsApi, type Order, type Payment } from '@shop/contracts';
 import { withTransaction } from '@shop/kit';
 import { estimateDelivery } from '../domain/delivery.js';
 import { checkCartPlaceable, declinedFallbackReason, finishedSteps, paymentKeys, requiresActionReason } from '../domain/saga.js';
@@ -226,13 +226,19 @@ export class Placement {
       throw e;
     });
     let paymentStatus: string | undefined;
+    let refundAmount = 0;
     if (payment?.status === 'captured' || payment?.status === 'partially_refunded') {
-      await bus.call(paymentsApi.refund, { payment_id: payment.id, idempotency_key: paymentKeys.refund(orderId), reason: why });
+      refundAmount = (await bus.call(paymentsApi.refund, { payment_id: payment.id, idempotency_key: paymentKeys.refund(orderId), reason: why })).amount;
       paymentStatus = 'refunded';
     } else if (payment?.status === 'authorized' || payment?.status === 'requires_action' || payment?.status === 'pending') {
       paymentStatus = (await bus.call(paymentsApi.void, { payment_id: payment.id })).status;
-    } else if (payment) paymentStatus = payment.status;
+    } else if (payment) {
+      // A resumed compensation finds the refund already made.
+      paymentStatus = payment.status;
+      refundAmount = payment.amount_refunded;
+    }
     const status = row.compensate_to ?? outcome;
+    const data = OrderCancelledEvent.parse({ order_id: orderId, order_number: row.number, cart_id: row.cart_id, reason: why, refund_amount: refundAmount, currency: row.currency });
     const done = await withTransaction(pool, (tx) =>
       changeStatus(tx, orderId, {
         status,
@@ -242,10 +248,7 @@ export class Placement {
         fromStatuses: ['pending'],
         fromSteps: ['compensating'],
         paymentStatus,
-        event: {
-          subject: status === 'payment_failed' ? orderEvents.paymentFailed : orderEvents.cancelled,
-          data: { order_id: orderId, order_number: row.number, cart_id: row.cart_id, reason: why },
-        },
+        event: { subject: status === 'payment_failed' ? orderEvents.paymentFailed : orderEvents.cancelled, data },
       }),
     );
     if (done) this.ctx.relay.kick();
