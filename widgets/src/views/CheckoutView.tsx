@@ -5,6 +5,7 @@ import { checkoutTools } from '../shared/tools';
 import type { Address, CheckoutResult, ShippingMethod } from '../shared/types';
 import { Button, ErrorBanner, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
 import { CartTotals } from './CartView';
+import { serverFieldErrors, validateAddress, type AddressDraft, type AddressField, type FieldErrors } from '../shared/address';
 
 type Step = 'shipping' | 'payment' | 'review';
 const steps: Array<{ id: Step; label: string }> = [
@@ -12,43 +13,6 @@ const steps: Array<{ id: Step; label: string }> = [
   { id: 'payment', label: 'Payment' },
   { id: 'review', label: 'Review' },
 ];
-
-type AddressField = 'name' | 'line1' | 'line2' | 'city' | 'state' | 'postal_code' | 'country' | 'phone';
-type AddressDraft = Record<AddressField, string>;
-type FieldErrors = Partial<Record<AddressField, string>>;
-
-const US_POSTAL = /^\d{5}(-\d{4})?$/;
-
-/** Client-side checks for what the shopper can fix before a round trip; the server re-validates. */
-export function validateAddress(a: AddressDraft): FieldErrors {
-  const errors: FieldErrors = {};
-  const required: Array<[AddressField, string]> = [
-    ['name', 'Enter the recipient’s name.'],
-    ['line1', 'Enter the street address.'],
-    ['city', 'Enter the city.'],
-    ['postal_code', 'Enter the postal code.'],
-    ['country', 'Enter the country code.'],
-  ];
-  for (const [field, message] of required) if (!a[field].trim()) errors[field] = message;
-  const country = a.country.trim().toUpperCase();
-  if (country && !/^[A-Z]{2}$/.test(country)) errors.country = 'Use a 2-letter country code, e.g. US.';
-  if (country === 'US') {
-    if (a.postal_code.trim() && !US_POSTAL.test(a.postal_code.trim())) errors.postal_code = 'Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.';
-    if (!a.state.trim()) errors.state = 'Enter the state.';
-    else if (!/^[A-Za-z]{2}$/.test(a.state.trim())) errors.state = 'Use the 2-letter state code, e.g. CA.';
-  }
-  return errors;
-}
-
-/** Maps the gateway's INVALID_INPUT text ("Invalid shipping_address.postal_code: …") onto the field. */
-function serverFieldErrors(text: string): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const m of text.matchAll(/shipping_address\.(\w+)[:\s]+([^\n;(]+)/g)) {
-    const field = m[1] as AddressField;
-    errors[field] = `${field.replace('_', ' ')} ${m[2].trim()}`.replace(/^./, (c) => c.toUpperCase());
-  }
-  return errors;
-}
 
 function toDraft(a: Address | null): AddressDraft {
   return {

@@ -1,0 +1,56 @@
+// Address checks the shopper can fix before a round trip, and server refusals mapped onto fields.
+
+export type AddressField = 'name' | 'line1' | 'line2' | 'city' | 'state' | 'postal_code' | 'country' | 'phone';
+export type AddressDraft = Record<AddressField, string>;
+export type FieldErrors = Partial<Record<AddressField, string>>;
+
+const US_POSTAL = /^\d{5}(-\d{4})?$/;
+
+/** Client-side checks for what the shopper can fix before a round trip; the server re-validates. */
+export function validateAddress(a: AddressDraft): FieldErrors {
+  const errors: FieldErrors = {};
+  const required: Array<[AddressField, string]> = [
+    ['name', 'Enter the recipient’s name.'],
+    ['line1', 'Enter the street address.'],
+    ['city', 'Enter the city.'],
+    ['postal_code', 'Enter the postal code.'],
+    ['country', 'Enter the country code.'],
+  ];
+  for (const [field, message] of required) if (!a[field].trim()) errors[field] = message;
+  const country = a.country.trim().toUpperCase();
+  if (country && !/^[A-Z]{2}$/.test(country)) errors.country = 'Use a 2-letter country code, e.g. US.';
+  if (country === 'US') {
+    if (a.postal_code.trim() && !US_POSTAL.test(a.postal_code.trim())) errors.postal_code = 'Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.';
+    if (!a.state.trim()) errors.state = 'Enter the state.';
+    else if (!/^[A-Za-z]{2}$/.test(a.state.trim())) errors.state = 'Use the 2-letter state code, e.g. CA.';
+  }
+  return errors;
+}
+
+const fieldLabels: Record<AddressField, string> = {
+  name: 'Name',
+  line1: 'Street address',
+  line2: 'Apartment, suite',
+  city: 'City',
+  state: 'State',
+  postal_code: 'Postal code',
+  country: 'Country',
+  phone: 'Phone',
+};
+
+/**
+ * Puts a server refusal on the address field it names. Two wordings reach us: the gateway's
+ * INVALID_INPUT ("Invalid shipping_address.postal_code: must be …") and the MCP SDK's input
+ * validation ("…: must be … at shipping_address.state").
+ */
+export function serverFieldErrors(text: string): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const part of text.split(/\n|;\s+/)) {
+    const field = /shipping_address\.(\w+)/.exec(part)?.[1] as AddressField | undefined;
+    if (!field || !(field in fieldLabels)) continue;
+    const rest = part.replace(/\s*\bat shipping_address\.\w+/, '').replace(/shipping_address\.\w+:?/, ': ');
+    const message = rest.slice(rest.lastIndexOf(': ') + 1).replace(/\(and \d+ more\)/, '').trim();
+    errors[field] = `${fieldLabels[field]} ${message}`;
+  }
+  return errors;
+}

@@ -1,0 +1,94 @@
+// Pure widget logic: address checks, server-error mapping, money text, tool-result normalising.
+import { describe, expect, it } from 'vitest';
+import { serverFieldErrors, validateAddress, type AddressDraft } from '../src/shared/address';
+import { centsToDollarArg, centsToDollarText, dollarTextToCents, formatCents } from '../src/shared/format';
+import { errorText, normaliseResult } from '../src/shared/host';
+import { searchArgs } from '../src/shared/tools';
+
+const good: AddressDraft = { name: 'Ada', line1: '1 Market St', line2: '', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US', phone: '' };
+
+describe('validateAddress', () => {
+  it('accepts a complete US address, ZIP+4 too', () => {
+    expect(validateAddress(good)).toEqual({});
+    expect(validateAddress({ ...good, postal_code: '94107-1234' })).toEqual({});
+  });
+  it('names each missing required field', () => {
+    expect(Object.keys(validateAddress({ ...good, name: ' ', line1: '', city: '', postal_code: '', state: '' })).sort()).toEqual(['city', 'line1', 'name', 'postal_code', 'state']);
+  });
+  it('refuses a bad US postal code and state, but not other countries’ formats', () => {
+    expect(validateAddress({ ...good, postal_code: '9410' }).postal_code).toBe('Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.');
+    expect(validateAddress({ ...good, postal_code: 'ABCDE' }).postal_code).toBeDefined();
+    expect(validateAddress({ ...good, state: 'Calif' }).state).toBe('Use the 2-letter state code, e.g. CA.');
+    expect(validateAddress({ ...good, country: 'GB', state: '', postal_code: 'SW1A 1AA' })).toEqual({});
+    expect(validateAddress({ ...good, country: 'USA' }).country).toBe('Use a 2-letter country code, e.g. US.');
+  });
+});
+
+describe('serverFieldErrors', () => {
+  it('reads the MCP SDK input-validation wording', () => {
+    const text = 'MCP error -32602: Input validation error: Invalid arguments for tool update_checkout: must be a 2-letter US state code (e.g. CA) at shipping_address.state';
+    expect(serverFieldErrors(text)).toEqual({ state: 'State must be a 2-letter US state code (e.g. CA)' });
+  });
+  it('reads the gateway INVALID_INPUT wording', () => {
+    expect(serverFieldErrors('Invalid shipping_address.postal_code: must be a valid US postal code (e.g. 94107 or 94107-1234) (and 1 more)')).toEqual({
+      postal_code: 'Postal code must be a valid US postal code (e.g. 94107 or 94107-1234)',
+    });
+  });
+  it('ignores errors about other fields', () => {
+    expect(serverFieldErrors('Invalid payment_method_id: must be a saved payment method id')).toEqual({});
+  });
+});
+
+describe('money text', () => {
+  it('reads typed dollar amounts exactly, refusing anything else', () => {
+    expect(dollarTextToCents('100')).toBe(10000);
+    expect(dollarTextToCents('19.99')).toBe(1999);
+    expect(dollarTextToCents('0.1')).toBe(10);
+    expect(dollarTextToCents('12,5')).toBe(1250);
+    expect(dollarTextToCents('1.999')).toBeNull();
+    expect(dollarTextToCents('-5')).toBeNull();
+    expect(dollarTextToCents('abc')).toBeNull();
+  });
+  it('prints cents as dollars without float drift', () => {
+    expect(centsToDollarText(1999)).toBe('19.99');
+    expect(centsToDollarText(5)).toBe('0.05');
+    expect(JSON.stringify(centsToDollarArg(1999))).toBe('19.99');
+    expect(JSON.stringify(centsToDollarArg(10000))).toBe('100');
+  });
+  it('formats for the locale', () => {
+    expect(formatCents(13046, 'USD', 'en-US')).toBe('$130.46');
+    expect(formatCents(13046, 'USD', 'de-DE').replace(/\s/g, ' ')).toBe('130,46 $');
+    expect(formatCents(999, 'USD', 'not a locale!')).toBe('$9.99');
+  });
+});
+
+describe('searchArgs', () => {
+  it('sends prices as dollars and leaves out empty filters', () => {
+    expect(searchArgs({ query: 'shoes', filters: { in_stock_only: true, sort_by: 'price_asc', max_price: 10000, sizes: ['10'], brands: [] }, page: 2, per_page: 20 })).toEqual({
+      query: 'shoes',
+      in_stock_only: true,
+      sort_by: 'price_asc',
+      max_price: 100,
+      sizes: ['10'],
+      page: 2,
+      per_page: 20,
+    });
+  });
+});
+
+describe('normaliseResult', () => {
+  it('passes a CallToolResult through', () => {
+    const r = { structuredContent: { kind: 'cart' }, content: [{ type: 'text', text: 'ok' }] };
+    expect(normaliseResult(r)).toBe(r);
+  });
+  it('unwraps a JSON { result } payload and keeps plain text as content', () => {
+    expect(normaliseResult({ result: JSON.stringify({ structuredContent: { kind: 'cart' } }) })).toEqual({ structuredContent: { kind: 'cart' } });
+    expect(normaliseResult({ result: 'nope' })).toEqual({ content: [{ type: 'text', text: 'nope' }] });
+  });
+  it('turns nothing into an error with readable text', () => {
+    const r = normaliseResult(undefined);
+    expect(r.isError).toBe(true);
+    expect(errorText(r)).toBe('The tool returned nothing.');
+    expect(errorText({ isError: true })).toBe('Something went wrong. Please try again.');
+  });
+});
