@@ -24,8 +24,11 @@ export class Catalog {
     this.inventory = new InventoryStore(pool, eventsWritten);
   }
 
-  search(req: ParsedSearch): Promise<SearchResult> {
-    return this.products.search(buildSearchSql(req));
+  /** Full-text search first; the typo-tolerant trigram form only when that matched nothing. */
+  async search(req: ParsedSearch): Promise<SearchResult> {
+    const result = await this.products.search(buildSearchSql(req, 'text'));
+    if (result.page_info.total > 0 || result.query === null) return result;
+    return this.products.search(buildSearchSql(req, 'fuzzy'));
   }
 
   async image(productId: string): Promise<string> {

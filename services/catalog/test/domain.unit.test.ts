@@ -125,9 +125,14 @@ describe('buildSearchSql', () => {
     expect(sql.query).toBe('running shoes');
     expect(sql.values[0]).toBe('running shoes');
     expect(sql.text).toContain("p.search @@ websearch_to_tsquery('english', $1)");
-    // The trigram fallback only runs when full-text search found nothing.
-    expect(sql.text).toContain('not exists (select 1 from fts) and p.name_brand %> lower($1)');
-    expect(sql.text).toContain('word_similarity(lower($1), p.name_brand) as rank');
+    expect(sql.text).toContain("ts_rank(p.search, websearch_to_tsquery('english', $1)) as rank");
+    expect(sql.text).not.toContain('%>');
+    // The trigram form, for when full-text search found nothing.
+    const fuzzy = buildSearchSql(parse({ query: 'pegasas' }), 'fuzzy');
+    expect(fuzzy.text).toContain('p.name_brand %> lower($1)');
+    expect(fuzzy.text).toContain('word_similarity(lower($1), p.name_brand) as rank');
+    expect(fuzzy.text).not.toContain('@@');
+    expect(buildSearchSql(parse({ query: 'mug', sort_by: 'price_asc' })).text).not.toContain('ts_rank');
     expect(sql.text).toMatch(/order by rank desc, rating desc, review_count desc, id/);
     expect(sql.text).toContain('p.available > 0');
   });

@@ -4,6 +4,9 @@ import type { SearchRequest, SortBy } from '@shop/contracts';
 
 export type ParsedSearch = z.output<typeof SearchRequest>;
 
+/** `text`: full-text search; `fuzzy`: the trigram fallback, run only when `text` found nothing. */
+export type SearchMode = 'text' | 'fuzzy';
+
 export interface SearchSql {
   /** Prepared-statement name: one per distinct SQL text, so each shape is planned once per connection. */
   name: string;
@@ -42,10 +45,10 @@ const qualify = (order: string, alias: string) =>
  * Builds the one statement that answers a search: the matching set (text + filters), the page
  * of summaries, the total and every facet, so a search is a single round trip.
  * Text matching is full-text search (weighted tsvector, GIN index, ts_rank). Only when that finds
- * nothing does the trigram fallback run (word similarity on name + brand, GIN trgm index), so a
- * typo ("pegasas") still finds Pegasus while ordinary queries never pay for similarity scoring.
+ * nothing does the caller run the `fuzzy` form (trigram word similarity on name + brand, GIN trgm
+ * index), so a typo ("pegasas") still finds Pegasus while ordinary queries never pay for it.
  */
-export function buildSearchSql(req: ParsedSearch): SearchSql {
+export function buildSearchSql(req: ParsedSearch, mode: SearchMode = 'text'): SearchSql {
   const values: unknown[] = [];
   const param = (v: unknown) => {
     values.push(v);
@@ -66,28 +69,22 @@ export function buildSearchSql(req: ParsedSearch): SearchSql {
   const order = orderBy[req.sort_by];
   const limit = param(req.per_page);
   const offset = param((req.page - 1) * req.per_page);
-  // Narrow rows: only what sorting and facets need; the page's other columns are joined by id.
-  const cols = 'p.id, p.category_id, p.brand, p.price, p.rating, p.review_count, p.created_at, p.sizes, p.colors';
-  const where = (extra: string) => [extra, ...filters].join('\n    and ');
+  // Narrow rows in m: only what sorting and facets need; the page's other columns are joined by id.
   // Scoring every match costs time; it is only worth it when the order depends on it.
   const relevance = req.sort_by === 'relevance';
-  const matched = q
-    ? `fts as materialized (
-  select ${cols}, ${relevance ? `ts_rank(p.search, websearch_to_tsquery('english', ${q}))` : '0::real'} as rank
+  let match = 'true';
+  let rank = '0::real';
+  if (q && mode === 'text') {
+    match = `p.search @@ websearch_to_tsquery('english', ${q})`;
+    if (relevance) rank = `ts_rank(p.search, websearch_to_tsquery('english', ${q}))`;
+  } else if (q) {
+    match = `p.name_brand %> lower(${q})`;
+    if (relevance) rank = `word_similarity(lower(${q}), p.name_brand)`;
+  }
+  const matched = `m as materialized (
+  select p.id, p.category_id, p.brand, p.price, p.rating, p.review_count, p.created_at, p.sizes, p.colors, ${rank} as rank
   from products p
-  where ${where(`p.search @@ websearch_to_tsquery('english', ${q})`)}
-),
-m as materialized (
-  select * from fts
-  union all
-  select ${cols}, ${relevance ? `word_similarity(lower(${q}), p.name_brand)` : '0::real'} as rank
-  from products p
-  where ${where(`not exists (select 1 from fts) and p.name_brand %> lower(${q})`)}
-)`
-    : `m as materialized (
-  select ${cols}, 0::real as rank
-  from products p
-  where ${where('true')}
+  where ${[match, ...filters].join('\n    and ')}
 )`;
   const text = `with ${matched},
 page as (select id, rank, rating, review_count, price, created_at from m order by ${order} limit ${limit} offset ${offset})
