@@ -102,8 +102,12 @@ describe('a complete shopping conversation', () => {
     expect(placed.formatted.total).toBe('$189.14');
 
     // Saying "yes, place it" twice for the same checkout must not charge twice.
-    const again = ok(await first.call('place_order', { session_id: cartId, payment_method_id: 'pm_card_visa' }));
+    // Both by the conversation (whose cart is now a fresh one) and by the placed cart's id.
+    const again = ok(await second.call('place_order', { payment_method_id: 'pm_card_visa' }));
     expect(again.order.id).toBe(order.id);
+    const againById = ok(await first.call('place_order', { session_id: cartId, payment_method_id: 'pm_card_visa' }));
+    expect(againById.order.id).toBe(order.id);
+    expect(ok(await first.call('list_orders')).items).toHaveLength(1);
 
     // Status by ORD- number from the other connection; the order list.
     const status = ok(await second.call('get_order_status', { order_id: order.number.toLowerCase() }));

@@ -63,6 +63,9 @@ interface ToolSpec<A extends z.ZodType, O extends z.ZodType> {
   run: (args: z.infer<A>, call: CallContext) => Promise<ToolOutcome<z.infer<O>>>;
 }
 
+/** How long after an order a repeated place_order on an untouched cart counts as the same request. */
+const REPEAT_WINDOW_MS = 10 * 60_000;
+
 const readOnly = { readOnlyHint: true, destructiveHint: false, openWorldHint: false, idempotentHint: true } as const;
 const write = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
 const idempotentWrite = { ...write, idempotentHint: true } as const;
@@ -105,6 +108,17 @@ export function defineTools(deps: ToolDeps) {
       if (order.cart_id === cartId) return order;
     }
     return null;
+  };
+
+  /** The conversation's latest order, when it was placed within the repeat window and before this cart existed. */
+  const orderJustBefore = async (cart: Cart, caller: Caller): Promise<Order | null> => {
+    if (!caller.conversation) return null;
+    const [latest] = (await bus.call(ordersApi.list, { caller, page: 1, per_page: 1 })).items;
+    if (!latest || latest.status === 'payment_failed') return null;
+    const placedAt = Date.parse(latest.created_at);
+    if (now().getTime() - placedAt > REPEAT_WINDOW_MS || placedAt > Date.parse(cart.created_at)) return null;
+    const order = await bus.call(ordersApi.get, { order_id: latest.id, caller });
+    return order.conversation === caller.conversation ? order : null;
   };
 
   const cartOutcome = (cart: Cart, extras?: Parameters<typeof presentCart>[1]): ToolOutcome<CartResult> => ({ presented: presentCart(cart, extras), cartId: cart.id });
@@ -301,6 +315,12 @@ export function defineTools(deps: ToolDeps) {
           // answer with the order the cart became instead of asking orders to place it again.
           const existing = await orderOfCart(cart.id, call.caller);
           if (existing) return { presented: presentOrder(existing, 'This order was already placed; nothing was charged again.'), cartId: cart.id };
+        }
+        if (!a.session_id && cart.version === 0 && cart.lines.length === 0) {
+          // The conversation's cart is brand new and untouched: if this conversation's order was
+          // placed just before it, this call repeats that "place it" and gets that order back.
+          const previous = await orderJustBefore(cart, call.caller);
+          if (previous) return { presented: presentOrder(previous, 'This order was already placed; nothing was charged again.'), cartId: cart.id };
         }
         const changed = changedBeforePlacement(cart);
         if (changed) throw changed;
