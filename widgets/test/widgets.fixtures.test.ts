@@ -165,4 +165,70 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'sendFollowUpMessage').map((e) => e.value)).toEqual(['Help me find something to buy.']);
     await page.close();
   });
+
+  it('quick view opens the product from get_product_details in a dialog that Escape closes', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      return asToolResult(fixtures.productDetail);
+    });
+    const frame = await mount(h, page, { mode, widget: 'product-list', result: asToolResult(fixtures.productList) });
+    await frame.getByRole('button', { name: 'Quick view Pegasus 41 Road Running Shoe' }).first().click();
+    const dialog = frame.getByRole('dialog', { name: 'Quick view: Pegasus 41 Road Running Shoe' });
+    await dialog.waitFor();
+    expect(calls).toEqual([{ name: 'get_product_details', args: { product_id: fixtures.productList.items[0].id } }]);
+    // Availability per size for the chosen colour: Blue has no size 12 left.
+    await dialog.getByRole('button', { name: /^Colour Blue/ }).click();
+    expect(await dialog.getByRole('button', { name: 'Size 12, out of stock' }).isDisabled()).toBe(true);
+    await screenshot(h, page, `${mode}-product-quick-view`);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  it('controls work from the keyboard', async () => {
+    const calls: string[] = [];
+    const page = await h.newPage(async (name) => {
+      calls.push(name);
+      return asToolResult(fixtures.cartResult);
+    });
+    const frame = await mount(h, page, { mode, widget: 'cart', result: asToolResult(fixtures.cartResult) });
+    await frame.getByRole('button', { name: /^Increase quantity of Pegasus/ }).focus();
+    await page.keyboard.press('Enter');
+    await frame.getByLabel('Coupon code').focus();
+    await page.keyboard.type('WELCOME10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => calls).toEqual(['update_cart_item', 'apply_coupon']);
+    await page.close();
+  });
+
+  it('payment offers saved cards (brand + last 4) and opens the external checkout link', async () => {
+    const withLink = { ...fixtures.checkoutResult, cart: fixtures.reviewResult.cart, checkout_link: { url: 'https://checkout.example.test/c/cs_test_123', expires_at: '2026-03-02T11:00:00.000Z' } };
+    const page = await h.newPage(async (name) => (name === 'create_checkout_link' ? asToolResult(withLink) : asToolResult(fixtures.reviewResult)));
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.reviewResult) });
+    await frame.getByRole('button', { name: /2\. Payment/ }).click();
+    expect(await frame.getByLabel(/visa •••• 4242/i).isChecked()).toBe(true);
+    await frame.getByLabel(/mastercard •••• 4444/i).waitFor();
+    await frame.getByRole('button', { name: 'Get a checkout link' }).click();
+    await frame.getByRole('button', { name: 'Open secure checkout' }).click();
+    await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'openExternal').map((e) => e.value)).toEqual(['https://checkout.example.test/c/cs_test_123']);
+    await page.close();
+  });
+
+  it('shows a loading state until the result arrives, and an error result inline', async () => {
+    const page = await h.newPage(noCalls);
+    if (mode === 'openai') {
+      // ChatGPT renders the widget while the tool runs (toolOutput null) and then sets the globals.
+      const frame = await mount(h, page, { mode, widget: 'cart', result: {}, waitForResult: false });
+      await frame.getByTestId('loading').waitFor();
+      await screenshot(h, page, `${mode}-loading`);
+      await page.evaluate((out) => (window as unknown as { __setGlobals(p: object): void }).__setGlobals({ toolOutput: out }), fixtures.cartResult);
+      await frame.locator('main[data-kind="cart"]').waitFor();
+    } else {
+      const frame = await mount(h, page, { mode, widget: 'cart', result: { isError: true, content: [{ type: 'text', text: 'Your cart could not be found.' }] }, waitForResult: false });
+      await frame.getByRole('alert').filter({ hasText: 'Your cart could not be found.' }).waitFor();
+      await screenshot(h, page, `${mode}-error-result`);
+    }
+    await page.close();
+  });
 });

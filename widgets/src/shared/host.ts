@@ -94,8 +94,9 @@ class OpenAiHost implements Host {
       this.snapshot = this.read();
       for (const l of this.listeners) l();
     });
-    // ChatGPT sizes the frame from the intrinsic height we report whenever the content changes size.
-    new ResizeObserver(() => this.openai.notifyIntrinsicHeight?.(document.documentElement.scrollHeight)).observe(document.body);
+    // ChatGPT sizes the frame from the intrinsic height we report whenever the content changes
+    // size; the body's own height, since the document's never drops below the frame's.
+    new ResizeObserver(() => this.openai.notifyIntrinsicHeight?.(Math.ceil(document.body.getBoundingClientRect().height))).observe(document.body);
   }
 
   private read(): HostSnapshot {

@@ -23,7 +23,7 @@ export function Button({ variant = 'primary', className = '', ...props }: Button
 
 export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'success' | 'warn' | 'danger'; children: ReactNode }) {
   const tones = { neutral: 'text-muted border-line', success: 'text-success border-success/40', warn: 'text-warn border-warn/40', danger: 'text-danger border-danger/40' };
-  return <span className={`inline-flex items-center rounded-full border px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
+  return <span className={`inline-flex w-fit items-center rounded-full border px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
 }
 
 export function StockBadge({ inStock, available }: { inStock: boolean; available: number }) {

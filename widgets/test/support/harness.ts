@@ -141,16 +141,18 @@ export interface MountOptions {
   input?: Record<string, unknown>;
   theme?: 'light' | 'dark';
   locale?: string;
+  /** Wait until the widget renders a result (default); false to look at loading and error states. */
+  waitForResult?: boolean;
 }
 
 /** Opens the host page and renders a widget for a tool result, as a host does after a tool call. */
-export async function mount(h: Harness, page: Page, { mode, widget, result, input = {}, theme = 'light', locale = 'en-US' }: MountOptions): Promise<Frame> {
+export async function mount(h: Harness, page: Page, { mode, widget, result, input = {}, theme = 'light', locale = 'en-US', waitForResult = true }: MountOptions): Promise<Frame> {
   await page.goto(`${h.baseUrl}/host.html`);
   const opts = { widget, result, input, theme, locale };
   if (mode === 'openai') await page.evaluate((o) => (window as unknown as { __mountOpenAi(o: unknown): void }).__mountOpenAi(o), opts);
   else await page.evaluate((o) => (window as unknown as { __mountApps(o: unknown): Promise<void> }).__mountApps(o), opts);
   const frame = await waitForFrame(page, widget);
-  await frame.waitForSelector(`main[data-widget="${widget}"]:not([data-kind="none"])`);
+  await frame.waitForSelector(waitForResult ? `main[data-widget="${widget}"]:not([data-kind="none"])` : `main[data-widget="${widget}"]`);
   return frame;
 }
 
