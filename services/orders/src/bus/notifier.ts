@@ -91,12 +91,15 @@ export async function startNotifier(ctx: WorkflowContext, nc: Parameters<typeof 
         return;
       }
       await processOnce(ctx.pool, 'orders_notifier', event.id, async (tx) => {
+        const row = await findById(tx, trigger.orderId);
+        if (!row) {
+          logger.error({ order_id: trigger.orderId, kind: trigger.kind, event_id: event.id }, 'order event names an unknown order; no e-mail sent');
+          return;
+        }
         if (!(await claimNotification(tx, trigger.orderId, trigger.kind, event.id))) {
           logger.info({ order_id: trigger.orderId, kind: trigger.kind, event_id: event.id }, 'e-mail for this transition already sent');
           return;
         }
-        const row = await findById(tx, trigger.orderId);
-        if (!row) return;
         const order = await renderOrder(tx, row);
         // Sent before the claim commits: a failed send rolls the claim back and the event is redelivered.
         await send(trigger.kind, order, renderNotification(notificationOf(trigger, order)));
