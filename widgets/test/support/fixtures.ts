@@ -214,6 +214,6 @@ export function checkFixtures(): void {
 }
 
 /** A CallToolResult as the gateway returns it. */
-export function asToolResult(structuredContent: object) {
-  return { structuredContent, content: [{ type: 'text', text: 'ok' }], _meta: { 'openai/widgetSessionId': CART_ID } };
+export function asToolResult(structuredContent: object): { structuredContent: Record<string, unknown>; content: Array<{ type: string; text: string }>; _meta: Record<string, unknown> } {
+  return { structuredContent: structuredContent as Record<string, unknown>, content: [{ type: 'text', text: 'ok' }], _meta: { 'openai/widgetSessionId': CART_ID } };
 }
