@@ -52,22 +52,26 @@ function percentile(sorted: number[], p: number): number {
 
 async function run(bus: BusClient, concurrency: number, total: number) {
   const latencies: number[] = [];
+  const byQuery = mix.map(() => [] as number[]);
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < total) {
-        const req = mix[next++ % mix.length];
+        const i = next++ % mix.length;
         const t = performance.now();
-        await bus.call(catalogApi.search, req, { timeoutMs: 30_000 });
-        latencies.push(performance.now() - t);
+        await bus.call(catalogApi.search, mix[i], { timeoutMs: 30_000 });
+        const ms = performance.now() - t;
+        latencies.push(ms);
+        byQuery[i].push(ms);
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
-  return { concurrency, requests: total, p50_ms: round(percentile(latencies, 50)), p95_ms: round(percentile(latencies, 95)), p99_ms: round(percentile(latencies, 99)), throughput_rps: Math.round(total / seconds) };
+  const perQuery = mix.map((req, i) => ({ request: req, p50_ms: round(percentile(byQuery[i].sort((a, b) => a - b), 50)) }));
+  return { concurrency, requests: total, p50_ms: round(percentile(latencies, 50)), p95_ms: round(percentile(latencies, 95)), p99_ms: round(percentile(latencies, 99)), throughput_rps: Math.round(total / seconds), per_query: perQuery };
 }
 
 async function main() {
@@ -89,7 +93,8 @@ async function main() {
     const results = [];
     for (const c of [1, 32]) {
       const r = await run(bus, c, c === 1 ? requestsPerRun : requestsPerRun * 3);
-      console.log(`concurrency ${String(c).padStart(2)}: p50 ${r.p50_ms} ms  p95 ${r.p95_ms} ms  p99 ${r.p99_ms} ms  ${r.throughput_rps} req/s`);
+      console.log(`concurrency ${String(c).padStart(2)}: p50 ${r.p50_ms} ms  p95 ${r.p95_ms} ms  p99 ${r.p99_ms} ms  ${r.throughput_rps} req/s  (load average ${os.loadavg()[0].toFixed(1)})`);
+      if (c === 1) for (const q of r.per_query) console.log(`  ${q.p50_ms.toFixed(1).padStart(7)} ms  ${JSON.stringify(q.request)}`);
       results.push(r);
     }
     const out = path.join(repoRoot(), 'bench/results/catalog-search.json');

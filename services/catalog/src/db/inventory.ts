@@ -156,7 +156,7 @@ export class InventoryStore {
 
   /** Expires active reservations past their time, a batch at a time; returns how many expired. */
   async expireDue(batch = 100): Promise<number> {
-    return this.write(async (tx) => {
+    const expired = await withTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<{ order_id: string }>(
         `select order_id from reservations where status = 'active' and expires_at <= now()
          order by expires_at limit $1 for update skip locked`,
@@ -175,5 +175,8 @@ export class InventoryStore {
       }
       return rows.length;
     });
+    // Most sweeps find nothing; only wake the relay when events were written.
+    if (expired) this.eventsWritten();
+    return expired;
   }
 }
