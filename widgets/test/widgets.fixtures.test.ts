@@ -46,6 +46,16 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
       const { scrollWidth, clientWidth } = await fitsWidth(dark);
       expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
       expect(clientWidth).toBe(375);
+      // Every control has a name a screen reader can announce.
+      const unlabelled = await dark.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('button, input, select, textarea')]
+          .filter((el) => {
+            const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el as HTMLInputElement).labels?.length;
+            return !named && !(el.tagName === 'BUTTON' && el.textContent?.trim());
+          })
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      expect(unlabelled).toEqual([]);
       await screenshot(h, narrow, `${mode}-${s.name}-dark-375`);
       await narrow.close();
     });
