@@ -63,6 +63,14 @@ describe('search over NATS', () => {
     expect(r.facets.brands).toEqual([{ value: 'Stridewell', label: 'Stridewell', count: r.page_info.total }]);
     expect(r.facets.price!.max).toBeLessThanOrEqual(9999);
 
+    // Facet counts are exact: each size/colour counts the matching products that have it.
+    const running = await search({ category: 'running-shoes', per_page: 50, in_stock_only: false });
+    expect(running.page_info.total).toBeLessThanOrEqual(50);
+    for (const f of running.facets.sizes) expect(f.count).toBe(running.items.filter((i) => i.sizes.includes(f.value)).length);
+    for (const f of running.facets.colors) expect(f.count).toBe(running.items.filter((i) => i.colors.includes(f.value)).length);
+    expect(running.facets.sizes.map((f) => f.value).sort()).toEqual(['10', '11', '12', '13', '7', '8', '9']);
+    expect(running.facets.price).toEqual({ min: Math.min(...running.items.map((i) => i.price)), max: Math.max(...running.items.map((i) => i.price)) });
+
     const over = await search({ category: 'running-shoes', min_price: 10_000 });
     expect(over.page_info.total).toBeGreaterThan(0);
     expect(over.items.every((i) => i.price >= 10_000)).toBe(true);

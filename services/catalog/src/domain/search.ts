@@ -86,6 +86,8 @@ export function buildSearchSql(req: ParsedSearch, mode: SearchMode = 'text'): Se
   from products p
   where ${[match, ...filters].join('\n    and ')}
 )`;
+  // Size and colour facets group the (few distinct) arrays first and unnest only those, weighted by
+  // their counts: exact, and one hash per product instead of one per size.
   const text = `with ${matched},
 page as (select id, rank, rating, review_count, price, created_at from m order by ${order} limit ${limit} offset ${offset})
 select
@@ -99,9 +101,9 @@ select
   (select coalesce(json_agg(json_build_object('value', f.brand, 'label', f.brand, 'count', f.n) order by f.n desc, f.brand), '[]'::json)
      from (select brand, count(*)::int n from m group by brand order by n desc, brand limit 50) f) as brands,
   (select coalesce(json_agg(json_build_object('value', f.s, 'label', f.s, 'count', f.n) order by f.n desc, f.s), '[]'::json)
-     from (select s, count(*)::int n from (select unnest(sizes) s from m) u group by s order by n desc, s limit 50) f) as sizes,
+     from (select s, sum(g.n)::int n from (select sizes, count(*) n from m group by sizes) g, unnest(g.sizes) s group by s order by n desc, s limit 50) f) as sizes,
   (select coalesce(json_agg(json_build_object('value', f.c, 'label', f.c, 'count', f.n) order by f.n desc, f.c), '[]'::json)
-     from (select c, count(*)::int n from (select unnest(colors) c from m) u group by c order by n desc, c limit 50) f) as colors,
+     from (select c, sum(g.n)::int n from (select colors, count(*) n from m group by colors) g, unnest(g.colors) c group by c order by n desc, c limit 50) f) as colors,
   (select min(price) from m) as price_min,
   (select max(price) from m) as price_max`;
   const name = `search_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
