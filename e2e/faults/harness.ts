@@ -1,0 +1,88 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, startStack, type Stack } from '@shop/launcher';
+import { createPool, type Pool } from '@shop/kit';
+
+export const DATABASES = ['catalog', 'cart', 'orders', 'payments'] as const;
+export type Db = (typeof DATABASES)[number];
+
+/** Short timers so reservations expire, sagas recover and carts sweep within the run. */
+export const RESERVATION_TTL_S = 8;
+export const SAGA_GRACE_MS = 3_000;
+export const RECOVERY_MS = 1_000;
+
+export interface FaultStack {
+  stack: Stack;
+  dataDir: string;
+  mailDir: string;
+  db: Record<Db, Pool>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The whole system on its OWN infrastructure: a launcher-owned embedded PostgreSQL and nats-server
+ * on free ports with data under a temp dir, so stopping them never touches the machine's shared
+ * servers other test files use.
+ */
+export async function startFaultStack(): Promise<FaultStack> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-faults-'));
+  // As root, embedded PostgreSQL runs as the postgres user, which must reach its data directory.
+  chmodSync(dataDir, 0o755);
+  const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_NATS_PORT: String(await freePort()) };
+  delete env.DATABASE_URL;
+  delete env.NATS_URL;
+  delete env.MAIL_DIR;
+  delete env.SMTP_URL;
+  const stack = await startStack({
+    fresh: true,
+    randomPorts: true,
+    dataDir,
+    env,
+    logLevel: process.env.FAULTS_LOG_LEVEL ?? 'info',
+    serviceEnv: {
+      catalog: { RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_S), RESERVATION_SWEEP_MS: '500' },
+      orders: { ORDERS_RECOVERY_MS: String(RECOVERY_MS), ORDERS_SAGA_GRACE_MS: String(SAGA_GRACE_MS), ORDERS_RESERVATION_TTL_S: String(RESERVATION_TTL_S) },
+      // Every shopper comes from 127.0.0.1: the per-IP limit would throttle the load, not test it.
+      'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000', BUS_TIMEOUT_MS: '5000' },
+    },
+  });
+  const db = Object.fromEntries(DATABASES.map((name) => [name, createPool(stack.databaseUrlFor(name), 3)])) as Record<Db, Pool>;
+  return {
+    stack,
+    dataDir,
+    mailDir: stack.processes.get('orders')!.env.MAIL_DIR,
+    db,
+    stop: async () => {
+      await Promise.all(Object.values(db).map((p) => p.end().catch(() => undefined)));
+      await stack.stop();
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until check returns a value (not undefined) or the deadline passes; returns the last value seen. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let value: T | undefined;
+    try {
+      value = await check();
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined || Date.now() > deadline) return value;
+    await sleep(everyMs);
+  }
+}
+
+/** GET /readyz of a service: status code and body (null when the process does not answer at all). */
+export async function readyz(url: string): Promise<{ status: number; body: any } | null> {
+  try {
+    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3_000) });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  } catch {
+    return null;
+  }
+}
