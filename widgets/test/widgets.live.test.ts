@@ -170,12 +170,24 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await cart.getByLabel(/Express/).check();
     await cart.getByRole('button', { name: 'Continue to payment' }).click();
 
-    // 7. Payment: the saved Visa (pm_card_visa); then review and place the order.
-    await cart.getByLabel(/visa.*4242/i).check();
+    // 7. Payment: first the saved card that is declined; the refusal shows inline and the cart stays.
+    await cart.getByLabel(/visa.*0002/i).check();
     await cart.getByRole('button', { name: 'Continue to review' }).click();
     // Express shipping 1299: total 16198 + 1299 + 1417 = 18914.
     await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$189.14');
     await cart.getByLabel(/I accept the terms/).check();
+    await expect.poll(() => cart.getByLabel(/I accept the terms/).isChecked()).toBe(true);
+    await cart.getByRole('button', { name: /^Place order/ }).click();
+    await cart.getByTestId('error').filter({ hasText: /declined/i }).waitFor({ timeout: 20_000 });
+    expect(await cart.locator('main').getAttribute('data-kind')).toBe('checkout');
+    await screenshot(h, page, `live-${mode}-checkout-declined`);
+
+    // Then the saved Visa (pm_card_visa) and place the order.
+    await cart.getByRole('button', { name: 'Change' }).click();
+    await cart.getByLabel(/visa.*4242/i).check();
+    await cart.getByRole('button', { name: 'Continue to review' }).click();
+    await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$189.14');
+    if (!(await cart.getByLabel(/I accept the terms/).isChecked())) await cart.getByLabel(/I accept the terms/).check();
     await expect.poll(() => cart.getByLabel(/I accept the terms/).isChecked()).toBe(true);
     await screenshot(h, page, `live-${mode}-checkout-review`);
     await cart.getByRole('button', { name: /^Place order/ }).click();
@@ -193,6 +205,20 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await order.getByRole('button', { name: 'All orders' }).click();
     await order.locator('[data-testid="order-row"]').filter({ hasText: number! }).waitFor();
     await screenshot(h, page, `live-${mode}-order-history`);
+
+    // 9. From the history: open the order, buy it again (a cart in the same frame), then cancel it.
+    await order.getByRole('button', { name: `Open order ${number}` }).click();
+    await order.getByTestId('order-number').filter({ hasText: number! }).waitFor();
+    await order.getByRole('button', { name: 'Buy again' }).click();
+    await order.locator('main[data-kind="cart"]').waitFor();
+    expect(await order.locator('[data-testid="cart-line"]').filter({ hasText: 'Pegasus 41 Road Running Shoe' }).getByTestId('quantity').textContent()).toBe('2');
+    await screenshot(h, page, `live-${mode}-reorder-cart`);
+    const again = await open(page, mode, 'order', await shopper.model('get_order_status', { order_id: number }), { order_id: number });
+    await again.getByRole('button', { name: 'Cancel order' }).click();
+    await again.getByRole('button', { name: 'Yes, cancel' }).click();
+    await expect.poll(() => again.getByTestId('order-status').textContent(), { timeout: 20_000 }).toBe('Cancelled');
+    expect(await again.getByTestId('timeline').textContent()).toContain('Cancelled');
+    await screenshot(h, page, `live-${mode}-order-cancelled`);
     await page.close();
     await shopper.client.close();
   }, 180_000);
