@@ -124,8 +124,8 @@ describe('buildSearchSql', () => {
     const sql = buildSearchSql(parse({ query: '  running   shoes ' }));
     expect(sql.query).toBe('running shoes');
     expect(sql.values[0]).toBe('running shoes');
-    expect(sql.text).toContain("p.search @@ websearch_to_tsquery('english', $1)");
-    expect(sql.text).toContain("ts_rank(p.search, websearch_to_tsquery('english', $1)) as rank");
+    expect(sql.text).toContain("p.search @@ (select websearch_to_tsquery('english', $1))");
+    expect(sql.text).toContain("ts_rank(p.search, (select websearch_to_tsquery('english', $1))) as rank");
     expect(sql.text).not.toContain('%>');
     // The trigram form, for when full-text search found nothing.
     const fuzzy = buildSearchSql(parse({ query: 'pegasas' }), 'fuzzy');

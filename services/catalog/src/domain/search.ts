@@ -75,8 +75,11 @@ export function buildSearchSql(req: ParsedSearch, mode: SearchMode = 'text'): Se
   let match = 'true';
   let rank = '0::real';
   if (q && mode === 'text') {
-    match = `p.search @@ websearch_to_tsquery('english', ${q})`;
-    if (relevance) rank = `ts_rank(p.search, websearch_to_tsquery('english', ${q}))`;
+    // A scalar subquery is evaluated once per execution; the bare call would be re-parsed for every
+    // row under a generic plan of the prepared statement (rechecks and ranking).
+    const tsq = `(select websearch_to_tsquery('english', ${q}))`;
+    match = `p.search @@ ${tsq}`;
+    if (relevance) rank = `ts_rank(p.search, ${tsq})`;
   } else if (q) {
     match = `p.name_brand %> lower(${q})`;
     if (relevance) rank = `word_similarity(lower(${q}), p.name_brand)`;
