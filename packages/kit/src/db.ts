@@ -3,7 +3,7 @@ import { runner } from 'node-pg-migrate';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Logger } from './logger.js';
-import { AppError } from '@shop/contracts';
+import { AppError, toAppError } from '@shop/contracts';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -99,13 +99,26 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   }
 }
 
+/** What a caller is told while the database cannot be reached: a clear, retryable UNAVAILABLE error. */
+export function databaseUnavailable(): AppError {
+  return new AppError('UNAVAILABLE', 'The store is temporarily unavailable. Please try again in a moment.');
+}
+
 /** A pool checkout that reports a database outage as a clear, retryable UNAVAILABLE error. */
 export async function connectOrUnavailable(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect();
   } catch {
-    throw new AppError('UNAVAILABLE', 'The store is temporarily unavailable. Please try again in a moment.');
+    throw databaseUnavailable();
   }
+}
+
+/**
+ * Maps anything a handler threw to the AppError its caller gets: a lost database connection is the
+ * retryable UNAVAILABLE (the same request succeeds once the database is back), never INTERNAL.
+ */
+export function toServiceError(e: unknown): AppError {
+  return !(e instanceof AppError) && isConnectionError(e) ? databaseUnavailable() : toAppError(e);
 }
 
 /** Database liveness for /readyz. */
@@ -124,6 +137,6 @@ export function isConnectionError(e: unknown): boolean {
   const message = (e as { message?: string })?.message ?? '';
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001'].includes(code) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i.test(message)
   );
 }

@@ -1,7 +1,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import { z } from 'zod';
-import { AppError, parseOrThrow, toAppError } from '@shop/contracts';
+import { AppError, parseOrThrow } from '@shop/contracts';
+import { toServiceError } from './db.js';
 import type { Logger } from './logger.js';
 
 export interface HttpAppOptions {
@@ -43,7 +44,7 @@ export function finishHttpApp(app: Express, logger: Logger): void {
     if (type === 'entity.too.large') appError = new AppError('INVALID_INPUT', 'The request body is too large', { rule: 'max_body_size' });
     else if (type === 'entity.parse.failed') appError = new AppError('INVALID_INPUT', 'The request body is not valid JSON');
     else if (status && status >= 400 && status < 500 && !(err instanceof AppError)) appError = new AppError('INVALID_INPUT', 'The request could not be read');
-    else appError = toAppError(err);
+    else appError = toServiceError(err);
     if (appError.code === 'INTERNAL') logger.error({ err }, 'request failed');
     res.status(appError.httpStatus).json({ error: appError.toBody() });
   });

@@ -1,7 +1,8 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import type { z } from 'zod';
-import { AppError, ErrorBody, parseOrThrow, toAppError, type Endpoint } from '@shop/contracts';
+import { AppError, ErrorBody, parseOrThrow, type Endpoint } from '@shop/contracts';
+import { toServiceError } from './db.js';
 import type { Logger } from './logger.js';
 
 export type { NatsConnection };
@@ -81,7 +82,7 @@ async function respond(msg: ServiceMsg, ep: Endpoint<z.ZodType, z.ZodType>, hand
     msg.respond(encoder.encode(JSON.stringify({ ok: true, data })));
     logger.debug({ subject: ep.subject, ms: Math.round(performance.now() - started) }, 'handled');
   } catch (e) {
-    const appError = toAppError(e);
+    const appError = toServiceError(e);
     if (appError.code === 'INTERNAL') logger.error({ err: e, subject: ep.subject }, 'handler failed');
     else logger.debug({ code: appError.code, subject: ep.subject }, 'handler refused');
     const body = JSON.stringify({ ok: false, error: appError.toBody() });
