@@ -212,6 +212,11 @@ describe('faults during concurrent checkouts', () => {
       `\nplacement requests: ${work.placements.length} (confirmed ${outcomes('confirmed')}, failed ${outcomes('failed')}, undetermined ${outcomes('undetermined')}); ` +
         `checkouts stopped before placement: ${work.abandonedBeforePlacement.length}; error answers: ${work.errors.length}; calls without an answer: ${work.noAnswers}`,
     );
+    for (const phase of [...new Set(work.placements.map((p) => p.phase))]) {
+      const mine = work.placements.filter((p) => p.phase === phase);
+      const retried = mine.filter((p) => p.attempts > 1).length;
+      console.log(`  ${phase.padEnd(18)} placements ${String(mine.length).padStart(3)}, confirmed ${String(mine.filter((p) => p.outcome === 'confirmed').length).padStart(3)}, asked more than once under the same key ${retried}`);
+    }
     const failedCodes = new Map<string, number>();
     for (const p of work.placements.filter((x) => x.outcome === 'failed')) failedCodes.set(`${p.code}: ${p.text}`, (failedCodes.get(`${p.code}: ${p.text}`) ?? 0) + 1);
     for (const [what, n] of failedCodes) console.log(`  failed ×${n}  ${what}`);
