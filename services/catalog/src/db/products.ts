@@ -110,9 +110,15 @@ export class ProductStore {
       this.pool.query<VariantRow>({ name: 'catalog_product_variants', text: 'select id, sku, size, color, price, stock, reserved from variants where product_id = $1 order by color nulls first, sku', values: [productId] }),
       this.pool.query<SummaryRow>({
         name: 'catalog_product_related',
-        text: `select ${summaryColumns} from products
-               where active and available > 0 and id <> $1 and (category_id = $2 or brand_lc = $3)
-               order by (category_id = $2) desc, rating desc, review_count desc, id limit 6`,
+        // Same category first, then same brand; each branch walks its partial index and stops at 6.
+        text: `(select ${summaryColumns} from products
+                where active and available > 0 and id <> $1 and category_id = $2
+                order by rating desc, review_count desc, id limit 6)
+               union all
+               (select ${summaryColumns} from products
+                where active and available > 0 and id <> $1 and brand_lc = $3 and category_id <> $2
+                order by rating desc, review_count desc, id limit 6)
+               limit 6`,
         values: [productId, p.category_id, p.brand_lc],
       }),
     ]);
