@@ -91,6 +91,14 @@ export type ShippingOption = z.infer<typeof ShippingOption>;
 export const CheckoutLinkInfo = z.object({ url: z.string(), expires_at: z.string() });
 export type CheckoutLinkInfo = z.infer<typeof CheckoutLinkInfo>;
 
+/** The store's policies, each a readable page at `<PUBLIC_URL>/policies/<name>`. */
+export const PolicyName = z.enum(['terms', 'privacy', 'returns', 'shipping']);
+export type PolicyName = z.infer<typeof PolicyName>;
+
+/** Absolute URLs of the policy pages, for widgets to link (terms at checkout, returns on an order). */
+export const PolicyLinks = z.object({ terms: z.string(), privacy: z.string(), returns: z.string(), shipping: z.string() });
+export type PolicyLinks = z.infer<typeof PolicyLinks>;
+
 /** start_checkout, update_checkout, list_payment_methods, create_checkout_link. */
 export const CheckoutResult = z.object({
   kind: z.literal('checkout'),
@@ -100,6 +108,7 @@ export const CheckoutResult = z.object({
   shipping_options: z.array(ShippingOption),
   payment_methods: z.array(SavedPaymentMethod),
   checkout_link: CheckoutLinkInfo.nullable(),
+  policies: PolicyLinks.optional(),
 });
 export type CheckoutResult = z.infer<typeof CheckoutResult>;
 
@@ -108,6 +117,7 @@ export const OrderResult = z.object({
   kind: z.literal('order'),
   order: Order,
   formatted: FormattedTotals,
+  policies: PolicyLinks.optional(),
 });
 export type OrderResult = z.infer<typeof OrderResult>;
 
@@ -122,7 +132,31 @@ export const OrderListResult = z.object({
 });
 export type OrderListResult = z.infer<typeof OrderListResult>;
 
-export const ToolResult = z.discriminatedUnion('kind', [ProductListResult, ProductDetailResult, CartResult, CheckoutResult, OrderResult, OrderListResult]);
+export const PolicySection = z.object({ heading: z.string(), text: z.string() });
+export type PolicySection = z.infer<typeof PolicySection>;
+
+export const Policy = z.object({
+  name: PolicyName,
+  title: z.string(),
+  /** The policy's version (its effective date); the terms' equals TERMS_VERSION. */
+  version: z.string(),
+  url: z.string(),
+  sections: z.array(PolicySection),
+});
+export type Policy = z.infer<typeof Policy>;
+
+/** get_store_policies: the store's own words, whole policies or only the sections matching the topic. */
+export const PolicyResult = z.object({
+  kind: z.literal('policy'),
+  /** The topic asked about; null when every policy was asked for. */
+  topic: z.string().nullable(),
+  policies: z.array(Policy),
+  /** Set when a free-text topic matched nothing, so every policy is returned. */
+  notice: z.string().optional(),
+});
+export type PolicyResult = z.infer<typeof PolicyResult>;
+
+export const ToolResult = z.discriminatedUnion('kind', [ProductListResult, ProductDetailResult, CartResult, CheckoutResult, OrderResult, OrderListResult, PolicyResult]);
 export type ToolResult = z.infer<typeof ToolResult>;
 
 /** Which widget renders each tool's result (the tool's `_meta.ui.resourceUri`). */
@@ -145,4 +179,7 @@ export const toolWidgets = {
   cancel_order: 'order',
   list_orders: 'order',
 } as const satisfies Record<string, WidgetName>;
-export type ToolName = keyof typeof toolWidgets;
+
+/** Tools whose result is read by the model alone: they declare no widget (no ui.resourceUri / outputTemplate). */
+export const toolsWithoutWidget = ['get_store_policies'] as const;
+export type ToolName = keyof typeof toolWidgets | (typeof toolsWithoutWidget)[number];

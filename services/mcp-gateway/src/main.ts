@@ -18,7 +18,7 @@ export async function start(env: Record<string, string | undefined> = process.en
   const widgets = await loadWidgets(config.WIDGETS_DIR, logger);
 
   const mcp = createMcpEndpoint({
-    tools: { bus, logger, placeOrderTimeoutMs: Math.max(config.BUS_TIMEOUT_MS, 30_000) },
+    tools: { bus, logger, placeOrderTimeoutMs: Math.max(config.BUS_TIMEOUT_MS, 30_000), publicUrl: config.PUBLIC_URL },
     widgets,
     publicUrl: config.PUBLIC_URL,
     logger,
@@ -32,6 +32,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     readiness: readinessChecks(nc, config.NATS_PREFIX),
     mcp: mcp.handle,
+    publicUrl: config.PUBLIC_URL,
   });
   const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;

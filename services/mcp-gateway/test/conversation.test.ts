@@ -85,6 +85,13 @@ describe('a complete shopping conversation', () => {
     expect(details.cart.totals).toMatchObject({ subtotal: 17_998, discount: 1_800, shipping: 1_299, tax: 1_417, total: 18_914 });
     expect(details.cart.checkout).toMatchObject({ ready: true, missing_steps: [] });
     expect(details.formatted.total).toBe('$189.14');
+    const policies = {
+      terms: `${stack.gatewayUrl}/policies/terms`,
+      privacy: `${stack.gatewayUrl}/policies/privacy`,
+      returns: `${stack.gatewayUrl}/policies/returns`,
+      shipping: `${stack.gatewayUrl}/policies/shipping`,
+    };
+    expect(details.policies).toEqual(policies);
 
     const methods = ok(await first.call('list_payment_methods'));
     expect(methods.payment_methods.map((m: any) => m.id)).toContain('pm_card_visa');
@@ -100,6 +107,7 @@ describe('a complete shopping conversation', () => {
     expect(order.number).toMatch(/^ORD-\d{4}-\d{5,}$/);
     expect(order.lines).toEqual([expect.objectContaining({ name: PEGASUS, size: '10', quantity: 2, unit_price: PEGASUS_PRICE, line_subtotal: 17_998 })]);
     expect(placed.formatted.total).toBe('$189.14');
+    expect(placed.policies).toEqual(policies);
 
     // Saying "yes, place it" twice for the same checkout must not charge twice.
     // Both by the conversation (whose cart is now a fresh one) and by the placed cart's id.

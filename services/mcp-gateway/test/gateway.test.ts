@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMS_VERSION } from '@shop/contracts';
 import { connectClient, errorText, startTestStack, type TestStack } from './support/stack.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -86,6 +87,32 @@ describe('gateway surface', () => {
     expect(content.text).toContain('<title>Cart</title>');
     expect(content.text).toContain('ui/notifications/tool-result');
     await c.close();
+  });
+
+  it('serves the store policies as plain, versioned pages', async () => {
+    for (const [name, title] of [
+      ['terms', 'Terms of service'],
+      ['privacy', 'Privacy policy'],
+      ['returns', 'Returns and refunds'],
+      ['shipping', 'Shipping policy'],
+    ]) {
+      const res = await rawRequest(`${stack.gatewayUrl}/policies/${name}`);
+      expect(res.status, name).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+      expect(res.body).toContain(`<h1>${title}</h1>`);
+      expect(res.body).toMatch(/<p class="version">Version \d{4}-\d{2}-\d{2}<\/p>/);
+      expect(res.body).not.toMatch(/<script/i);
+      expect(res.body).toContain(`<a href="${stack.gatewayUrl}/policies/returns">Returns and refunds</a>`);
+    }
+    expect((await rawRequest(`${stack.gatewayUrl}/policies/terms`)).body).toContain(`Version ${TERMS_VERSION}`);
+    expect((await rawRequest(`${stack.gatewayUrl}/policies/returns`)).body).toContain('within 30 days of delivery');
+    const index = await rawRequest(`${stack.gatewayUrl}/policies`);
+    expect(index.body.match(/<li><a href="http:\/\/localhost:\d+\/policies\/\w+">/g)).toHaveLength(4);
+    const unknown = await rawRequest(`${stack.gatewayUrl}/policies/%3Cscript%3E`);
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).error).toMatchObject({ code: 'NOT_FOUND', message: 'No policy named "<script>": the policies are terms, privacy, returns, shipping.' });
+    expect(unknown.headers['content-type']).toMatch(/^application\/json/);
   });
 
   it('answers stateless requests (no session header) with a fresh server each time', async () => {

@@ -10,6 +10,7 @@ import {
   type Order,
   type OrderListResult,
   type OrderResult,
+  type PolicyLinks,
   type ProductDetail,
   type ProductDetailResult,
   type ProductListResult,
@@ -175,6 +176,12 @@ export function changedBeforePlacement(cart: Cart): AppError | null {
     messages: cart.messages,
     total: cart.totals.total,
   });
+}
+
+/** Checkout and order results link the store's policies (terms at checkout, returns on an order); others are left as they are. */
+export function withPolicyLinks<T>(structured: T, links: PolicyLinks): T {
+  const kind = (structured as { kind?: unknown }).kind;
+  return kind === 'checkout' || kind === 'order' ? { ...structured, policies: links } : structured;
 }
 
 export function presentOrderList(result: z.infer<typeof ListOrdersResult>): Presented<OrderListResult> {

@@ -5,6 +5,7 @@ import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middlewar
 import { AppError, catalogApi, Uuid } from '@shop/contracts';
 import { buildOpenApi, createHttpApp, finishHttpApp, type BusClient, type Logger } from '@shop/kit';
 import { z } from 'zod';
+import { findPolicy, policyIndexPage, policyPage, storePolicies } from '../domain/policies.js';
 
 export interface GatewayHttpOptions {
   logger: Logger;
@@ -13,6 +14,8 @@ export interface GatewayHttpOptions {
   rateLimitPerMinute: number;
   readiness: () => Promise<Record<string, boolean>>;
   mcp: (req: Request, res: Response) => Promise<void>;
+  /** Links between the policy pages are absolute, from the public origin. */
+  publicUrl: string;
 }
 
 /** Health checks stay reachable by IP or internal name (orchestrators), outside host validation. */
@@ -26,6 +29,18 @@ function subjectOf(req: Request): string | undefined {
 }
 
 const ImageParams = z.object({ id: Uuid }).strict();
+const policyNames = storePolicies.map((p) => p.name).join(', ');
+// The pages are static text: nothing may run, load or frame them.
+const POLICY_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+function sendPolicyPage(res: Response, html: string): void {
+  res
+    .type('text/html; charset=utf-8')
+    .set('Cache-Control', 'public, max-age=3600')
+    .set('Content-Security-Policy', POLICY_PAGE_CSP)
+    .set('X-Content-Type-Options', 'nosniff')
+    .send(html);
+}
 
 export function createGatewayApp(opts: GatewayHttpOptions): Express {
   const validateHost = hostHeaderValidation(opts.allowedHosts);
@@ -81,8 +96,20 @@ export function createGatewayApp(opts: GatewayHttpOptions): Express {
       .send(image.svg);
   });
 
-  const openapi = buildOpenApi({ title: 'MCP gateway', version: '0.1.0', description: 'MCP over Streamable HTTP at /mcp; product images.' }, [
+  // Rendered once: the policies are data compiled into the gateway.
+  const policyPages = new Map(storePolicies.map((p) => [p.name as string, policyPage(p, opts.publicUrl)]));
+  const policyIndex = policyIndexPage(opts.publicUrl);
+  app.get('/policies', (_req, res) => sendPolicyPage(res, policyIndex));
+  app.get('/policies/:name', (req, res) => {
+    const html = findPolicy(req.params.name) && policyPages.get(req.params.name);
+    if (!html) throw new AppError('NOT_FOUND', `No policy named ${JSON.stringify(req.params.name.slice(0, 40))}: the policies are ${policyNames}.`, { policies: storePolicies.map((p) => p.name) });
+    sendPolicyPage(res, html);
+  });
+
+  const openapi = buildOpenApi({ title: 'MCP gateway', version: '0.1.0', description: 'MCP over Streamable HTTP at /mcp; product images; store policy pages.' }, [
     { method: 'get', path: '/images/:file', summary: 'A product image (SVG) by product id, e.g. /images/<uuid>.svg', response: z.string() },
+    { method: 'get', path: '/policies', summary: 'The store policies (HTML page listing them)', response: z.string() },
+    { method: 'get', path: '/policies/:name', summary: `A store policy as a readable HTML page; name is one of ${policyNames}`, response: z.string() },
   ]);
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openapi);

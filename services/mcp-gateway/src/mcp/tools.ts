@@ -28,13 +28,16 @@ import { toolArgs, normaliseOrderId } from './args.js';
 import { callerFrom, cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
 import { checkoutLinkKey, placeOrderKey } from '../domain/idempotency.js';
 import { toolErrorResult } from '../domain/errors.js';
-import { changedBeforePlacement, failedPlacement, presentCart, presentCheckout, presentOrder, presentOrderList, presentProduct, presentSearch, type Presented } from '../domain/present.js';
+import { changedBeforePlacement, failedPlacement, presentCart, presentCheckout, presentOrder, presentOrderList, presentProduct, presentSearch, withPolicyLinks, type Presented } from '../domain/present.js';
+import { policyLinks } from '../domain/policies.js';
 
 export interface ToolDeps {
   bus: BusClient;
   logger: Logger;
   /** Placing an order runs a saga across services: it may take longer than a plain request. */
   placeOrderTimeoutMs: number;
+  /** The gateway's public origin: policy links in results point at its /policies pages. */
+  publicUrl: string;
   now?: () => Date;
 }
 
@@ -70,8 +73,19 @@ const readOnly = { readOnlyHint: true, destructiveHint: false, openWorldHint: fa
 const write = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
 const idempotentWrite = { ...write, idempotentHint: true } as const;
 
-/** The tool's `_meta`: its widget for MCP Apps hosts and ChatGPT, and the status lines the host shows. */
+function hasWidget(name: ToolName): name is keyof typeof toolWidgets {
+  return Object.hasOwn(toolWidgets, name);
+}
+
+/**
+ * The tool's `_meta`: its widget for MCP Apps hosts and ChatGPT, and the status lines the host shows.
+ * A tool without a widget (toolsWithoutWidget) names no resource, so the host shows its text
+ * result alone instead of an empty frame, and widgets cannot call it.
+ */
 export function toolMeta(name: ToolName, invoking: string, invoked: string): Record<string, unknown> {
+  if (!hasWidget(name)) {
+    return { 'openai/toolInvocation/invoking': invoking, 'openai/toolInvocation/invoked': invoked, 'openai/widgetAccessible': false };
+  }
   const uri = widgetUri(toolWidgets[name]);
   return {
     ui: { resourceUri: uri },
@@ -433,6 +447,7 @@ export function toolListing(deps: ToolDeps): ListToolsResult {
 
 /** Registers every tool on a server; each call is wrapped so every failure is one mapped tool error. */
 export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListToolsResult): void {
+  const links = policyLinks(deps.publicUrl);
   for (const t of defineTools(deps)) {
     server.registerTool(
       t.name,
@@ -449,7 +464,7 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
         try {
           const outcome = await t.run(args, call);
           // Parsing strips anything the output schema does not declare, so hosts validating it strictly accept it.
-          const structured = t.output.safeParse(outcome.presented.structured);
+          const structured = t.output.safeParse(withPolicyLinks(outcome.presented.structured, links));
           if (!structured.success) {
             deps.logger.error({ tool: t.name, issues: structured.error.issues.slice(0, 5) }, 'tool result does not match its output schema');
             throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
