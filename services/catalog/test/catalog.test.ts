@@ -95,6 +95,16 @@ describe('search over NATS', () => {
     expect(last.page_info.has_more).toBe(false);
   });
 
+  it('answers odd queries with results or an empty page, never an error', async () => {
+    for (const query of ['the', '!!!', "'", 'a & b | !c', '"unterminated', 'running -shoes', 'ランニング', 'x'.repeat(200), '%_\\', 'or 1=1; drop table products']) {
+      const r = await search({ query, in_stock_only: false }); // an error reply would reject here
+      expect(r.items.length).toBe(Math.min(20, r.page_info.total));
+    }
+    const minus = await search({ query: 'running -shoes', per_page: 50 });
+    expect(minus.items.every((i) => !/shoe/i.test(i.name))).toBe(true);
+    expect((await search({ query: 'stridewell pegasus' })).items[0].name).toBe('Pegasus 41 Road Running Shoe');
+  });
+
   it('hides out-of-stock products unless asked', async () => {
     const def = await search({ query: 'Glacier Insulated Water Bottle' });
     expect(def.items.map((i) => i.name)).not.toContain('Glacier Insulated Water Bottle');
