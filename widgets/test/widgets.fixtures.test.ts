@@ -241,4 +241,24 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     }
     await page.close();
   });
+
+  it('sort and pagination re-query search_products with the current query and filters', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      const n = Number(args.page ?? 1);
+      return asToolResult({ ...fixtures.productList, filters: { ...fixtures.productList.filters, sort_by: args.sort_by }, page_info: { ...fixtures.productList.page_info, page: n, has_more: n < 3 } });
+    });
+    const frame = await mount(h, page, { mode, widget: 'product-list', result: asToolResult(fixtures.productList) });
+    await frame.getByLabel('Sort by').selectOption('price_asc');
+    await expect.poll(() => calls.length).toBe(1);
+    await frame.getByRole('button', { name: 'Next' }).click();
+    await frame.getByText('Page 2 of 3').waitFor();
+    expect(calls.map((c) => c.args)).toEqual([
+      { query: 'running shoes', in_stock_only: true, sort_by: 'price_asc', page: 1, per_page: 6 },
+      { query: 'running shoes', in_stock_only: true, sort_by: 'price_asc', page: 2, per_page: 6 },
+    ]);
+    expect(await frame.getByLabel('Sort by').inputValue()).toBe('price_asc');
+    await page.close();
+  });
 });

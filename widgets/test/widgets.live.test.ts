@@ -247,6 +247,21 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await cart.getByRole('form', { name: 'Shipping' }).waitFor();
     expect((await fitsWidth(cart)).scrollWidth).toBeLessThanOrEqual(375);
     await screenshot(h, page, `live-${mode}-checkout-dark-375`);
+
+    // The product-detail widget: pick colour and size from what is available, add two.
+    const pegasus = (await shopper.model('search_products', { query: 'Pegasus 41' })).structuredContent as { items: Array<{ id: string; name: string }> };
+    const id = pegasus.items.find((i) => i.name === 'Pegasus 41 Road Running Shoe')!.id;
+    const detailResult = await shopper.model('get_product_details', { product_id: id });
+    const detail = await mount(h, page, { mode, widget: 'product-detail', result: detailResult, input: { product_id: id }, theme: 'dark' });
+    expect((await fitsWidth(detail)).scrollWidth).toBeLessThanOrEqual(375);
+    await detail.getByRole('button', { name: /^Colour Black, \d+ available$/ }).click();
+    await detail.getByRole('button', { name: /^Size 11, \d+ available$/ }).click();
+    await detail.getByRole('button', { name: 'Increase quantity' }).click();
+    await detail.getByRole('button', { name: 'Add to cart' }).click();
+    await detail.getByRole('status').filter({ hasText: /Pegasus 41 Road Running Shoe/ }).waitFor();
+    await screenshot(h, page, `live-${mode}-product-detail-dark-375`);
+    const lines = (await shopper.model('view_cart', {})).structuredContent as { cart: { lines: Array<{ size: string | null; color: string | null; quantity: number }> } };
+    expect(lines.cart.lines).toEqual(expect.arrayContaining([expect.objectContaining({ size: '11', color: 'Black', quantity: 2 })]));
     await page.close();
     await shopper.client.close();
   }, 120_000);
