@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TERMS_VERSION } from '@shop/contracts';
+import { TERMS_VERSION, toolsWithoutWidget } from '@shop/contracts';
 import { connectClient, errorText, startTestStack, type TestStack } from './support/stack.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SNAPSHOT = path.join(here, 'tools-list.snapshot.json');
 const ANNOTATIONS = ['readOnlyHint', 'destructiveHint', 'openWorldHint'] as const;
+const WITHOUT_WIDGET = new Set<string>(toolsWithoutWidget);
 
 function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
@@ -48,14 +49,26 @@ describe('gateway surface', () => {
       expect(t.inputSchema.additionalProperties, t.name).toBe(false);
       for (const hint of ANNOTATIONS) expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
       const meta = t._meta as Record<string, any>;
-      expect(meta.ui.resourceUri).toBe(meta['openai/outputTemplate']);
-      expect(meta['openai/widgetAccessible']).toBe(true);
+      if (WITHOUT_WIDGET.has(t.name)) {
+        // Read by the model alone: no widget resource, and widgets cannot call it.
+        expect(meta.ui, t.name).toBeUndefined();
+        expect(meta['openai/outputTemplate'], t.name).toBeUndefined();
+        expect(meta['openai/widgetAccessible']).toBe(false);
+      } else {
+        expect(meta.ui.resourceUri).toBe(meta['openai/outputTemplate']);
+        expect(meta['openai/widgetAccessible']).toBe(true);
+      }
       expect(meta['openai/toolInvocation/invoking'].length).toBeLessThanOrEqual(64);
       expect(meta['openai/toolInvocation/invoked'].length).toBeLessThanOrEqual(64);
     }
     const destructive = tools.filter((t) => t.annotations?.destructiveHint).map((t) => t.name);
     expect(destructive.sort()).toEqual(['cancel_order', 'place_order']);
     expect(tools.find((t) => t.name === 'place_order')?.description).toMatch(/charges.*irreversible/);
+    expect(tools.find((t) => t.name === 'get_store_policies')).toMatchObject({
+      title: 'Store policies',
+      annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false, idempotentHint: true },
+      outputSchema: { properties: { kind: { const: 'policy' } } },
+    });
 
     // The committed snapshot pins names, argument names, annotations and _meta so the contract cannot drift silently.
     const actual = tools.map((t) => ({
@@ -115,11 +128,45 @@ describe('gateway surface', () => {
     expect(unknown.headers['content-type']).toMatch(/^application\/json/);
   });
 
+  it('answers policy questions in the store\'s own words, without a widget and without the domain services', async () => {
+    const c = await connectClient(stack.mcpUrl);
+    const all = await c.call('get_store_policies');
+    expect(all.isError).toBeFalsy();
+    expect(all._meta?.['openai/widgetSessionId']).toBeUndefined();
+    const everything = all.structuredContent as any;
+    expect(everything).toMatchObject({ kind: 'policy', topic: null });
+    expect(everything.policies.map((p: any) => [p.name, p.url])).toEqual(['terms', 'privacy', 'returns', 'shipping'].map((n) => [n, `${stack.gatewayUrl}/policies/${n}`]));
+    expect(everything.policies[0].version).toBe(TERMS_VERSION);
+
+    const refunds = await c.call('get_store_policies', { topic: 'refunds' });
+    const returns = (refunds.structuredContent as any).policies;
+    expect(returns.map((p: any) => p.name)).toEqual(['returns']);
+    expect(returns[0].sections.map((s: any) => s.heading)).toContain('Refunds');
+    const text = (refunds.content as any)[0].text as string;
+    expect(text).toContain(`Returns and refunds (version ${returns[0].version}, ${stack.gatewayUrl}/policies/returns):`);
+    expect(text).toContain('You can return any item within 30 days of delivery');
+    expect(text).toContain('within 5–10 business days');
+
+    const express = (await c.call('get_store_policies', { topic: 'How long does express delivery take?' })).structuredContent as any;
+    expect(express.topic).toBe('How long does express delivery take?');
+    expect(express.policies).toHaveLength(1);
+    expect(express.policies[0].sections[0].heading).toBe('Shipping methods, prices and delivery times');
+    expect(express.policies[0].sections[0].text).toContain('Express shipping takes 2–3 business days and costs $12.99');
+
+    const nothing = (await c.call('get_store_policies', { topic: 'zebra xylophone' })).structuredContent as any;
+    expect(nothing.notice).toBe('Nothing in the store policies matched "zebra xylophone", so every policy is given in full.');
+    expect(nothing.policies).toHaveLength(4);
+
+    expect(errorText(await c.call('get_store_policies', { topic: 'x'.repeat(101) }))).toMatch(/must be at most 100 characters at topic/);
+    expect(errorText(await c.call('get_store_policies', { topic: 'returns', extra: 1 }))).toMatch(/extra|Unrecognized/i);
+    await c.close();
+  });
+
   it('answers stateless requests (no session header) with a fresh server each time', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await rawRequest(stack.mcpUrl, { method: 'POST', headers: mcpHeaders, body: rpc('tools/list', {}, i) });
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body).result.tools).toHaveLength(17);
+      expect(JSON.parse(res.body).result.tools).toHaveLength(18);
     }
     const unknown = await rawRequest(stack.mcpUrl, { method: 'POST', headers: { ...mcpHeaders, 'mcp-session-id': 'no-such-session' }, body: rpc('tools/list') });
     expect(unknown.status).toBe(404);

@@ -11,6 +11,7 @@ import {
   type OrderListResult,
   type OrderResult,
   type PolicyLinks,
+  type PolicyResult,
   type ProductDetail,
   type ProductDetailResult,
   type ProductListResult,
@@ -21,6 +22,7 @@ import {
 } from '@shop/contracts';
 import type { z } from 'zod';
 import { shippingOptions } from './shipping.js';
+import { policyView, type PolicyMatch } from './policies.js';
 
 /**
  * Turns service replies into tool results: `structured` is the complete structuredContent the
@@ -189,4 +191,13 @@ export function presentOrderList(result: z.infer<typeof ListOrdersResult>): Pres
   const head = result.page_info.total === 0 ? 'No orders yet.' : `${result.page_info.total} order${result.page_info.total === 1 ? '' : 's'} (page ${result.page_info.page} of ${result.page_info.total_pages}).`;
   const listed = items.map((o) => `${o.number}: ${o.status.replace(/_/g, ' ')}, ${o.total_formatted}, ${o.item_count} item${o.item_count === 1 ? '' : 's'} (${o.first_item_name}), placed ${o.created_at.slice(0, 10)}`);
   return { structured: { kind: 'order_list', items, page_info: result.page_info }, text: [head, ...listed].join('\n') };
+}
+
+/** The policies in the store's own words; the model quotes or sums them up and can share each page's link. */
+export function presentPolicies(match: PolicyMatch, topic: string | undefined, publicUrl: string): Presented<PolicyResult> {
+  const policies = match.policies.map((m) => policyView(publicUrl, m.policy, m.sections));
+  const structured: PolicyResult = { kind: 'policy', topic: topic ?? null, policies };
+  if (!match.matched) structured.notice = `Nothing in the store policies matched "${topic}", so every policy is given in full.`;
+  const body = policies.map((p) => [`${p.title} (version ${p.version}, ${p.url}):`, ...p.sections.map((s) => `${s.heading}: ${s.text}`)].join('\n'));
+  return { structured, text: [structured.notice, ...body].filter(Boolean).join('\n\n') };
 }

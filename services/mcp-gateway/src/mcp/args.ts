@@ -98,4 +98,15 @@ export const toolArgs = {
   list_orders: z.object({ page: z.number().int().min(1).max(1000).optional() }).strict(),
   cancel_order: z.object({ order_id: OrderIdArg, reason: z.string().trim().max(500, 'must be at most 500 characters').optional() }).strict(),
   reorder: z.object({ order_id: OrderIdArg, session_id: SessionId.optional() }).strict(),
+  get_store_policies: z
+    .object({
+      topic: z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(100, 'must be at most 100 characters')
+        .optional()
+        .describe('terms, privacy, returns, refunds or shipping for a whole policy; or a few words of the question (e.g. "express delivery time") for the matching sections. Omit for every policy.'),
+    })
+    .strict(),
 };

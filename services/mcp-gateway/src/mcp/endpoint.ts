@@ -24,7 +24,7 @@ interface Session {
 }
 
 const INSTRUCTIONS =
-  'A shop for physical goods. Search with search_products, show details with get_product_details, manage the cart with add_to_cart / view_cart / update_cart_item / remove_from_cart / apply_coupon, then start_checkout, update_checkout (address, shipping, payment method, terms) and place_order only after the shopper confirms. Money in arguments is in dollars; results carry cents and formatted amounts. When the host sends no conversation id, pass the session_id from earlier results back.';
+  'A shop for physical goods. Search with search_products, show details with get_product_details, manage the cart with add_to_cart / view_cart / update_cart_item / remove_from_cart / apply_coupon, then start_checkout, update_checkout (address, shipping, payment method, terms) and place_order only after the shopper confirms. Answer questions about returns, refunds, shipping, privacy or the terms with get_store_policies, in the store\'s own words. Money in arguments is in dollars; results carry cents and formatted amounts. When the host sends no conversation id, pass the session_id from earlier results back.';
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });

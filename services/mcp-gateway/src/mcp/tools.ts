@@ -7,6 +7,7 @@ import {
   CheckoutResult,
   OrderListResult,
   OrderResult,
+  PolicyResult,
   ProductDetailResult,
   ProductListResult,
   cartApi,
@@ -28,8 +29,20 @@ import { toolArgs, normaliseOrderId } from './args.js';
 import { callerFrom, cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
 import { checkoutLinkKey, placeOrderKey } from '../domain/idempotency.js';
 import { toolErrorResult } from '../domain/errors.js';
-import { changedBeforePlacement, failedPlacement, presentCart, presentCheckout, presentOrder, presentOrderList, presentProduct, presentSearch, withPolicyLinks, type Presented } from '../domain/present.js';
-import { policyLinks } from '../domain/policies.js';
+import {
+  changedBeforePlacement,
+  failedPlacement,
+  presentCart,
+  presentCheckout,
+  presentOrder,
+  presentOrderList,
+  presentPolicies,
+  presentProduct,
+  presentSearch,
+  withPolicyLinks,
+  type Presented,
+} from '../domain/present.js';
+import { matchPolicies, policyLinks } from '../domain/policies.js';
 
 export interface ToolDeps {
   bus: BusClient;
@@ -403,6 +416,18 @@ export function defineTools(deps: ToolDeps) {
         const result = await bus.call(ordersApi.reorder, { order_id: normaliseOrderId(a.order_id), caller: call.caller, cart_id: cartId });
         return cartOutcome(result.cart, { reorder: { added: result.added, not_added: result.not_added } });
       },
+    }),
+    spec({
+      name: 'get_store_policies',
+      title: 'Store policies',
+      description:
+        "Use this when the shopper asks about the store's policies: returns and refunds, shipping methods, prices and delivery times, cancellations, privacy and their data, saved payment methods, or the terms of service. Returns the policy text (or the sections matching the topic) in the store's own words, with a link to each policy page; answer from it rather than from general knowledge.",
+      args: toolArgs.get_store_policies,
+      output: PolicyResult,
+      annotations: readOnly,
+      invoking: 'Reading the store policies…',
+      invoked: 'Store policies ready',
+      run: async (a) => ({ presented: presentPolicies(matchPolicies(a.topic), a.topic, deps.publicUrl) }),
     }),
   ];
 
