@@ -1,7 +1,7 @@
 // Pure widget logic: address checks, server-error mapping, money text, tool-result normalising.
 import { describe, expect, it } from 'vitest';
 import { serverFieldErrors, validateAddress, type AddressDraft } from '../src/shared/address';
-import { centsToDollarArg, centsToDollarText, dollarTextToCents, formatCents } from '../src/shared/format';
+import { centsToDollarArg, centsToDollarText, dollarTextToCents, formatCents, orderSizes } from '../src/shared/format';
 import { errorText, normaliseResult } from '../src/shared/host';
 import { searchArgs } from '../src/shared/tools';
 
@@ -90,5 +90,13 @@ describe('normaliseResult', () => {
     expect(r.isError).toBe(true);
     expect(errorText(r)).toBe('The tool returned nothing.');
     expect(errorText({ isError: true })).toBe('Something went wrong. Please try again.');
+  });
+});
+
+describe('orderSizes', () => {
+  it('orders numeric sizes as numbers and leaves letter sizes as the server sent them', () => {
+    expect(orderSizes(['10', '11', '7', '8.5', '9'])).toEqual(['7', '8.5', '9', '10', '11']);
+    expect(orderSizes(['S', 'M', 'L', 'XL'])).toEqual(['S', 'M', 'L', 'XL']);
+    expect(orderSizes([{ value: '12' }, { value: '7' }], (f) => f.value)).toEqual([{ value: '7' }, { value: '12' }]);
   });
 });

@@ -64,3 +64,8 @@ export function formatDateTime(iso: string, locale: string): string {
 export function centsToDollarArg(cents: number): number {
   return cents / 100;
 }
+
+/** Shoe sizes as numbers ("7" before "10"); other sizes (S, M, L) keep the server's order. */
+export function orderSizes<T>(values: T[], key: (v: T) => string = String): T[] {
+  return values.every((v) => /^\d+(\.\d+)?$/.test(key(v))) ? [...values].sort((a, b) => Number(key(a)) - Number(key(b))) : values;
+}

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useWidget } from '../shared/data';
+import { orderSizes } from '../shared/format';
 import type { CartResult, ProductDetailResult, ProductSummary } from '../shared/types';
 import { Button, ErrorBanner, Notice, ProductImage, QuantityStepper, Stars, StockBadge, useMoney } from '../shared/ui';
 
@@ -71,7 +72,7 @@ export function RelatedProducts({ items, onOpen }: { items: ProductSummary[]; on
 export function ProductDetailBody({ product, compact = false }: { product: Product; compact?: boolean }) {
   const w = useWidget();
   const money = useMoney();
-  const sizes = useMemo(() => uniq(product.variants.map((v) => v.size)), [product]);
+  const sizes = useMemo(() => orderSizes(uniq(product.variants.map((v) => v.size))), [product]);
   const colors = useMemo(() => uniq(product.variants.map((v) => v.color)), [product]);
   const [size, setSize] = useState<string | null>(sizes.length === 1 ? sizes[0] : null);
   const [color, setColor] = useState<string | null>(colors.length === 1 ? colors[0] : null);

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useWidget } from '../shared/data';
-import { centsToDollarText, dollarTextToCents } from '../shared/format';
+import { centsToDollarText, dollarTextToCents, orderSizes } from '../shared/format';
 import { searchArgs } from '../shared/tools';
 import type { CartResult, ProductDetailResult, ProductListItem, ProductListResult, SearchFilters, SortBy } from '../shared/types';
 import { Button, EmptyState, ErrorBanner, Notice, ProductImage, Spinner, Stars, StockBadge, useMoney } from '../shared/ui';
@@ -95,7 +95,7 @@ function Filters({ data, onApply }: { data: ProductListResult; onApply: (filters
         )}
       </fieldset>
       <Chips label="Brand" options={facets.brands} selected={draft.brands ?? []} onToggle={(v) => setDraft({ ...draft, brands: toggle(draft.brands, v) })} />
-      <Chips label="Size" options={facets.sizes} selected={draft.sizes ?? []} onToggle={(v) => setDraft({ ...draft, sizes: toggle(draft.sizes, v) })} />
+      <Chips label="Size" options={orderSizes(facets.sizes, (f) => f.value)} selected={draft.sizes ?? []} onToggle={(v) => setDraft({ ...draft, sizes: toggle(draft.sizes, v) })} />
       <Chips label="Colour" options={facets.colors} selected={draft.colors ?? []} onToggle={(v) => setDraft({ ...draft, colors: toggle(draft.colors, v) })} />
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" checked={draft.in_stock_only} onChange={(e) => setDraft({ ...draft, in_stock_only: e.target.checked })} className="size-4" />
@@ -170,7 +170,7 @@ function ProductCard({ item, onQuickView, onAdded }: { item: ProductListItem; on
               <label htmlFor={`${id}-size`}>Size</label>
               <select id={`${id}-size`} value={size} onChange={(e) => setSize(e.target.value)} className="min-h-9 rounded-lg border border-line bg-surface px-2 text-sm text-fg">
                 <option value="">Choose a size</option>
-                {item.sizes.map((s) => (
+                {orderSizes(item.sizes).map((s) => (
                   <option key={s} value={s}>
                     {s}
                   </option>
