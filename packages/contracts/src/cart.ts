@@ -75,6 +75,8 @@ export const CheckoutState = z.object({
   delivery_instructions: z.string().nullable().optional(),
   /** The version of the store's terms accepted (TERMS_VERSION at the time); null until accepted. */
   terms_version: z.string().nullable().optional(),
+  /** The shopper asked to save the payment method for next time; only a shopper with an owner subject gets it saved. */
+  save_payment_method: z.boolean().optional(),
 });
 export type CheckoutState = z.infer<typeof CheckoutState>;
 
@@ -133,6 +135,8 @@ export const UpdateCheckoutRequest = z
       .max(MAX_DELIVERY_INSTRUCTIONS, `must be at most ${MAX_DELIVERY_INSTRUCTIONS} characters`)
       .nullable()
       .optional(),
+    /** Save the payment method for the cart's owner once the order is paid (nothing is saved for a cart without an owner). */
+    save_payment_method: z.boolean().optional(),
   })
   .strict();
 /** Orders marks a cart converted once its order is confirmed. Idempotent per order id. */

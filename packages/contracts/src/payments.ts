@@ -25,6 +25,8 @@ export const SavedPaymentMethod = z.object({
   last4: z.string().regex(/^\d{4}$/),
   label: z.string(),
   is_default: z.boolean(),
+  /** True for a method the customer saved with an order; false for one offered to everyone (the demo test cards). */
+  saved: z.boolean().optional(),
 });
 export type SavedPaymentMethod = z.infer<typeof SavedPaymentMethod>;
 
@@ -73,6 +75,8 @@ export const AuthorizeRequest = z
     /** true: charge now (authorise + capture); false: authorise only. */
     capture: z.boolean().default(true),
     description: z.string().max(500).optional(),
+    /** Once the payment succeeds, save its method for this customer (the shopper's owner subject) for later orders. */
+    save_for_customer: CustomerRef.optional(),
   })
   .strict();
 export const PaymentRef = z.object({ payment_id: Uuid }).strict();

@@ -64,6 +64,7 @@ function storedCheckout(cart: db.CartRow): StoredCheckout {
     started: cart.checkout_started_at !== null,
     preferred_delivery_date: cart.preferred_delivery_date,
     delivery_instructions: cart.delivery_instructions,
+    save_payment_method: cart.save_payment_method,
   };
 }
 

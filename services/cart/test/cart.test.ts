@@ -342,6 +342,12 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
       expect(c.totals).toMatchObject({ subtotal: 5994, shipping: 1299, shipping_is_estimate: false });
       c = await call('startCheckout', { cart_id: id, caller: who });
       expect(c.checkout.started).toBe(true);
+      expect(c.checkout.save_payment_method).toBe(false);
+      c = await call('updateCheckout', { cart_id: id, caller: who, save_payment_method: true });
+      expect(c.checkout).toMatchObject({ save_payment_method: true, ready: true, payment_method_id: 'pm_demo_visa' });
+      expect((await call('get', { cart_id: id, caller: who })).checkout.save_payment_method).toBe(true);
+      const notBool = await refusal(call('updateCheckout', { cart_id: id, caller: who, save_payment_method: 'yes' as never }));
+      expect(notBool.message).toContain('save_payment_method');
     });
 
     it('converts once per order: idempotent, evt.cart.converted, then CART_NOT_ACTIVE and a new cart for the conversation', async () => {

@@ -175,6 +175,7 @@ describe('checkout state with delivery preferences and terms version', () => {
     started: false,
     preferred_delivery_date: null,
     delivery_instructions: null,
+    save_payment_method: false,
   };
 
   it('records the current terms version when terms are accepted, and clears it when they are withdrawn', () => {

@@ -235,6 +235,7 @@ describe('checkout state', () => {
     started: false,
     preferred_delivery_date: null,
     delivery_instructions: null,
+    save_payment_method: false,
   };
   const address = { name: 'Ada', line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' };
   it('reports completed and missing steps and readiness', () => {
@@ -259,6 +260,13 @@ describe('checkout state', () => {
     const elsewhere = applyCheckoutChange(applyCheckoutChange(empty, { shipping_address: address }), { billing_same_as_shipping: false });
     expect(checkoutState(elsewhere, true)).toMatchObject({ billing_address: null, completed_steps: ['shipping_address'] });
     expect(checkoutState(elsewhere, true).missing_steps).toContain('billing_address');
+  });
+  it('records the wish to save the payment method, which is no checkout step', () => {
+    expect(checkoutState(empty, true).save_payment_method).toBe(false);
+    const save = applyCheckoutChange(empty, { save_payment_method: true });
+    expect(checkoutState(save, true)).toMatchObject({ save_payment_method: true, completed_steps: [] });
+    expect(applyCheckoutChange(save, { shipping_method: 'standard' }).save_payment_method).toBe(true);
+    expect(applyCheckoutChange(save, { save_payment_method: false }).save_payment_method).toBe(false);
   });
 });
 

@@ -22,6 +22,7 @@ export interface CartRow {
   /** YYYY-MM-DD: selected as text, so no time zone can shift the day. */
   preferred_delivery_date: string | null;
   delivery_instructions: string | null;
+  save_payment_method: boolean;
   checkout_started_at: Date | null;
   order_id: string | null;
   version: number;
@@ -31,7 +32,7 @@ export interface CartRow {
 
 const cartColumns = `id, status, owner_subject, conversation, currency, coupon_code, shipping_address, shipping_method,
   billing_same_as_shipping, billing_address, payment_method_id, terms_accepted, terms_version,
-  to_char(preferred_delivery_date, 'YYYY-MM-DD') as preferred_delivery_date, delivery_instructions, checkout_started_at, order_id,
+  to_char(preferred_delivery_date, 'YYYY-MM-DD') as preferred_delivery_date, delivery_instructions, save_payment_method, checkout_started_at, order_id,
   version, created_at, updated_at`;
 const lineColumns = 'id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity';
 
@@ -127,7 +128,7 @@ export async function saveCheckout(q: Queryable, cartId: string, c: StoredChecko
   await q.query(
     `update carts set shipping_address = $2, shipping_method = $3, billing_same_as_shipping = $4, billing_address = $5,
        payment_method_id = $6, terms_accepted = $7, terms_version = $8, preferred_delivery_date = $9::date,
-       delivery_instructions = $10 where id = $1`,
+       delivery_instructions = $10, save_payment_method = $11 where id = $1`,
     [
       cartId,
       c.shipping_address === null ? null : JSON.stringify(c.shipping_address),
@@ -139,6 +140,7 @@ export async function saveCheckout(q: Queryable, cartId: string, c: StoredChecko
       c.terms_version,
       c.preferred_delivery_date,
       c.delivery_instructions,
+      c.save_payment_method,
     ],
   );
 }

@@ -12,6 +12,7 @@ export interface StoredCheckout {
   started: boolean;
   preferred_delivery_date: string | null;
   delivery_instructions: string | null;
+  save_payment_method: boolean;
 }
 
 /** Terms count as accepted only in the version the store has now: new terms must be accepted again. */
@@ -53,6 +54,7 @@ export function checkoutState(c: StoredCheckout, cartPurchasable: boolean): Chec
     terms_version: c.terms_version,
     preferred_delivery_date: c.preferred_delivery_date,
     delivery_instructions: c.delivery_instructions,
+    save_payment_method: c.save_payment_method,
     completed_steps: completed,
     missing_steps: missing,
     ready: missing.length === 0 && cartPurchasable,
@@ -69,6 +71,7 @@ export interface CheckoutChange {
   accept_terms?: boolean;
   preferred_delivery_date?: string | null;
   delivery_instructions?: string | null;
+  save_payment_method?: boolean;
 }
 
 /**
@@ -91,5 +94,6 @@ export function applyCheckoutChange(c: StoredCheckout, change: CheckoutChange): 
   }
   if (change.preferred_delivery_date !== undefined) next.preferred_delivery_date = change.preferred_delivery_date;
   if (change.delivery_instructions !== undefined) next.delivery_instructions = change.delivery_instructions;
+  if (change.save_payment_method !== undefined) next.save_payment_method = change.save_payment_method;
   return next;
 }
