@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultShopper, leaksInternals, RETRYABLE } from './client.js';
 import { DATABASES, eventually, readyz, RESERVATION_TTL_S, sleep, startFaultStack, type FaultStack } from './harness.js';
@@ -15,6 +16,8 @@ const checks = new Checks();
 /** Outbox rows (msg ids) written while NATS was down. */
 const writtenDuringNatsOutage = new Set<string>();
 const natsWindow = { down: new Date(0), up: new Date(0) };
+/** The data dir (databases, NATS store, service logs) stays for inspection unless every invariant held. */
+let allHeld = false;
 
 beforeAll(async () => {
   fs = await startFaultStack();
@@ -34,6 +37,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (checks.rows.length) console.log(`\nFault-run invariants\n${checks.table()}\n`);
   await fs?.stop();
+  if (fs && allHeld) rmSync(fs.dataDir, { recursive: true, force: true });
+  else if (fs) console.log(`fault run data and service logs kept in ${fs.dataDir}`);
 }, 60_000);
 
 /** Runs the load while fault() happens in the middle of it. */
@@ -221,5 +226,6 @@ describe('faults during concurrent checkouts', () => {
     for (const p of work.placements.filter((x) => x.outcome === 'failed')) failedCodes.set(`${p.code}: ${p.text}`, (failedCodes.get(`${p.code}: ${p.text}`) ?? 0) + 1);
     for (const [what, n] of failedCodes) console.log(`  failed ×${n}  ${what}`);
     expect(checks.failed().map((c) => `${c.invariant}: ${c.violations.slice(0, 3).join('; ')}`)).toEqual([]);
+    allHeld = true;
   }, 240_000);
 });
