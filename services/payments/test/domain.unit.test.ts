@@ -4,7 +4,8 @@ import { assertTransition, canTransition, isTerminal, refundAmount, statusAfterR
 import { containsCardNumber, findCardData, luhnValid } from '../src/domain/card-guard.js';
 import { failureCode, interpretStripeEvent, statusFromIntent } from '../src/domain/stripe-mapping.js';
 import { checkoutLineItems } from '../src/domain/checkout.js';
-import { demoMethods, findDemoMethod } from '../src/domain/demo-methods.js';
+import { demoMethods, demoSavedMethods, findDemoMethod } from '../src/domain/demo-methods.js';
+import { mergeMethods, methodLabel } from '../src/domain/saved-methods.js';
 import { demoAuthenticationEvent, demoCheckoutCompletedEvent } from '../src/domain/demo-events.js';
 
 const causes: Cause[] = ['provider', 'capture', 'void', 'refund'];
@@ -162,5 +163,28 @@ describe('demo methods and checkout lines', () => {
     const lines = [{ name: 'Sock', quantity: 3, unitAmount: 999 }];
     expect(checkoutLineItems(2997, lines)).toEqual(lines);
     expect(checkoutLineItems(3858, lines)).toEqual([{ name: 'Order total (3 items, incl. shipping and tax)', quantity: 1, unitAmount: 3858 }]);
+  });
+});
+
+describe('saved methods', () => {
+  it('lists saved methods first (newest the default), then the offered ones not saved, keeping known labels', () => {
+    const offered = demoSavedMethods();
+    expect(mergeMethods([], offered)).toEqual(offered.map((m) => ({ ...m, saved: false })));
+    const merged = mergeMethods(
+      [
+        { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184' },
+        { id: 'pm_1Elsewhere', brand: 'amex', last4: '0005' },
+      ],
+      offered,
+    );
+    expect(merged.map((m) => [m.id, m.saved, m.is_default, m.label])).toEqual([
+      ['pm_card_authenticationRequired', true, true, 'Visa ending in 3184 (asks for authentication)'],
+      ['pm_1Elsewhere', true, false, 'Amex ending in 0005'],
+      ['pm_card_visa', false, false, 'Visa ending in 4242'],
+      ['pm_card_mastercard', false, false, 'Mastercard ending in 4444'],
+      ['pm_card_chargeDeclined', false, false, 'Visa ending in 0002 (always declined)'],
+      ['pm_card_chargeDeclinedInsufficientFunds', false, false, 'Visa ending in 9995 (insufficient funds)'],
+    ]);
+    expect(methodLabel('', '1234')).toBe('Card ending in 1234');
   });
 });

@@ -30,7 +30,66 @@ describe('payments service (demo provider)', () => {
   it('lists the demo saved methods for any shopper', async () => {
     const { methods } = await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: 'anyone' });
     expect(methods.map((m) => m.id)).toEqual(['pm_card_visa', 'pm_card_mastercard', 'pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_authenticationRequired']);
-    expect(methods[0]).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending in 4242', is_default: true });
+    expect(methods[0]).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending in 4242', is_default: true, saved: false });
+    expect(methods.every((m) => m.saved === false)).toBe(true);
+  });
+
+  it('saves the method of a successful charge for the customer asked for: listed first, newest the default, never twice', async () => {
+    const { bus, pool } = stack.svc.runtime;
+    const list = async (customer: string) => (await bus.call(paymentsApi.listMethods, { customer })).methods;
+    const who = `saver-${randomUUID()}`;
+    const saving = { customer: who, save_for_customer: who };
+
+    const mc = await authorize(stack, { ...saving, payment_method_id: 'pm_card_mastercard' });
+    expect(mc.status).toBe('captured');
+    let methods = await list(who);
+    expect(methods.map((m) => [m.id, m.saved, m.is_default])).toEqual([
+      ['pm_card_mastercard', true, true],
+      ['pm_card_visa', false, false],
+      ['pm_card_chargeDeclined', false, false],
+      ['pm_card_chargeDeclinedInsufficientFunds', false, false],
+      ['pm_card_authenticationRequired', false, false],
+    ]);
+    expect(methods[0]).toEqual({ id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending in 4444', is_default: true, saved: true });
+
+    // The same method again (a new charge, and a replay of the first): still one saved row.
+    await authorize(stack, { ...saving, payment_method_id: 'pm_card_mastercard' });
+    await bus.call(paymentsApi.authorize, { order_id: mc.order_id, amount: 3858, currency: 'USD', idempotency_key: (await pool.query('select idempotency_key from payments where id = $1', [mc.id])).rows[0].idempotency_key, payment_method_id: 'pm_card_mastercard', customer: who, save_for_customer: who });
+    const rows = async () => (await pool.query('select payment_method_id, brand, last4 from saved_payment_methods where customer = $1 order by created_at', [who])).rows;
+    expect(await rows()).toEqual([{ payment_method_id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444' }]);
+
+    // An authorisation succeeds too; the newest saved method becomes the default.
+    expect((await authorize(stack, { ...saving, payment_method_id: 'pm_card_visa', capture: false })).status).toBe('authorized');
+    methods = await list(who);
+    expect(methods.map((m) => [m.id, m.saved, m.is_default])).toEqual([
+      ['pm_card_visa', true, true],
+      ['pm_card_mastercard', true, false],
+      ['pm_card_chargeDeclined', false, false],
+      ['pm_card_chargeDeclinedInsufficientFunds', false, false],
+      ['pm_card_authenticationRequired', false, false],
+    ]);
+
+    // A declined charge saves nothing.
+    await authorize(stack, { ...saving, payment_method_id: 'pm_card_chargeDeclined' });
+    expect((await rows()).map((r) => r.payment_method_id)).toEqual(['pm_card_mastercard', 'pm_card_visa']);
+
+    // Nobody else sees them, and a charge without save_for_customer saves nothing.
+    const other = `other-${randomUUID()}`;
+    await authorize(stack, { customer: other, payment_method_id: 'pm_card_mastercard' });
+    expect((await list(other)).filter((m) => m.saved)).toEqual([]);
+    expect((await list(other))[0]).toMatchObject({ id: 'pm_card_visa', is_default: true });
+  });
+
+  it('saves a method that needed authentication only once the shopper completes it', async () => {
+    const who = `auth-${randomUUID()}`;
+    const payment = await authorize(stack, { customer: who, save_for_customer: who, payment_method_id: 'pm_card_authenticationRequired' });
+    expect(payment.status).toBe('requires_action');
+    const saved = async () => (await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: who })).methods.filter((m) => m.saved);
+    expect(await saved()).toEqual([]);
+    await request(stack.svc.httpUrl).post(`/v1/demo/authenticate/${payment.id}/approve`).expect(200);
+    expect(await saved()).toEqual([
+      { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Visa ending in 3184 (asks for authentication)', is_default: true, saved: true },
+    ]);
   });
 
   it('charges the succeeding cards and records brand and last4', async () => {

@@ -232,6 +232,6 @@ describe('Stripe provider through the real SDK', () => {
     });
     const { methods } = await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: 'cus_Q1w2e3' }, { timeoutMs: 15_000 });
     expect(api.seen[0].path).toMatch(/^\/v1\/customers\/cus_Q1w2e3\/payment_methods\?/);
-    expect(methods).toEqual([{ id: 'pm_1Saved', brand: 'mastercard', last4: '4444', label: 'Mastercard ending in 4444', is_default: true }]);
+    expect(methods).toEqual([{ id: 'pm_1Saved', brand: 'mastercard', last4: '4444', label: 'Mastercard ending in 4444', is_default: true, saved: true }]);
   });
 });

@@ -18,6 +18,7 @@ import {
 import { enqueueEvent, withTransaction, type Logger, type OutboxRelay } from '@shop/kit';
 import { assertTransition, canTransition, refundAmount, statusAfterRefund } from '../domain/payment-state.js';
 import type { PaymentProvider, ProviderEvent, ProviderPayment, RawWebhook } from '../domain/provider.js';
+import { mergeMethods } from '../domain/saved-methods.js';
 import * as q from '../db/queries.js';
 
 export interface PaymentsAppOptions {
@@ -71,6 +72,7 @@ export class PaymentsApp {
         idempotencyKey: req.idempotency_key,
         description: req.description ?? null,
         paymentMethodId: req.payment_method_id,
+        saveForCustomer: req.save_for_customer ?? null,
       });
       const row = await q.lockPaymentByKey(tx, req.idempotency_key);
       if (!row) throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
@@ -184,7 +186,8 @@ export class PaymentsApp {
   }
 
   async listMethods(customer: string): Promise<z.infer<typeof ListMethodsResult>> {
-    return { methods: await this.provider.listMethods(customer) };
+    const [saved, offered] = await Promise.all([q.savedMethods(this.pool, customer), this.provider.listMethods(customer)]);
+    return { methods: mergeMethods(saved.map((m) => ({ id: m.payment_method_id, brand: m.brand, last4: m.last4 })), offered) };
   }
 
   /** One link per idempotency key; an advisory lock on the key serialises concurrent requests. */
@@ -322,6 +325,7 @@ export class PaymentsApp {
     const updated = await q.applyProviderPayment(tx, row.id, report, report.status);
     const subject = eventFor[report.status];
     if (subject) await emitPaymentEvent(tx, subject, updated);
+    await saveMethodIfAsked(tx, updated);
     return updated;
   }
 
@@ -330,6 +334,16 @@ export class PaymentsApp {
     if (!row) throw new AppError('PAYMENT_NOT_FOUND', 'No payment with that id.', { payment_id: paymentId });
     return row;
   }
+}
+
+/**
+ * A payment that succeeded (authorised or captured, also after authentication through a webhook)
+ * saves its method for the customer it was asked for, in the same transaction; saving twice keeps one.
+ */
+async function saveMethodIfAsked(tx: pg.PoolClient, row: q.PaymentRow): Promise<void> {
+  if (row.status !== 'authorized' && row.status !== 'captured') return;
+  if (!row.save_for_customer || !row.payment_method_id || !row.payment_method_brand || !row.payment_method_last4) return;
+  await q.saveMethod(tx, { customer: row.save_for_customer, paymentMethodId: row.payment_method_id, brand: row.payment_method_brand, last4: row.payment_method_last4 });
 }
 
 function assertSameAuthorization(row: q.PaymentRow, req: z.infer<typeof AuthorizeRequest>): void {

@@ -29,6 +29,7 @@ export interface PaymentRow {
   failure_code: string | null;
   failure_message: string | null;
   next_action_url: string | null;
+  save_for_customer: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -64,17 +65,20 @@ export interface NewPayment {
   idempotencyKey: string;
   description: string | null;
   paymentMethodId: string;
+  saveForCustomer: string | null;
 }
 
 const insertPaymentSql = prepared(
   'payments_insert',
-  `insert into payments (id, provider, order_id, customer, amount, currency, capture, status, idempotency_key, description, payment_method_id)
-   values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)
+  `insert into payments (id, provider, order_id, customer, amount, currency, capture, status, idempotency_key, description, payment_method_id, save_for_customer)
+   values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11)
    on conflict (idempotency_key) do nothing`,
 );
 /** Inserts a pending payment unless the idempotency key already has one. */
 export async function insertPendingPayment(db: Db, p: NewPayment): Promise<void> {
-  await db.query(insertPaymentSql([p.id, p.provider, p.orderId, p.customer, p.amount, p.currency, p.capture, p.idempotencyKey, p.description, p.paymentMethodId]));
+  await db.query(
+    insertPaymentSql([p.id, p.provider, p.orderId, p.customer, p.amount, p.currency, p.capture, p.idempotencyKey, p.description, p.paymentMethodId, p.saveForCustomer]),
+  );
 }
 
 const byKeySql = prepared('payments_by_key', 'select * from payments where idempotency_key = $1');
@@ -271,4 +275,31 @@ export async function pendingWebhookEventIds(db: Db, olderThanMs: number, limit 
     [olderThanMs, limit],
   );
   return rows.map((r) => r.event_id);
+}
+
+export interface SavedMethodRow {
+  payment_method_id: string;
+  brand: string;
+  last4: string;
+  created_at: Date;
+}
+
+const saveMethodSql = prepared(
+  'saved_methods_insert',
+  `insert into saved_payment_methods (customer, payment_method_id, brand, last4) values ($1, $2, $3, $4)
+   on conflict (customer, payment_method_id) do nothing`,
+);
+/** Saves a method for a customer once; saving it again keeps the first record. */
+export async function saveMethod(db: Db, m: { customer: string; paymentMethodId: string; brand: string; last4: string }): Promise<void> {
+  await db.query(saveMethodSql([m.customer, m.paymentMethodId, m.brand, m.last4]));
+}
+
+const savedMethodsSql = prepared(
+  'saved_methods_by_customer',
+  'select payment_method_id, brand, last4, created_at from saved_payment_methods where customer = $1 order by created_at desc, payment_method_id limit 20',
+);
+/** A customer's saved methods, most recently saved first. */
+export async function savedMethods(db: Db, customer: string): Promise<SavedMethodRow[]> {
+  const { rows } = await db.query<SavedMethodRow>(savedMethodsSql([customer]));
+  return rows;
 }

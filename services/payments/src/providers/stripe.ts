@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { AppError, type SavedPaymentMethod } from '@shop/contracts';
 import { checkoutLineItems } from '../domain/checkout.js';
 import { demoSavedMethods, failureMessageFor } from '../domain/demo-methods.js';
+import { methodLabel } from '../domain/saved-methods.js';
 import type {
   AuthorizeInput,
   CheckoutLinkInput,
@@ -114,8 +115,9 @@ export class StripeProvider implements PaymentProvider {
           id: pm.id,
           brand: pm.card!.brand,
           last4: pm.card!.last4,
-          label: `${pm.card!.brand[0].toUpperCase()}${pm.card!.brand.slice(1)} ending in ${pm.card!.last4}`,
+          label: methodLabel(pm.card!.brand, pm.card!.last4),
           is_default: i === 0,
+          saved: true,
         }));
     } catch (e) {
       throw mapStripeError(e);
