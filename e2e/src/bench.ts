@@ -7,6 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '@shop/launcher';
+import { createPool } from '@shop/kit';
+import { bulkLoad } from '@shop/catalog/bulk';
 import { Shopper } from './shopper.js';
 import { e2eStack } from './stack.js';
 
@@ -81,9 +83,20 @@ async function virtualShopper(mcpUrl: string, deadline: number, products: Array<
 }
 
 async function main() {
-  const sut = await e2eStack({ serviceEnv: { 'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '1000000' } } });
+  // The catalogue the targets name: 100,000 generated products (BENCH_PRODUCTS=0 keeps the sample store).
+  const catalogSize = Number(process.env.BENCH_PRODUCTS ?? 100_000);
+  const sut = await e2eStack({
+    serviceEnv: { 'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000' }, ...(catalogSize ? { catalog: { CATALOG_SEED: 'none' } } : {}) },
+  });
   const results: Record<string, unknown>[] = [];
   try {
+    if (catalogSize && sut.stack) {
+      const t = performance.now();
+      const pool = createPool(sut.stack.databaseUrlFor('catalog'), 2);
+      await bulkLoad(pool, catalogSize);
+      await pool.end();
+      console.log(`loaded ${catalogSize} products in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
     const probe = await new Shopper(sut.mcpUrl, { name: 'probe' }).connect();
     const products: Array<{ id: string; sizes: string[]; colors: string[] }> = [];
     for (const q of queries) {
@@ -120,7 +133,7 @@ async function main() {
   }
   const dir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'system-load.json'), JSON.stringify({ at: new Date().toISOString(), mix: Object.fromEntries(mix), levels: results }, null, 2));
+  writeFileSync(path.join(dir, 'system-load.json'), JSON.stringify({ at: new Date().toISOString(), products: catalogSize || 'sample', mix: Object.fromEntries(mix), levels: results }, null, 2));
   console.log(`figures written to ${path.join('bench', 'results', 'system-load.json')}`);
 }
 
