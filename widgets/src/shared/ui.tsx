@@ -35,7 +35,7 @@ export function StockBadge({ inStock, available }: { inStock: boolean; available
 export function Stars({ rating, count }: { rating: number; count: number }) {
   const rounded = Math.round(rating * 2) / 2;
   return (
-    <span className="inline-flex items-center gap-1 text-xs text-muted" aria-label={`Rated ${rating.toFixed(1)} out of 5 from ${count} reviews`}>
+    <span role="img" className="inline-flex items-center gap-1 text-xs text-muted" aria-label={`Rated ${rating.toFixed(1)} out of 5 from ${count} reviews`}>
       <span aria-hidden="true" className="text-warn">
         {'★'.repeat(Math.floor(rounded))}
         {rounded % 1 ? '½' : ''}

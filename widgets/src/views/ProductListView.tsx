@@ -146,7 +146,8 @@ function ProductCard({ item, onQuickView, onAdded }: { item: ProductListItem; on
 
   return (
     <li className="flex min-w-0 flex-col gap-2 rounded-2xl border border-line p-3" data-testid="product-card" aria-labelledby={`${id}-name`}>
-      <button type="button" onClick={onQuickView} className="rounded-xl" aria-label={`Quick view ${item.name}`}>
+      {/* The picture opens the quick view on click; keyboard users reach it through "View" (one tab stop). */}
+      <button type="button" tabIndex={-1} onClick={onQuickView} className="rounded-xl" aria-label={`Quick view ${item.name}`}>
         <ProductImage src={item.image_url} alt="" />
       </button>
       <div className="min-w-0">
