@@ -101,9 +101,14 @@ function cart(over: Partial<Cart> = {}, checkout: Partial<Cart['checkout']> = {}
 
 describe('placement checks', () => {
   it('accepts a ready cart, taking the payment method from the argument over the checkout', () => {
-    expect(checkCartPlaceable(cart(), undefined)).toEqual({ paymentMethodId: 'pm_card_visa', customer: 'user-1' });
+    expect(checkCartPlaceable(cart(), undefined)).toEqual({ paymentMethodId: 'pm_card_visa', customer: 'user-1', saveMethodFor: null });
     expect(checkCartPlaceable(cart(), 'pm_card_chargeDeclined').paymentMethodId).toBe('pm_card_chargeDeclined');
     expect(checkCartPlaceable(cart({ owner_subject: null }), undefined).customer).toBe('conv-1');
+  });
+  it('saves the payment method only for an owner subject who asked, never for a bare conversation', () => {
+    expect(checkCartPlaceable(cart({}, { save_payment_method: true }), undefined).saveMethodFor).toBe('user-1');
+    expect(checkCartPlaceable(cart({}, { save_payment_method: false }), undefined).saveMethodFor).toBeNull();
+    expect(checkCartPlaceable(cart({ owner_subject: null }, { save_payment_method: true }), undefined)).toMatchObject({ customer: 'conv-1', saveMethodFor: null });
   });
   it('refuses an empty cart', () => {
     expect(() => checkCartPlaceable(cart({ lines: [] }), undefined)).toThrow(expect.objectContaining({ code: 'CART_EMPTY' }));

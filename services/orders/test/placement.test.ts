@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
-import { AppError, cartApi, ordersApi, type Caller } from '@shop/contracts';
+import { AppError, cartApi, ordersApi, paymentsApi, type Caller } from '@shop/contracts';
 import { availableOf, pickVariant, readyCart, setStock, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-mail-'));
@@ -163,6 +163,31 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(order.payment.status).not.toBe('captured');
     const rows = await count(stack.dbs.payments.url, `select count(*) as n from payments where order_id = $1 and status in ('voided', 'canceled', 'failed')`, [order.id]);
     expect(rows).toBe(1);
+  });
+
+  it('saves the payment method for the owner subject when asked, and for nobody without a subject', async () => {
+    const saver = shopper();
+    const item = await pickVariant(stack, 4);
+    const cart = await readyCart(stack, saver, item, 1, 'pm_card_mastercard');
+    await stack.bus.call(cartApi.updateCheckout, { cart_id: cart.id, caller: saver, save_payment_method: true });
+    expect((await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller: saver, idempotency_key: `save-${cart.id}` }, LONG)).status).toBe('confirmed');
+    const saved = (await stack.bus.call(paymentsApi.listMethods, { customer: saver.subject! })).methods;
+    expect(saved[0]).toMatchObject({ id: 'pm_card_mastercard', saved: true, is_default: true });
+    expect(saved.filter((m) => m.saved)).toHaveLength(1);
+
+    // The same shopper without asking: nothing more is saved.
+    const later = await readyCart(stack, saver, item, 1, 'pm_card_visa');
+    expect(later.checkout.save_payment_method).toBe(false);
+    expect((await stack.bus.call(ordersApi.place, { cart_id: later.id, caller: saver, idempotency_key: `nosave-${later.id}` }, LONG)).status).toBe('confirmed');
+    expect((await stack.bus.call(paymentsApi.listMethods, { customer: saver.subject! })).methods.filter((m) => m.saved).map((m) => m.id)).toEqual(['pm_card_mastercard']);
+
+    // A shopper known only by the conversation asks to save: paid, but nothing is saved for anyone.
+    const anonymous: Caller = { conversation: `anon-${run}-${++n}` };
+    const anonCart = await readyCart(stack, anonymous, item, 1, 'pm_card_mastercard');
+    await stack.bus.call(cartApi.updateCheckout, { cart_id: anonCart.id, caller: anonymous, save_payment_method: true });
+    expect((await stack.bus.call(ordersApi.place, { cart_id: anonCart.id, caller: anonymous, idempotency_key: `anon-${anonCart.id}` }, LONG)).status).toBe('confirmed');
+    expect((await stack.bus.call(paymentsApi.listMethods, { customer: anonymous.conversation! })).methods.filter((m) => m.saved)).toEqual([]);
+    expect(await count(stack.dbs.payments.url, 'select count(*) as n from saved_payment_methods where customer <> $1', [saver.subject])).toBe(0);
   });
 
   it('refuses an empty cart and an incomplete checkout with clear errors', async () => {

@@ -36,6 +36,7 @@ export interface OrderRow {
   preferred_delivery_date: string | null;
   delivery_instructions: string | null;
   terms_version: string | null;
+  save_payment_method_for: string | null;
   payment_id: string | null;
   payment_status: string | null;
   payment_brand: string | null;
@@ -126,6 +127,7 @@ export interface Snapshot {
   cart: Cart;
   customer: string;
   paymentMethodId: string;
+  saveMethodFor: string | null;
   estimatedDelivery: { earliest: string; latest: string };
 }
 
@@ -138,7 +140,7 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
     `update orders set saga_step = 'validated', owner_subject = $2, conversation = $3, customer = $4, payment_method_id = $5, currency = $6,
        subtotal = $7, discount = $8, shipping = $9, tax = $10, total = $11, item_count = $12, coupon = $13, shipping_method = $14,
        shipping_address = $15, billing_address = $16, delivery_earliest = $17, delivery_latest = $18,
-       preferred_delivery_date = $19, delivery_instructions = $20, terms_version = $21, updated_at = now()
+       preferred_delivery_date = $19, delivery_instructions = $20, terms_version = $21, save_payment_method_for = $22, updated_at = now()
      where id = $1 and saga_step = 'created'`,
     [
       orderId,
@@ -162,6 +164,7 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
       checkout.preferred_delivery_date ?? null,
       checkout.delivery_instructions ?? null,
       checkout.terms_version ?? null,
+      s.saveMethodFor,
     ],
   );
   if (updated.rowCount === 0) return false;

@@ -46,6 +46,8 @@ export function missingStepsMessage(missing: CheckoutStep[]): string {
 export interface Placeable {
   paymentMethodId: string;
   customer: string;
+  /** The owner subject to save the payment method for, when the shopper asked; never a bare conversation. */
+  saveMethodFor: string | null;
 }
 
 /**
@@ -70,7 +72,8 @@ export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefi
   }
   const customer = cart.owner_subject ?? cart.conversation;
   if (!customer) throw new AppError('INVALID_INPUT', 'Invalid caller: the cart has neither an owner nor a conversation', { field: 'caller', rule: 'identified' });
-  return { paymentMethodId: paymentMethodId!, customer };
+  const saveMethodFor = cart.checkout.save_payment_method && cart.owner_subject ? cart.owner_subject : null;
+  return { paymentMethodId: paymentMethodId!, customer, saveMethodFor };
 }
 
 export function shortageMessage(items: { name: string; available: number }[]): string {

@@ -142,6 +142,7 @@ export class Placement {
           customer: row.customer!,
           capture: true,
           description: `Order ${row.number}`,
+          ...(row.save_payment_method_for ? { save_for_customer: row.save_payment_method_for } : {}),
         },
         { timeoutMs: 15_000 },
       );
