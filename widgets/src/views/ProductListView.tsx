@@ -293,7 +293,8 @@ export function ProductListView({ data }: { data: ProductListResult }) {
         </div>
       )}
       {w.busy === 'Searching…' && <Spinner label="Searching…" />}
-      {w.error && <ErrorBanner message={w.error} onDismiss={w.clearError} />}
+      {/* While the quick view is open it shows the error itself. */}
+      {w.error && !quick && <ErrorBanner message={w.error} onDismiss={w.clearError} />}
       {added && (
         <Notice tone="success">
           {added}{' '}
