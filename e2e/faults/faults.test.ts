@@ -18,6 +18,8 @@ const writtenDuringNatsOutage = new Set<string>();
 const natsWindow = { down: new Date(0), up: new Date(0) };
 /** The data dir (databases, NATS store, service logs) stays for inspection unless every invariant held. */
 let allHeld = false;
+/** How many sagas were unfinished when each service was killed. */
+const sagasAtKill = new Map<string, number>();
 
 beforeAll(async () => {
   fs = await startFaultStack();
@@ -60,6 +62,8 @@ describe('faults during concurrent checkouts', () => {
       let restartedPid: number | undefined;
       await underLoad(phase, async () => {
         const before = fs.stack.processes.get(name)!.child!.pid;
+        // Kill while sagas are in flight (best effort: they last milliseconds), so the kill cuts through a placement.
+        sagasAtKill.set(phase, (await eventually(async () => ((await unfinishedSagas(fs)) > 0 ? unfinishedSagas(fs) : undefined), 3_000, 10)) ?? 0);
         await fs.stack.kill(name);
         await sleep(1_500);
         await fs.stack.restart(name);
@@ -220,7 +224,8 @@ describe('faults during concurrent checkouts', () => {
     for (const phase of [...new Set(work.placements.map((p) => p.phase))]) {
       const mine = work.placements.filter((p) => p.phase === phase);
       const retried = mine.filter((p) => p.attempts > 1).length;
-      console.log(`  ${phase.padEnd(18)} placements ${String(mine.length).padStart(3)}, confirmed ${String(mine.filter((p) => p.outcome === 'confirmed').length).padStart(3)}, asked more than once under the same key ${retried}`);
+      const atKill = sagasAtKill.has(phase) ? `, sagas in flight at the kill ${sagasAtKill.get(phase)}` : '';
+      console.log(`  ${phase.padEnd(18)} placements ${String(mine.length).padStart(3)}, confirmed ${String(mine.filter((p) => p.outcome === 'confirmed').length).padStart(3)}, asked more than once under the same key ${retried}${atKill}`);
     }
     const failedCodes = new Map<string, number>();
     for (const p of work.placements.filter((x) => x.outcome === 'failed')) failedCodes.set(`${p.code}: ${p.text}`, (failedCodes.get(`${p.code}: ${p.text}`) ?? 0) + 1);
