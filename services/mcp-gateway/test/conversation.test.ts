@@ -95,7 +95,7 @@ describe('a complete shopping conversation', () => {
 
     const methods = ok(await first.call('list_payment_methods'));
     expect(methods.payment_methods.map((m: any) => m.id)).toContain('pm_card_visa');
-    for (const m of methods.payment_methods) expect(Object.keys(m).sort()).toEqual(['brand', 'id', 'is_default', 'label', 'last4']);
+    for (const m of methods.payment_methods) expect(Object.keys(m).sort()).toEqual(['brand', 'id', 'is_default', 'label', 'last4', 'saved']);
 
     // Pay.
     const placedResult = await first.call('place_order', { payment_method_id: 'pm_card_visa' });

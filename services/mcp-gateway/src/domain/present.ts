@@ -130,7 +130,7 @@ export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link:
   };
   const c = cart.checkout;
   const state = c.ready ? 'Checkout is ready: the order can be placed.' : `Checkout still needs: ${c.missing_steps.map((s) => s.replace(/_/g, ' ')).join(', ')}.`;
-  const methodText = methods.length ? `Saved payment methods: ${methods.map((m) => `${m.label} (${m.id})${m.is_default ? ' default' : ''}`).join('; ')}.` : '';
+  const methodText = methods.length ? `Saved payment methods: ${methods.map((m) => `${m.label} (${m.id})${m.saved ? ' saved' : ''}${m.is_default ? ' default' : ''}`).join('; ')}.` : '';
   const linkText = link ? `Checkout link (expires ${link.expires_at}): ${link.url}` : '';
   return {
     structured,

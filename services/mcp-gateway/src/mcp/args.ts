@@ -83,6 +83,10 @@ export const toolArgs = {
       billing_same_as_shipping: z.boolean().optional(),
       payment_method_id: PaymentMethodId.optional().describe('A saved payment method id from list_payment_methods (pm_…). Never card numbers.'),
       accept_terms: z.boolean().optional(),
+      save_payment_method: z
+        .boolean()
+        .optional()
+        .describe('true when the shopper asks to save the payment method for next time; it is saved once the order is paid, and only for a signed-in shopper.'),
     })
     .strict(),
   list_payment_methods: z.object({ session_id: SessionId.optional() }).strict(),

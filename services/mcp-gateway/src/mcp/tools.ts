@@ -276,7 +276,7 @@ export function defineTools(deps: ToolDeps) {
       name: 'update_checkout',
       title: 'Update checkout details',
       description:
-        'Use this when the shopper gives checkout details: shipping address, shipping method (standard or express), billing address or billing same as shipping, a saved payment method id, or accepting the terms.',
+        'Use this when the shopper gives checkout details: shipping address, shipping method (standard or express), billing address or billing same as shipping, a saved payment method id, accepting the terms, or saving the payment method for next time.',
       args: toolArgs.update_checkout,
       output: CheckoutResult,
       annotations: idempotentWrite,
@@ -285,7 +285,7 @@ export function defineTools(deps: ToolDeps) {
       run: async (a, call) => {
         const { session_id, ...details } = a;
         const cart = await bus.call(cartApi.updateCheckout, { cart_id: await cartIdFor(session_id, call), caller: call.caller, ...details });
-        return checkoutOutcome(cart);
+        return checkoutOutcome(cart, saveMethodNotice(a.save_payment_method, cart));
       },
     }),
     spec({
@@ -437,6 +437,14 @@ export function defineTools(deps: ToolDeps) {
 /** Keeps each spec's argument and output types tied together while the list stays heterogeneous. */
 function spec<A extends z.ZodType, O extends z.ZodType>(s: ToolSpec<A, O>): ToolSpec<z.ZodType, z.ZodType> {
   return s as unknown as ToolSpec<z.ZodType, z.ZodType>;
+}
+
+/** What becomes of "save this payment method": saved methods belong to a signed-in shopper (the owner subject) only. */
+function saveMethodNotice(asked: boolean | undefined, cart: Cart): string | undefined {
+  if (asked === undefined) return undefined;
+  if (!asked) return 'Your payment method will not be saved.';
+  if (!cart.owner_subject) return 'Payment methods can only be saved for a signed-in shopper, so this one will not be saved for next time.';
+  return 'Your payment method will be saved for next time once the order is paid.';
 }
 
 function variantText(line: { size: string | null; color: string | null }): string {
