@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { withOpenAiShim } from '../../src/host/openai-host';
 
 export const widgetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const repoRoot = path.resolve(widgetsDir, '..');
@@ -38,18 +39,23 @@ export function ensureWidgetsBuilt(): void {
   if (run.status !== 0) throw new Error(`widget build failed:\n${run.stdout}\n${run.stderr}`);
 }
 
-async function bundleAppsHost(outDir: string): Promise<string> {
+/** The host page's modules: the MCP Apps host (test/host) and the window.openai host (src/host, shared with the playground). */
+async function bundleHostModules(outDir: string): Promise<{ appsHost: string; openaiHost: string }> {
   await build({
     configFile: false,
     logLevel: 'warn',
     build: {
       outDir,
       emptyOutDir: true,
-      lib: { entry: path.join(widgetsDir, 'test/host/apps-host.ts'), formats: ['es'], fileName: () => 'apps-host.js' },
+      lib: {
+        entry: { 'apps-host': path.join(widgetsDir, 'test/host/apps-host.ts'), 'openai-host': path.join(widgetsDir, 'src/host/openai-host.ts') },
+        formats: ['es'],
+        fileName: (_format, name) => `${name}.js`,
+      },
       minify: false,
     },
   });
-  return readFileSync(path.join(outDir, 'apps-host.js'), 'utf8');
+  return { appsHost: readFileSync(path.join(outDir, 'apps-host.js'), 'utf8'), openaiHost: readFileSync(path.join(outDir, 'openai-host.js'), 'utf8') };
 }
 
 function productSvg(name: string): string {
@@ -77,9 +83,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   ensureWidgetsBuilt();
   const widgetHtml = options.widgetHtml ?? (async (name: WidgetName) => readFileSync(path.join(widgetsDir, 'dist', `${name}.html`), 'utf8'));
   const work = mkdtempSync(path.join(tmpdir(), 'widgets-test-'));
-  const appsHost = await bundleAppsHost(path.join(work, 'apps-host'));
+  const { appsHost, openaiHost } = await bundleHostModules(path.join(work, 'host-modules'));
   const hostHtml = readFileSync(path.join(widgetsDir, 'test/host/host.html'), 'utf8');
-  const shim = readFileSync(path.join(widgetsDir, 'test/host/openai-shim.js'), 'utf8');
+  const shim = readFileSync(path.join(widgetsDir, 'src/host/openai-shim.js'), 'utf8');
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -89,6 +95,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     };
     if (url.pathname === '/host.html') return send('text/html; charset=utf-8', hostHtml);
     if (url.pathname === '/apps-host.js') return send('text/javascript', appsHost);
+    if (url.pathname === '/openai-host.js') return send('text/javascript', openaiHost);
     const widget = /^\/widget\/([a-z-]+)\.html$/.exec(url.pathname)?.[1];
     if (widget && (WIDGETS as readonly string[]).includes(widget)) {
       let html: string;
@@ -98,8 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         return send('text/plain', `widget ${widget} unavailable: ${(e as Error).message}`, 502);
       }
       // The ChatGPT-style injection runs before the widget's own script; in MCP Apps mode it finds no host object and does nothing.
-      const injected = html.replace('<head>', () => `<head><script>${shim}</script>`);
-      return send('text/html; charset=utf-8', injected);
+      return send('text/html; charset=utf-8', withOpenAiShim(html, shim));
     }
     const img = /^\/img\/([\w-]+)\.svg$/.exec(url.pathname)?.[1];
     if (img) return send('image/svg+xml', productSvg(img));

@@ -1,17 +1,18 @@
-// What ChatGPT injects into a widget frame: window.openai with the globals and methods,
-// backed by the host page (the parent frame, same origin in the test server).
+// What ChatGPT injects into a widget frame: window.openai with the globals and methods, backed
+// by the host page (the parent frame, same origin). Plain script, injected before the widget's
+// own script runs; the host side is openai-host.ts (provideOpenAiHost).
 (() => {
   const host = window.parent !== window ? window.parent.__openaiHost : undefined;
   if (!host) return;
   const openai = {
     ...host.globals,
-    callTool: (name, args) => host.callTool(name, args),
+    callTool: (name, args) => host.callTool(name, args ?? {}),
     setWidgetState: async (state) => {
       openai.widgetState = state;
-      host.log('setWidgetState', state);
+      host.setWidgetState(state);
     },
-    sendFollowUpMessage: async ({ prompt }) => host.log('sendFollowUpMessage', prompt),
-    openExternal: ({ href }) => host.log('openExternal', href),
+    sendFollowUpMessage: async ({ prompt }) => host.sendFollowUpMessage(prompt),
+    openExternal: ({ href }) => host.openExternal(href),
     requestDisplayMode: async ({ mode }) => ({ mode }),
     notifyIntrinsicHeight: (height) => host.resize(height ?? document.body.scrollHeight),
   };
