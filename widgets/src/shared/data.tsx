@@ -22,6 +22,8 @@ export interface WidgetData {
   host: Host;
   snapshot: HostSnapshot;
   data: AnyResult | null;
+  /** True while `data` is the host's own tool result (so the host's toolInput describes it), false after a widget call replaced it. */
+  fromHost: boolean;
   /** An error result the host handed us as the widget's own tool output. */
   hostError: string | null;
   error: string | null;
@@ -50,9 +52,9 @@ export function useWidgetDataSource(): WidgetData {
     setError(null);
   }, [snapshot.toolOutput]);
 
-  const fromHost = snapshot.toolOutput;
-  const data = local ?? (isResult(fromHost) ? fromHost : null);
-  const hostError = !local && fromHost && (fromHost as { kind?: string }).kind === 'error' ? String((fromHost as { message?: unknown }).message ?? '') : null;
+  const hostOutput = snapshot.toolOutput;
+  const data = local ?? (isResult(hostOutput) ? hostOutput : null);
+  const hostError = !local && hostOutput && (hostOutput as { kind?: string }).kind === 'error' ? String((hostOutput as { message?: unknown }).message ?? '') : null;
   const dataRef = useRef(data);
   dataRef.current = data;
 
@@ -80,6 +82,7 @@ export function useWidgetDataSource(): WidgetData {
     host,
     snapshot,
     data,
+    fromHost: !local && data !== null,
     hostError,
     error,
     busy,

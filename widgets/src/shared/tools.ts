@@ -53,10 +53,24 @@ export const cartTools = (w: WidgetData) => ({
   startCheckout: (sessionId: string) => w.call('start_checkout', { session_id: sessionId }, { label: 'Starting checkout…' }),
 });
 
+/** update_checkout's arguments besides session_id. */
+export interface CheckoutPatch {
+  shipping_address?: Address;
+  shipping_method?: ShippingMethod;
+  billing_same_as_shipping?: boolean;
+  payment_method_id?: string;
+  accept_terms?: boolean;
+  /** YYYY-MM-DD; null clears it. */
+  preferred_delivery_date?: string | null;
+  /** null clears them. */
+  delivery_instructions?: string | null;
+  save_payment_method?: boolean;
+}
+
 export const checkoutTools = (w: WidgetData) => ({
   update: (
     data: CheckoutResult,
-    patch: { shipping_address?: Address; shipping_method?: ShippingMethod; billing_same_as_shipping?: boolean; payment_method_id?: string; accept_terms?: boolean },
+    patch: CheckoutPatch,
     optimistic?: (d: CheckoutResult) => CheckoutResult,
   ) => w.call<CheckoutResult>('update_checkout', { session_id: data.session_id, ...patch }, { label: 'Saving…', optimistic }),
   checkoutLink: (data: CheckoutResult) => w.call('create_checkout_link', { session_id: data.session_id }, { label: 'Creating checkout link…' }),

@@ -159,3 +159,36 @@ export function Totals({ rows }: { rows: Array<{ label: string; value: string; s
     </dl>
   );
 }
+
+const policyLabels = { terms: 'Terms of sale', privacy: 'Privacy policy', returns: 'Returns policy', shipping: 'Shipping policy' } as const;
+export type PolicyKey = keyof typeof policyLabels;
+
+/** Links to the store's policy pages, opened through the host (a sandboxed frame may not navigate). */
+export function PolicyLinks({ links, show, label = 'Store policies' }: { links: Partial<Record<PolicyKey, string>> | undefined; show: PolicyKey[]; label?: string }) {
+  const { host } = useWidget();
+  const items = show.filter((k) => links?.[k]);
+  if (!items.length) return null;
+  return (
+    <nav aria-label={label}>
+      <ul className="flex flex-wrap gap-x-3 gap-y-1 text-xs">
+        {items.map((k) => (
+          <li key={k}>
+            <a
+              href={links![k]}
+              target="_blank"
+              rel="noopener noreferrer"
+              data-testid={`policy-${k}`}
+              className="underline"
+              onClick={(e) => {
+                e.preventDefault();
+                host.openExternal(links![k]!);
+              }}
+            >
+              {policyLabels[k]}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

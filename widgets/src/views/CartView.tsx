@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { useWidget } from '../shared/data';
 import { cartTools } from '../shared/tools';
+import { justAddedLineId } from '../shared/toolInput';
 import type { Cart, CartResult } from '../shared/types';
-import { Button, EmptyState, ErrorBanner, Notice, ProductImage, QuantityStepper, Spinner, Totals, useMoney } from '../shared/ui';
+import { Badge, Button, EmptyState, ErrorBanner, Notice, ProductImage, QuantityStepper, Spinner, Totals, useMoney } from '../shared/ui';
 
 /** Subtotal, discount, shipping, tax, total: shared by the cart, checkout review and order. */
 export function CartTotals({ cart, pending }: { cart: Pick<Cart, 'totals' | 'coupon' | 'currency'>; pending?: boolean }) {
@@ -91,6 +92,8 @@ export function CartView({ data }: { data: CartResult }) {
   const tools = cartTools(w);
   const { cart } = data;
   const pending = !!w.busy;
+  // The assistant's add_to_cart arguments describe only the host's own result.
+  const justAdded = justAddedLineId(cart.lines, data.last_added_line_id, w.fromHost ? w.snapshot.toolInput : null);
 
   if (cart.lines.length === 0)
     return (
@@ -122,14 +125,16 @@ export function CartView({ data }: { data: CartResult }) {
       <ul className="flex flex-col divide-y divide-line" aria-label="Cart items">
         {cart.lines.map((line) => {
           const variant = [line.size && `Size ${line.size}`, line.color].filter(Boolean).join(' · ');
+          const isNew = line.id === justAdded;
           return (
-            <li key={line.id} className="flex gap-3 py-3" data-testid="cart-line">
+            <li key={line.id} className={`flex gap-3 py-3 ${isNew ? '-mx-2 rounded-xl bg-card px-2' : ''}`} data-testid="cart-line" data-just-added={isNew || undefined}>
               <div className="w-16 shrink-0 sm:w-20">
                 <ProductImage src={line.image_url} alt="" />
               </div>
               <div className="flex min-w-0 flex-1 flex-col gap-1">
                 <div className="flex justify-between gap-2">
                   <div className="min-w-0">
+                    {isNew && <Badge tone="success">Just added</Badge>}
                     <p className="truncate text-sm font-semibold">{line.name}</p>
                     <p className="text-xs text-muted">
                       {line.brand}

@@ -1,11 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useWidget } from '../shared/data';
-import { formatDayRange } from '../shared/format';
-import { checkoutTools } from '../shared/tools';
+import { formatDay, formatDayRange } from '../shared/format';
+import { checkoutTools, type CheckoutPatch } from '../shared/tools';
 import type { Address, CheckoutResult, ShippingMethod } from '../shared/types';
-import { Button, ErrorBanner, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
+import { Badge, Button, ErrorBanner, Notice, PolicyLinks, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
 import { CartTotals } from './CartView';
 import { serverFieldErrors, validateAddress, type AddressDraft, type AddressField, type FieldErrors } from '../shared/address';
+import { MAX_INSTRUCTIONS, preferredDateError, preferredDateWindow, serverFieldMessage, utcToday } from '../shared/delivery';
+import { addressFromInput } from '../shared/toolInput';
 
 type Step = 'shipping' | 'payment' | 'review';
 const steps: Array<{ id: Step; label: string }> = [
@@ -66,13 +68,66 @@ function StepIndicator({ current, reachable, onGo }: { current: Step; reachable:
   );
 }
 
+/** Special delivery instructions: plain text with a character counter. */
+function InstructionsField({ value, error, onChange }: { value: string; error?: string | null; onChange: (v: string) => void }) {
+  const id = useId();
+  return (
+    <div className="flex min-w-0 flex-col gap-1">
+      <label htmlFor={id} className="text-xs font-medium text-muted">
+        Delivery instructions (optional)
+      </label>
+      <textarea
+        id={id}
+        name="delivery_instructions"
+        rows={3}
+        maxLength={MAX_INSTRUCTIONS}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={`${id}-count${error ? ` ${id}-error` : ''}`}
+        placeholder="e.g. Leave it with the concierge"
+        className={`w-full min-w-0 resize-y rounded-lg border bg-surface px-3 py-1.5 text-sm text-fg ${error ? 'border-danger' : 'border-line'}`}
+      />
+      <span className="flex justify-between gap-2 text-xs">
+        <span id={`${id}-error`} className="text-danger" data-testid={error ? 'field-error' : undefined}>
+          {error}
+        </span>
+        <span id={`${id}-count`} className={`tabular-nums ${value.length > MAX_INSTRUCTIONS ? 'text-danger' : 'text-muted'}`} data-testid="instructions-count">
+          {value.length}/{MAX_INSTRUCTIONS}
+        </span>
+      </span>
+    </div>
+  );
+}
+
 function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => void }) {
   const w = useWidget();
   const money = useMoney();
   const tools = checkoutTools(w);
-  const [draft, setDraft] = useState<AddressDraft>(() => toDraft(data.cart.checkout.shipping_address));
+  const c = data.cart.checkout;
+  // What the server holds wins; otherwise the address the assistant passed fills the form.
+  const prefill = c.shipping_address ? {} : addressFromInput(w.snapshot.toolInput);
+  const [draft, setDraft] = useState<AddressDraft>(() => ({ ...toDraft(c.shipping_address), ...prefill }));
+  const touched = useRef(new Set<AddressField>());
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [method, setMethod] = useState<ShippingMethod>(data.cart.checkout.shipping_method ?? 'standard');
+  const [method, setMethod] = useState<ShippingMethod>(c.shipping_method ?? 'standard');
+  const [date, setDate] = useState(c.preferred_delivery_date ?? '');
+  const [instructions, setInstructions] = useState(c.delivery_instructions ?? '');
+  const [dateServerError, setDateServerError] = useState<string | null>(null);
+  const [instructionsError, setInstructionsError] = useState<string | null>(null);
+
+  // The tool input can arrive after the first render (MCP Apps sends it as a notification): fill
+  // only the fields the shopper has not typed in.
+  const prefillKey = JSON.stringify(prefill);
+  useEffect(() => {
+    const late = JSON.parse(prefillKey) as Partial<AddressDraft>;
+    const fields = (Object.keys(late) as AddressField[]).filter((f) => !touched.current.has(f));
+    if (fields.length) setDraft((d) => ({ ...d, ...Object.fromEntries(fields.map((f) => [f, late[f]])) }));
+  }, [prefillKey]);
+
+  const option = data.shipping_options.find((o) => o.method === method);
+  const dateWindow = option ? preferredDateWindow(option.estimate.earliest, utcToday()) : null;
+  const dateError = dateServerError ?? (dateWindow ? preferredDateError(date, method, dateWindow) : null);
 
   const field = (name: AddressField, label: string, extra: Record<string, unknown> = {}) => (
     <TextField
@@ -81,6 +136,7 @@ function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => vo
       value={draft[name]}
       error={errors[name]}
       onChange={(e) => {
+        touched.current.add(name);
         setDraft({ ...draft, [name]: e.target.value });
         if (errors[name]) setErrors({ ...errors, [name]: undefined });
       }}
@@ -92,15 +148,21 @@ function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => vo
     e.preventDefault();
     const clientErrors = validateAddress(draft);
     setErrors(clientErrors);
-    if (Object.keys(clientErrors).length) return;
-    const result = await tools.update(data, { shipping_address: fromDraft(draft), shipping_method: method });
+    if (Object.keys(clientErrors).length || dateError || instructions.length > MAX_INSTRUCTIONS) return;
+    const patch: CheckoutPatch = { shipping_address: fromDraft(draft), shipping_method: method };
+    // Delivery preferences go only when they changed, so an unchanged checkout sends what it always did.
+    if ((date || null) !== (c.preferred_delivery_date ?? null)) patch.preferred_delivery_date = date || null;
+    if ((instructions || null) !== (c.delivery_instructions ?? null)) patch.delivery_instructions = instructions || null;
+    const result = await tools.update(data, patch);
     if (result.isError) {
       const text = (result.content ?? []).map((c) => c.text).join('\n');
       const fieldErrors = serverFieldErrors(text);
-      if (Object.keys(fieldErrors).length) {
-        setErrors(fieldErrors);
-        w.clearError();
-      }
+      const onDate = serverFieldMessage(text, 'preferred_delivery_date');
+      const onInstructions = serverFieldMessage(text, 'delivery_instructions');
+      setDateServerError(onDate);
+      setInstructionsError(onInstructions);
+      if (Object.keys(fieldErrors).length) setErrors(fieldErrors);
+      if (Object.keys(fieldErrors).length || onDate || onInstructions) w.clearError();
       return;
     }
     onDone();
@@ -123,7 +185,17 @@ function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => vo
         <legend className="mb-2 text-sm font-semibold">Shipping method</legend>
         {data.shipping_options.map((o) => (
           <label key={o.method} className={`flex cursor-pointer items-center gap-3 rounded-xl border p-3 text-sm ${method === o.method ? 'border-fg' : 'border-line'}`}>
-            <input type="radio" name="shipping_method" value={o.method} checked={method === o.method} onChange={() => setMethod(o.method)} className="size-4" />
+            <input
+              type="radio"
+              name="shipping_method"
+              value={o.method}
+              checked={method === o.method}
+              onChange={() => {
+                setMethod(o.method);
+                setDateServerError(null);
+              }}
+              className="size-4"
+            />
             <span className="flex min-w-0 flex-1 flex-col">
               <span className="font-medium">{o.label}</span>
               <span className="text-xs text-muted">Arrives {formatDayRange(o.estimate.earliest, o.estimate.latest, w.snapshot.locale)}</span>
@@ -131,6 +203,33 @@ function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => vo
             <span className="font-medium tabular-nums">{o.price === 0 ? 'Free' : money(o.price, data.cart.currency)}</span>
           </label>
         ))}
+      </fieldset>
+      <fieldset className="grid grid-cols-1 gap-3">
+        <legend className="mb-2 text-sm font-semibold">Delivery preferences</legend>
+        <div className="sm:max-w-60">
+          <TextField
+            label="Preferred delivery date (optional)"
+            name="preferred_delivery_date"
+            type="date"
+            value={date}
+            min={dateWindow?.min}
+            max={dateWindow?.max}
+            error={dateError}
+            hint={dateWindow ? `Between ${formatDay(dateWindow.min, w.snapshot.locale)} and ${formatDay(dateWindow.max, w.snapshot.locale)}${method === 'standard' ? ', Monday to Friday' : ''}.` : undefined}
+            onChange={(e) => {
+              setDate(e.target.value);
+              setDateServerError(null);
+            }}
+          />
+        </div>
+        <InstructionsField
+          value={instructions}
+          error={instructionsError ?? (instructions.length > MAX_INSTRUCTIONS ? `Keep the instructions to ${MAX_INSTRUCTIONS} characters.` : null)}
+          onChange={(v) => {
+            setInstructions(v);
+            setInstructionsError(null);
+          }}
+        />
       </fieldset>
       <Button type="submit" disabled={!!w.busy}>
         Continue to payment
@@ -143,7 +242,11 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
   const w = useWidget();
   const tools = checkoutTools(w);
   const methods = data.payment_methods;
-  const [selected, setSelected] = useState<string | null>(data.cart.checkout.payment_method_id ?? methods.find((m) => m.is_default)?.id ?? methods[0]?.id ?? null);
+  const c = data.cart.checkout;
+  const [selected, setSelected] = useState<string | null>(c.payment_method_id ?? methods.find((m) => m.is_default)?.id ?? methods[0]?.id ?? null);
+  const [save, setSave] = useState(c.save_payment_method ?? false);
+  // Methods are saved for a shopper with an owner only; when the cart does not say, offer it and let the server answer.
+  const canSave = data.cart.owner_subject !== null;
   const link = data.checkout_link;
 
   return (
@@ -154,18 +257,29 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
         {methods.map((m) => (
           <label key={m.id} className={`flex cursor-pointer items-center gap-3 rounded-xl border p-3 text-sm ${selected === m.id ? 'border-fg' : 'border-line'}`}>
             <input type="radio" name="payment_method" value={m.id} checked={selected === m.id} onChange={() => setSelected(m.id)} className="size-4" />
-            <span className="flex-1">
-              <span className="font-medium capitalize">{m.brand}</span> •••• {m.last4}
-              {m.is_default && <span className="text-xs text-muted"> (default)</span>}
+            <span className="flex flex-1 flex-wrap items-center gap-x-2 gap-y-1">
+              <span>
+                <span className="font-medium capitalize">{m.brand}</span> •••• {m.last4}
+                {m.is_default && <span className="text-xs text-muted"> (default)</span>}
+              </span>
+              {m.saved && <Badge tone="success">Saved</Badge>}
             </span>
           </label>
         ))}
       </fieldset>
+      {canSave && methods.length > 0 && (
+        <label className="flex items-start gap-2 text-sm">
+          <input type="checkbox" name="save_payment_method" className="mt-0.5 size-4" checked={save} onChange={(e) => setSave(e.target.checked)} />
+          <span>Save this payment method for next time</span>
+        </label>
+      )}
       <Button
         disabled={!selected || !!w.busy}
         onClick={async () => {
           if (!selected) return;
-          const result = await tools.update(data, { payment_method_id: selected });
+          const patch: CheckoutPatch = { payment_method_id: selected };
+          if (canSave && save !== (c.save_payment_method ?? false)) patch.save_payment_method = save;
+          const result = await tools.update(data, patch);
           if (!result.isError) onDone();
         }}
       >
@@ -234,7 +348,23 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
             Change
           </button>
         </div>
+        {c.preferred_delivery_date && (
+          <div>
+            <dt className="text-xs font-medium text-muted">Preferred delivery date</dt>
+            <dd data-testid="preferred-date">{formatDay(c.preferred_delivery_date, w.snapshot.locale)}</dd>
+          </div>
+        )}
+        {c.delivery_instructions && (
+          <div className="min-w-0 sm:col-span-2">
+            <dt className="text-xs font-medium text-muted">Delivery instructions</dt>
+            {/* The shopper's own text: rendered as text, never as markup. */}
+            <dd className="whitespace-pre-wrap break-words" data-testid="delivery-instructions">
+              {c.delivery_instructions}
+            </dd>
+          </div>
+        )}
       </dl>
+      {c.save_payment_method && cart.owner_subject !== null && <Notice>Your payment method will be saved for next time once the order is paid.</Notice>}
       <CartTotals cart={cart} />
       <label className="flex items-start gap-2 text-sm">
         <input
@@ -249,6 +379,7 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
         />
         <span>I accept the terms of sale and the return policy.</span>
       </label>
+      <PolicyLinks links={data.policies} show={['terms', 'privacy', 'returns', 'shipping']} />
       <Button
         disabled={!c.terms_accepted || !!w.busy}
         onClick={() => void tools.placeOrder(data, c.payment_method_id, `${cart.id}:${cart.version}:${c.payment_method_id ?? 'none'}`)}

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useWidget } from '../shared/data';
-import { formatDateTime, formatDayRange } from '../shared/format';
+import { formatDateTime, formatDay, formatDayRange } from '../shared/format';
 import type { Order, OrderListResult, OrderResult } from '../shared/types';
-import { Badge, Button, EmptyState, ErrorBanner, Notice, ProductImage, Spinner, Totals, useMoney } from '../shared/ui';
+import { Badge, Button, EmptyState, ErrorBanner, Notice, PolicyLinks, ProductImage, Spinner, Totals, useMoney } from '../shared/ui';
 
 const statusText: Record<Order['status'], { label: string; tone: 'neutral' | 'success' | 'warn' | 'danger' }> = {
   pending: { label: 'Pending', tone: 'warn' },
@@ -91,6 +91,21 @@ export function OrderView({ data }: { data: OrderResult }) {
           <dt className="text-xs font-medium text-muted">Paid with</dt>
           <dd className="capitalize">{order.payment.brand ? `${order.payment.brand} •••• ${order.payment.last4}` : '—'}</dd>
         </div>
+        {order.preferred_delivery_date && (
+          <div>
+            <dt className="text-xs font-medium text-muted">Preferred delivery date</dt>
+            <dd data-testid="preferred-date">{formatDay(order.preferred_delivery_date, w.snapshot.locale)}</dd>
+          </div>
+        )}
+        {order.delivery_instructions && (
+          <div className="col-span-2 min-w-0">
+            <dt className="text-xs font-medium text-muted">Delivery instructions</dt>
+            {/* The shopper's own text: rendered as text, never as markup. */}
+            <dd className="whitespace-pre-wrap break-words" data-testid="delivery-instructions">
+              {order.delivery_instructions}
+            </dd>
+          </div>
+        )}
       </dl>
       {order.tracking && (
         <p className="text-sm">
@@ -124,6 +139,7 @@ export function OrderView({ data }: { data: OrderResult }) {
           { label: 'Total', value: money(order.total, order.currency), strong: true },
         ]}
       />
+      <PolicyLinks links={data.policies} show={['returns', 'shipping']} label="Returns and shipping policies" />
       {w.busy && <Spinner label={w.busy} />}
       <div className="flex flex-wrap gap-2">
         <Button variant="secondary" disabled={!!w.busy} onClick={() => void w.call('get_order_status', { order_id: order.number }, { label: 'Checking status…' })}>

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { useWidget } from '../shared/data';
 import { centsToDollarText, dollarTextToCents, orderSizes } from '../shared/format';
 import { searchArgs } from '../shared/tools';
+import { searchFromInput, type ActiveSearch } from '../shared/toolInput';
 import type { CartResult, ProductDetailResult, ProductListItem, ProductListResult, SearchFilters, SortBy } from '../shared/types';
 import { Button, EmptyState, ErrorBanner, Notice, ProductImage, Spinner, Stars, StockBadge, useMoney } from '../shared/ui';
 import { ProductDetailBody } from './ProductDetailView';
@@ -47,13 +48,49 @@ function Chips({ label, options, selected, onToggle }: { label: string; options:
   );
 }
 
-function Filters({ data, onApply }: { data: ProductListResult; onApply: (filters: SearchFilters) => void }) {
-  const [draft, setDraft] = useState<SearchFilters>(data.filters);
-  const [minText, setMinText] = useState(data.filters.min_price !== undefined ? centsToDollarText(data.filters.min_price) : '');
-  const [maxText, setMaxText] = useState(data.filters.max_price !== undefined ? centsToDollarText(data.filters.max_price) : '');
+/** The filters in force, each a chip that re-queries without it. */
+function ActiveFilters({ active, currency, onRemove }: { active: ActiveSearch; currency: string; onRemove: (next: ActiveSearch) => void }) {
+  const money = useMoney();
+  const { query, filters: f } = active;
+  const without = (patch: Partial<SearchFilters>) => ({ query, filters: { ...f, ...patch } });
+  const chips: Array<{ key: string; label: string; next: ActiveSearch }> = [];
+  if (query) chips.push({ key: 'q', label: `“${query}”`, next: { query: null, filters: f } });
+  if (f.category) chips.push({ key: 'cat', label: `Category: ${f.category}`, next: without({ category: undefined }) });
+  if (f.min_price !== undefined) chips.push({ key: 'min', label: `From ${money(f.min_price, currency)}`, next: without({ min_price: undefined }) });
+  if (f.max_price !== undefined) chips.push({ key: 'max', label: `Up to ${money(f.max_price, currency)}`, next: without({ max_price: undefined }) });
+  for (const b of f.brands ?? []) chips.push({ key: `b-${b}`, label: `Brand: ${b}`, next: without({ brands: f.brands!.filter((x) => x !== b) }) });
+  for (const s of f.sizes ?? []) chips.push({ key: `s-${s}`, label: `Size ${s}`, next: without({ sizes: f.sizes!.filter((x) => x !== s) }) });
+  for (const c of f.colors ?? []) chips.push({ key: `c-${c}`, label: `Colour: ${c}`, next: without({ colors: f.colors!.filter((x) => x !== c) }) });
+  if (f.in_stock_only) chips.push({ key: 'stock', label: 'In stock only', next: without({ in_stock_only: false }) });
+  if (!chips.length) return null;
+  return (
+    <ul className="flex flex-wrap gap-1.5" aria-label="Active filters">
+      {chips.map((c) => (
+        <li key={c.key} className="min-w-0">
+          <button
+            type="button"
+            data-testid="filter-chip"
+            aria-label={`Remove filter ${c.label}`}
+            onClick={() => onRemove(c.next)}
+            className="inline-flex min-h-8 max-w-full items-center gap-1 rounded-full border border-line bg-card px-2.5 text-xs"
+          >
+            <span className="truncate">{c.label}</span>
+            <span aria-hidden="true" className="text-muted">
+              ✕
+            </span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Filters({ filters, facets, onApply }: { filters: SearchFilters; facets: ProductListResult['facets']; onApply: (filters: SearchFilters) => void }) {
+  const [draft, setDraft] = useState<SearchFilters>(filters);
+  const [minText, setMinText] = useState(filters.min_price !== undefined ? centsToDollarText(filters.min_price) : '');
+  const [maxText, setMaxText] = useState(filters.max_price !== undefined ? centsToDollarText(filters.max_price) : '');
   const [priceError, setPriceError] = useState<string | null>(null);
   const id = useId();
-  const { facets } = data;
 
   function apply() {
     const min = minText.trim() ? dollarTextToCents(minText) : undefined;
@@ -108,7 +145,7 @@ function Filters({ data, onApply }: { data: ProductListResult; onApply: (filters
           onClick={() => {
             setMinText('');
             setMaxText('');
-            onApply({ in_stock_only: true, sort_by: draft.sort_by, category: data.filters.category });
+            onApply({ in_stock_only: true, sort_by: draft.sort_by, category: filters.category });
           }}
         >
           Clear
@@ -247,11 +284,13 @@ export function ProductListView({ data }: { data: ProductListResult }) {
   const [quick, setQuick] = useState<ProductDetailResult['product'] | null>(null);
   const [added, setAdded] = useState<string | null>(null);
   const { page_info: pi } = data;
+  // The host's own result carries the assistant's arguments; after a widget re-query the result speaks for itself.
+  const active = w.fromHost ? searchFromInput(w.snapshot.toolInput, data.query, data.filters) : { query: data.query, filters: data.filters };
 
-  async function search(filters: SearchFilters, page = 1) {
+  async function search(filters: SearchFilters, page = 1, query = active.query) {
     setAdded(null);
-    const result = await w.call('search_products', searchArgs({ query: data.query, filters, page, per_page: pi.per_page }), { label: 'Searching…' });
-    if (!result.isError) w.host.setWidgetState({ filters, page });
+    const result = await w.call('search_products', searchArgs({ query, filters, page, per_page: pi.per_page }), { label: 'Searching…' });
+    if (!result.isError) w.host.setWidgetState({ query, filters, page });
   }
 
   async function quickView(id: string) {
@@ -264,7 +303,7 @@ export function ProductListView({ data }: { data: ProductListResult }) {
     <section className="flex flex-col gap-3" aria-labelledby="results-heading">
       <header className="flex flex-wrap items-center justify-between gap-2">
         <h2 id="results-heading" className="min-w-0 text-base font-semibold">
-          {data.query ? `Results for “${data.query}”` : 'Products'} <span className="text-sm font-normal text-muted">({pi.total})</span>
+          {active.query ? `Results for “${active.query}”` : 'Products'} <span className="text-sm font-normal text-muted">({pi.total})</span>
         </h2>
         <div className="flex items-center gap-2">
           <label className="sr-only" htmlFor="sort">
@@ -272,8 +311,8 @@ export function ProductListView({ data }: { data: ProductListResult }) {
           </label>
           <select
             id="sort"
-            value={data.filters.sort_by}
-            onChange={(e) => void search({ ...data.filters, sort_by: e.target.value as SortBy })}
+            value={active.filters.sort_by}
+            onChange={(e) => void search({ ...active.filters, sort_by: e.target.value as SortBy })}
             className="min-h-9 rounded-full border border-line bg-surface px-3 text-sm"
           >
             {(Object.keys(sortLabels) as SortBy[]).map((s) => (
@@ -287,9 +326,10 @@ export function ProductListView({ data }: { data: ProductListResult }) {
           </Button>
         </div>
       </header>
+      <ActiveFilters active={active} currency={data.items[0]?.currency ?? 'USD'} onRemove={(next) => void search(next.filters, 1, next.query)} />
       {showFilters && (
         <div id="filters">
-          <Filters key={JSON.stringify(data.filters)} data={data} onApply={(f) => void search(f)} />
+          <Filters key={JSON.stringify(active.filters)} filters={active.filters} facets={data.facets} onApply={(f) => void search(f)} />
         </div>
       )}
       {w.busy === 'Searching…' && <Spinner label="Searching…" />}
@@ -305,7 +345,7 @@ export function ProductListView({ data }: { data: ProductListResult }) {
       )}
       {data.items.length === 0 ? (
         <EmptyState title="No products match these filters.">
-          <Button variant="secondary" onClick={() => void search({ in_stock_only: true, sort_by: data.filters.sort_by })}>
+          <Button variant="secondary" onClick={() => void search({ in_stock_only: true, sort_by: active.filters.sort_by })}>
             Clear filters
           </Button>
         </EmptyState>
@@ -318,13 +358,13 @@ export function ProductListView({ data }: { data: ProductListResult }) {
       )}
       {pi.total_pages > 1 && (
         <nav className="flex items-center justify-center gap-3" aria-label="Pages">
-          <Button variant="secondary" disabled={pi.page <= 1 || !!w.busy} onClick={() => void search(data.filters, pi.page - 1)}>
+          <Button variant="secondary" disabled={pi.page <= 1 || !!w.busy} onClick={() => void search(active.filters, pi.page - 1)}>
             Previous
           </Button>
           <span className="text-sm text-muted" aria-current="page">
             Page {pi.page} of {pi.total_pages}
           </span>
-          <Button variant="secondary" disabled={!pi.has_more || !!w.busy} onClick={() => void search(data.filters, pi.page + 1)}>
+          <Button variant="secondary" disabled={!pi.has_more || !!w.busy} onClick={() => void search(active.filters, pi.page + 1)}>
             Next
           </Button>
         </nav>
