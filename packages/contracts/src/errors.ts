@@ -17,6 +17,8 @@ export const ErrorCode = z.enum([
   'LINE_NOT_FOUND',
   'COUPON_INVALID',
   'CHECKOUT_INCOMPLETE',
+  /** The cart changed (price, quantity, coupon, total) between what the shopper saw and placement. */
+  'CART_CHANGED',
   'ORDER_NOT_FOUND',
   'ORDER_FORBIDDEN',
   'INVALID_TRANSITION',
@@ -51,6 +53,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   LINE_NOT_FOUND: 404,
   COUPON_INVALID: 422,
   CHECKOUT_INCOMPLETE: 422,
+  CART_CHANGED: 409,
   ORDER_NOT_FOUND: 404,
   ORDER_FORBIDDEN: 403,
   INVALID_TRANSITION: 409,

@@ -77,7 +77,14 @@ export const OrderSummary = Order.pick({ id: true, number: true, status: true, t
 export const OrderRef = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller }).strict();
 
 export const PlaceOrderRequest = z
-  .object({ cart_id: CartId, caller: Caller, idempotency_key: IdempotencyKey, payment_method_id: PaymentMethodId.optional() })
+  .object({
+    cart_id: CartId,
+    caller: Caller,
+    idempotency_key: IdempotencyKey,
+    payment_method_id: PaymentMethodId.optional(),
+    /** The total the shopper confirmed; when re-validation finds another, the order is refused (CART_CHANGED). */
+    expected_total: Cents.optional(),
+  })
   .strict();
 export const ListOrdersRequest = z.object({ caller: Caller, page: Page, per_page: PerPage }).strict();
 export const ListOrdersResult = z.object({ items: z.array(OrderSummary), page_info: PageInfo });

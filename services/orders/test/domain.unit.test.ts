@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Cart, Order } from '@shop/contracts';
 import { addBusinessDays, estimateDelivery } from '../src/domain/delivery.js';
 import { formatOrderNumber, isOrderNumber } from '../src/domain/order-number.js';
-import { checkCartPlaceable, missingStepsMessage, recoveryAction, shortageMessage } from '../src/domain/saga.js';
+import { cartChangedError, checkCartPlaceable, missingStepsMessage, recoveryAction, shortageMessage } from '../src/domain/saga.js';
 import { makeTracking } from '../src/domain/tracking.js';
 import { escapeHtml, renderNotification } from '../src/domain/email.js';
 
@@ -109,6 +109,36 @@ describe('placement checks', () => {
     expect(checkCartPlaceable(cart({}, { save_payment_method: true }), undefined).saveMethodFor).toBe('user-1');
     expect(checkCartPlaceable(cart({}, { save_payment_method: false }), undefined).saveMethodFor).toBeNull();
     expect(checkCartPlaceable(cart({ owner_subject: null }, { save_payment_method: true }), undefined)).toMatchObject({ customer: 'conv-1', saveMethodFor: null });
+  });
+  it('refuses a cart that changed on re-validation (price, quantity, coupon) with the changes and the new total', () => {
+    const priceUp = {
+      type: 'price_changed' as const,
+      line_id: '00000000-0000-4000-8000-000000000001',
+      message: 'The price of Trail Runner (size 42, Red) went up from $9.99 to $10.99; your cart uses the new price.',
+      old_price: 999,
+      new_price: 1099,
+    };
+    const changed = cart({ messages: [priceUp], totals: { ...cart().totals, subtotal: 3297, tax: 288, total: 4184 } });
+    const err = cartChangedError(changed, undefined)!;
+    expect(err.code).toBe('CART_CHANGED');
+    expect(err.message).toBe(`Your cart changed: ${priceUp.message} The total is now $41.84. Nothing was charged.`);
+    expect(err.details).toEqual({ messages: [priceUp], total: 4184, currency: 'USD' });
+    expect(() => checkCartPlaceable(changed, undefined)).toThrow(expect.objectContaining({ code: 'CART_CHANGED' }));
+
+    const coupon = { type: 'coupon_removed' as const, line_id: null, message: 'Coupon SAVE5 was removed: it needs $25.00 of goods.' };
+    const reduced = { type: 'quantity_reduced' as const, line_id: priceUp.line_id, message: 'Only 2 left in size 42 of Trail Runner: we lowered your quantity from 3 to 2.', available: 2 };
+    expect(cartChangedError(cart({ messages: [reduced, coupon] }), undefined)!.message).toBe(`Your cart changed: ${reduced.message} ${coupon.message} The total is now $38.58. Nothing was charged.`);
+  });
+  it('refuses a total other than the one confirmed, and accepts the same one', () => {
+    expect(cartChangedError(cart(), 3858)).toBeNull();
+    expect(cartChangedError(cart(), undefined)).toBeNull();
+    const err = cartChangedError(cart(), 3500)!;
+    expect(err.message).toBe('Your cart changed: you confirmed a total of $35.00. The total is now $38.58. Nothing was charged.');
+    expect(err.details).toMatchObject({ total: 3858, expected_total: 3500 });
+    expect(checkCartPlaceable(cart(), undefined, 3858).customer).toBe('user-1');
+    // A line the catalog cannot supply is no change of price: it stays OUT_OF_STOCK.
+    const gone = cart({ messages: [{ type: 'out_of_stock', line_id: null, message: 'Trail Runner is out of stock. Remove it to check out.', available: 0 }] });
+    expect(cartChangedError(gone, undefined)).toBeNull();
   });
   it('refuses an empty cart', () => {
     expect(() => checkCartPlaceable(cart({ lines: [] }), undefined)).toThrow(expect.objectContaining({ code: 'CART_EMPTY' }));

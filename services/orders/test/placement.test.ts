@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
-import { AppError, cartApi, ordersApi, paymentsApi, type Caller } from '@shop/contracts';
+import { AppError, cartApi, catalogApi, formatMoney, ordersApi, paymentsApi, type Caller } from '@shop/contracts';
 import { availableOf, pickVariant, readyCart, setStock, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-mail-'));
@@ -236,4 +236,97 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(await availableOf(stack, item.variant_id)).toEqual({ stock: 0, available: 0 });
     expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments')).toBeGreaterThanOrEqual(5);
   }, 120_000);
+});
+
+describe('a cart that changed between what the shopper saw and placement', () => {
+  const setPrice = (variantId: string, price: number) => stack.bus.call(catalogApi.updateVariant, { variant_id: variantId, price });
+  const refusalOf = (p: Promise<unknown>) => p.then((v) => ({ placed: v }) as never, (e: AppError) => e);
+
+  /** Nothing was placed, reserved or charged for the cart. */
+  async function nothingCharged(cartId: string, variantId: string, before: { available: number; stock: number }) {
+    expect(await count(stack.dbs.orders.url, `select count(*) as n from orders where cart_id = $1 and status <> 'cancelled'`, [cartId])).toBe(0);
+    const client = new pg.Client({ connectionString: stack.dbs.orders.url });
+    await client.connect();
+    const ids = (await client.query<{ id: string }>('select id from orders where cart_id = $1', [cartId]).finally(() => client.end())).rows.map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = any($1::uuid[])', [ids])).toBe(0);
+    expect(await availableOf(stack, variantId)).toEqual(before);
+  }
+
+  it('refuses a price rise with CART_CHANGED naming it and the new total; confirming the new total then places it', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 6);
+    const cart = await readyCart(stack, caller, item, 1);
+    // What the gateway read and the shopper confirmed:
+    const seen = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller });
+    expect(seen.messages).toEqual([]);
+    await setPrice(item.variant_id, item.price + 500);
+    const before = await availableOf(stack, item.variant_id);
+
+    const err = await refusalOf(stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `changed-${cart.id}`, expected_total: seen.totals.total }, LONG));
+    expect(err.code).toBe('CART_CHANGED');
+    const now = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller });
+    expect(now.lines[0].unit_price).toBe(item.price + 500);
+    expect(now.totals.total).toBeGreaterThan(seen.totals.total);
+    expect(err.message).toMatch(/^Your cart changed: The price of .+ went up from \$[\d.,]+ to \$[\d.,]+; your cart uses the new price\. The total is now \$[\d.,]+\. Nothing was charged\.$/);
+    expect(err.message).toContain(`went up from ${formatMoney(item.price)} to ${formatMoney(item.price + 500)}`);
+    expect(err.message).toContain(`The total is now ${formatMoney(now.totals.total)}. Nothing was charged.`);
+    expect(err.details).toMatchObject({ total: now.totals.total, expected_total: seen.totals.total, messages: [expect.objectContaining({ type: 'price_changed', old_price: item.price, new_price: item.price + 500 })] });
+    await nothingCharged(cart.id, item.variant_id, before);
+    // The refusal is the answer for that key.
+    expect((await refusalOf(stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `changed-${cart.id}`, expected_total: seen.totals.total }, LONG))).code).toBe('CART_CHANGED');
+
+    const placed = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `reconfirmed-${cart.id}`, expected_total: now.totals.total }, LONG);
+    expect(placed).toMatchObject({ status: 'confirmed', total: now.totals.total });
+  });
+
+  it('refuses when the stock left lowered a quantity, even without an expected total', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 7);
+    await setStock(stack, item.variant_id, 10);
+    const cart = await readyCart(stack, caller, item, 3);
+    await setStock(stack, item.variant_id, 2);
+    const before = await availableOf(stack, item.variant_id);
+
+    const err = await refusalOf(stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `stock-${cart.id}` }, LONG));
+    const now = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller });
+    expect(now.lines[0].quantity).toBe(2);
+    expect(err).toMatchObject({ code: 'CART_CHANGED', details: { total: now.totals.total, messages: [expect.objectContaining({ type: 'quantity_reduced', available: 2 })] } });
+    expect(err.message).toMatch(/^Your cart changed: Only 2 left .+: we lowered your quantity from 3 to 2\. The total is now \$[\d.,]+\. Nothing was charged\.$/);
+    expect(err.message).toContain(`The total is now ${formatMoney(now.totals.total)}.`);
+    await nothingCharged(cart.id, item.variant_id, before);
+  });
+
+  it('refuses when a price drop removed the coupon, listing both changes', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 8);
+    await setPrice(item.variant_id, 3_000);
+    const cart = await readyCart(stack, caller, item, 1);
+    const withCoupon = await stack.bus.call(cartApi.applyCoupon, { cart_id: cart.id, caller, code: 'SAVE5' });
+    expect(withCoupon.totals.discount).toBe(500);
+    await setPrice(item.variant_id, 2_000);
+    const before = await availableOf(stack, item.variant_id);
+
+    const err = await refusalOf(stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `coupon-${cart.id}`, expected_total: withCoupon.totals.total }, LONG));
+    expect(err.code).toBe('CART_CHANGED');
+    expect((err.details!.messages as Array<{ type: string }>).map((m) => m.type)).toEqual(['price_changed', 'coupon_removed']);
+    // $20.00, no coupon, standard $5.99 below $50, tax 8.75 % of 20.00 = 1.75: $27.74.
+    expect(err.details).toMatchObject({ total: 2_774 });
+    expect(err.message).toMatch(/dropped from \$30\.00 to \$20\.00; your cart uses the new price\. Coupon SAVE5 was removed: .+ The total is now \$27\.74\. Nothing was charged\.$/);
+    await nothingCharged(cart.id, item.variant_id, before);
+  });
+
+  it('refuses a total other than the one the shopper confirmed', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 9);
+    const cart = await readyCart(stack, caller, item, 1);
+    const before = await availableOf(stack, item.variant_id);
+    const err = await refusalOf(stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `total-${cart.id}`, expected_total: cart.totals.total - 100 }, LONG));
+    expect(err).toMatchObject({
+      code: 'CART_CHANGED',
+      message: `Your cart changed: you confirmed a total of ${formatMoney(cart.totals.total - 100)}. The total is now ${formatMoney(cart.totals.total)}. Nothing was charged.`,
+      details: { total: cart.totals.total, expected_total: cart.totals.total - 100, messages: [] },
+    });
+    await nothingCharged(cart.id, item.variant_id, before);
+  });
 });

@@ -1,4 +1,4 @@
-import { AppError, type Cart, type CheckoutStep } from '@shop/contracts';
+import { AppError, formatMoney, type Cart, type CartMessage, type CheckoutStep } from '@shop/contracts';
 
 /**
  * Where a placement saga is. Each step is persisted before the next one starts, so a restarted
@@ -50,13 +50,38 @@ export interface Placeable {
   saveMethodFor: string | null;
 }
 
+/** Cart messages saying the cart just changed under the shopper: what they confirmed is not what would be charged. */
+const changeTypes: ReadonlySet<CartMessage['type']> = new Set(['price_changed', 'quantity_reduced', 'coupon_removed']);
+
 /**
- * Checks the cart as the cart service just re-priced it: refuses an empty cart, missing checkout
- * steps and lines the catalog can no longer supply. The payment method may come from the request.
+ * CART_CHANGED when re-validating the cart changed it (a price, a quantity lowered to the stock
+ * left, a coupon that no longer applies), or its total is not the one the shopper confirmed. The
+ * order is not placed: the shopper gets the changes and the new total, and confirms again.
  */
-export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefined): Placeable {
+export function cartChangedError(cart: Cart, expectedTotal: number | undefined): AppError | null {
+  const changed = cart.messages.some((m) => changeTypes.has(m.type));
+  const totalMoved = expectedTotal !== undefined && expectedTotal !== cart.totals.total;
+  if (!changed && !totalMoved) return null;
+  const total = formatMoney(cart.totals.total, cart.currency);
+  const what = changed ? cart.messages.map((m) => m.message).join(' ') : `you confirmed a total of ${formatMoney(expectedTotal!, cart.currency)}.`;
+  return new AppError('CART_CHANGED', `Your cart changed: ${what} The total is now ${total}. Nothing was charged.`, {
+    messages: cart.messages,
+    total: cart.totals.total,
+    currency: cart.currency,
+    ...(expectedTotal !== undefined ? { expected_total: expectedTotal } : {}),
+  });
+}
+
+/**
+ * Checks the cart as the cart service just re-priced it: refuses an empty cart, a cart that changed
+ * from what the shopper confirmed, missing checkout steps and lines the catalog can no longer supply.
+ * The payment method may come from the request.
+ */
+export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefined, expectedTotal?: number): Placeable {
   if (cart.status !== 'active') throw new AppError('CART_NOT_ACTIVE', 'This cart has already been checked out or has expired', { cart_status: cart.status });
   if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty. Add something before placing an order.');
+  const changed = cartChangedError(cart, expectedTotal);
+  if (changed) throw changed;
   const missing = cart.checkout.missing_steps.filter((s) => !(s === 'payment_method' && paymentMethodArg));
   const paymentMethodId = paymentMethodArg ?? cart.checkout.payment_method_id;
   if (!paymentMethodId && !missing.includes('payment_method')) missing.push('payment_method');

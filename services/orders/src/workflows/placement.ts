@@ -92,7 +92,7 @@ export class Placement {
     let cart;
     try {
       cart = await bus.call(cartApi.get, { cart_id: req.cart_id, caller: req.caller });
-      const placeable = checkCartPlaceable(cart, req.payment_method_id);
+      const placeable = checkCartPlaceable(cart, req.payment_method_id, req.expected_total);
       const saved = await withTransaction(pool, (tx) =>
         saveSnapshot(tx, row.id, { cart: cart!, ...placeable, estimatedDelivery: estimateDelivery(cart!.checkout.shipping_method!, row.created_at) }),
       );
