@@ -358,6 +358,8 @@ export function defineTools(deps: ToolDeps) {
             caller: call.caller,
             idempotency_key: a.idempotency_key ?? placeOrderKey(cart.id, cart.version, a.payment_method_id),
             payment_method_id: a.payment_method_id,
+            // Orders re-validates the cart; a total other than this one (what the shopper saw) is refused with CART_CHANGED.
+            expected_total: cart.totals.total,
           },
           { timeoutMs: deps.placeOrderTimeoutMs },
         );
