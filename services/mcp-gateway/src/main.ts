@@ -33,6 +33,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     readiness: readinessChecks(nc, config.NATS_PREFIX),
     mcp: mcp.handle,
     publicUrl: config.PUBLIC_URL,
+    widgetsDir: config.WIDGETS_DIR,
   });
   const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;

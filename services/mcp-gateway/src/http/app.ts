@@ -6,6 +6,7 @@ import { AppError, catalogApi, Uuid } from '@shop/contracts';
 import { buildOpenApi, createHttpApp, finishHttpApp, type BusClient, type Logger } from '@shop/kit';
 import { z } from 'zod';
 import { findPolicy, policyIndexPage, policyPage, storePolicies } from '../domain/policies.js';
+import { playgroundRoute } from './playground.js';
 
 export interface GatewayHttpOptions {
   logger: Logger;
@@ -16,6 +17,8 @@ export interface GatewayHttpOptions {
   mcp: (req: Request, res: Response) => Promise<void>;
   /** Links between the policy pages are absolute, from the public origin. */
   publicUrl: string;
+  /** widgets/dist: the playground page is served from there. */
+  widgetsDir: string;
 }
 
 /** Health checks stay reachable by IP or internal name (orchestrators), outside host validation. */
@@ -81,6 +84,7 @@ export function createGatewayApp(opts: GatewayHttpOptions): Express {
   app.post('/mcp', limiter, opts.mcp);
   app.get('/mcp', limiter, opts.mcp);
   app.delete('/mcp', opts.mcp);
+  app.get('/playground', playgroundRoute({ widgetsDir: opts.widgetsDir, publicUrl: opts.publicUrl }));
 
   app.get('/images/:file', async (req, res) => {
     const match = /^(.+)\.svg$/.exec(req.params.file);
