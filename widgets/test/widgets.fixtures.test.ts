@@ -1,7 +1,7 @@
 // Widgets rendered in headless Chromium from recorded tool results, under both hosts:
 // ChatGPT's window.openai and the MCP Apps bridge (ext-apps AppBridge).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asToolResult, checkFixtures, fixtures } from './support/fixtures';
+import { asToolResult, checkFixtures, checkoutFrom, fixtures, markupInstructions } from './support/fixtures';
 import { fitsWidth, hostLog, mount, screenshot, startHarness, type Harness, type HostMode, type ToolCallResult, type ToolHandler, type WidgetName } from './support/harness';
 
 let h: Harness;
@@ -259,6 +259,216 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
       { query: 'running shoes', in_stock_only: true, sort_by: 'price_asc', page: 2, per_page: 6 },
     ]);
     expect(await frame.getByLabel('Sort by').inputValue()).toBe('price_asc');
+    await page.close();
+  });
+
+  it('product list: the assistant’s filters show as removable chips and seed the filter panel', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      return asToolResult({ ...fixtures.productList, filters: { in_stock_only: true, sort_by: 'relevance', max_price: 10000, brands: ['Stridewell'] } });
+    }, 375);
+    // The result's filters say nothing: the chips come from the tool input alone.
+    const input = { query: 'running shoes', max_price: 100, brands: ['Stridewell'], sizes: ['10'], in_stock_only: true };
+    const frame = await mount(h, page, { mode, widget: 'product-list', result: asToolResult(fixtures.productList), input, theme: 'dark' });
+    const chips = frame.getByRole('list', { name: 'Active filters' }).getByTestId('filter-chip');
+    expect(await chips.allTextContents()).toEqual(['“running shoes”✕', 'Up to $100.00✕', 'Brand: Stridewell✕', 'Size 10✕', 'In stock only✕']);
+    expect((await fitsWidth(frame)).scrollWidth).toBeLessThanOrEqual(375);
+    await frame.getByRole('button', { name: 'Filters', exact: true }).click();
+    expect(await frame.getByLabel('Maximum price').inputValue()).toBe('100.00');
+    expect(await frame.getByRole('button', { name: /^Size 10 \(/ }).getAttribute('aria-pressed')).toBe('true');
+    expect(await frame.getByRole('button', { name: /^Brand Stridewell \(/ }).getAttribute('aria-pressed')).toBe('true');
+    expect(await frame.getByRole('button', { name: /^Brand Aerofoot \(/ }).getAttribute('aria-pressed')).toBe('false');
+    await screenshot(h, page, `${mode}-product-list-input-chips-dark-375`);
+    await frame.getByRole('button', { name: 'Remove filter Size 10' }).click();
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0]).toEqual({ name: 'search_products', args: { query: 'running shoes', in_stock_only: true, sort_by: 'relevance', max_price: 100, brands: ['Stridewell'], page: 1, per_page: 6 } });
+    // The new result speaks for itself: the removed size stays removed.
+    await expect.poll(() => chips.allTextContents()).toEqual(['“running shoes”✕', 'Up to $100.00✕', 'Brand: Stridewell✕', 'In stock only✕']);
+    await page.close();
+  });
+
+  it('checkout pre-fills the address the assistant passed, never over the one the server holds', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      return asToolResult(fixtures.reviewResult);
+    });
+    const shipping_address = { name: 'Grace Hopper', line1: '2 Navy Way', city: 'Arlington', state: 'VA', postal_code: '22202', country: 'US' };
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.checkoutResult), input: { shipping_address } });
+    expect(await frame.getByLabel('Full name').inputValue()).toBe('Grace Hopper');
+    expect(await frame.getByLabel('Street address').inputValue()).toBe('2 Navy Way');
+    expect(await frame.getByLabel('City').inputValue()).toBe('Arlington');
+    expect(await frame.getByLabel('State').inputValue()).toBe('VA');
+    expect(await frame.getByLabel('ZIP / postal code').inputValue()).toBe('22202');
+    await screenshot(h, page, `${mode}-checkout-prefilled`);
+    await frame.getByRole('button', { name: 'Continue to payment' }).click();
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0].args).toEqual({ session_id: fixtures.checkoutResult.session_id, shipping_address, shipping_method: 'standard' });
+    await page.close();
+
+    // The server already holds Ada's address: the assistant's does not replace it.
+    const held = await h.newPage(noCalls);
+    const review = await mount(h, held, { mode, widget: 'checkout', result: asToolResult(fixtures.reviewResult), input: { shipping_address } });
+    await review.getByRole('button', { name: /1\. Shipping/ }).click();
+    expect(await review.getByLabel('Full name').inputValue()).toBe('Ada Lovelace');
+    expect(await review.getByLabel('ZIP / postal code').inputValue()).toBe('94105');
+    await held.close();
+  });
+
+  it('cart marks the line just added, from last_added_line_id or else the add_to_cart input', async () => {
+    const page = await h.newPage(noCalls, 375);
+    const frame = await mount(h, page, { mode, widget: 'cart', result: asToolResult(fixtures.cartResult), theme: 'dark' });
+    const badged = frame.locator('[data-testid="cart-line"]').filter({ hasText: 'Just added' });
+    expect(await badged.count()).toBe(1);
+    expect(await badged.textContent()).toContain('Pegasus 41 Road Running Shoe');
+    await screenshot(h, page, `${mode}-cart-just-added-dark-375`);
+    await page.close();
+
+    const { last_added_line_id: _omit, ...withoutId } = fixtures.cartResult;
+    const mug = fixtures.productList.items[4];
+    const second = await h.newPage(noCalls);
+    const cart = await mount(h, second, { mode, widget: 'cart', result: asToolResult(withoutId), input: { product_id: mug.id, quantity: 3 } });
+    const marked = cart.locator('[data-testid="cart-line"]').filter({ hasText: 'Just added' });
+    expect(await marked.count()).toBe(1);
+    expect(await marked.textContent()).toContain(mug.name);
+    await second.close();
+  });
+
+  it('preferred delivery date: min from the chosen method, max 30 days out, weekends refused for standard, server refusal on the field', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const dated = checkoutFrom(today);
+    const [standard, express] = dated.shipping_options;
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      return { isError: true, content: [{ type: 'text', text: `Invalid preferred_delivery_date: ${String(args.preferred_delivery_date)} is too early for express shipping (2–3 business days): the earliest is ${express.estimate.earliest}.` }] };
+    }, 375);
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(dated), input: { shipping_address: { name: 'Ada Lovelace', line1: '1 Market St', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' } } });
+    const dateField = frame.getByLabel('Preferred delivery date (optional)');
+    const max = new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10);
+    expect(await dateField.getAttribute('type')).toBe('date');
+    expect(await dateField.getAttribute('min')).toBe(standard.estimate.earliest);
+    expect(await dateField.getAttribute('max')).toBe(max);
+    await frame.getByLabel(/Express/).check();
+    expect(await dateField.getAttribute('min')).toBe(express.estimate.earliest);
+    await frame.getByLabel(/Standard/).check();
+
+    // The first Saturday the standard window allows.
+    let saturday = standard.estimate.earliest;
+    while (new Date(`${saturday}T00:00:00Z`).getUTCDay() !== 6) saturday = new Date(Date.parse(`${saturday}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    await dateField.fill(saturday);
+    const dateError = frame.getByTestId('field-error');
+    expect(await dateError.allTextContents()).toEqual(['Standard shipping delivers Monday to Friday only. Choose a weekday, or Express shipping.']);
+    expect(await dateField.getAttribute('aria-invalid')).toBe('true');
+    expect((await fitsWidth(frame)).scrollWidth).toBeLessThanOrEqual(375);
+    await screenshot(h, page, `${mode}-checkout-weekend-date-375`);
+    await frame.getByRole('button', { name: 'Continue to payment' }).click();
+    expect(calls).toEqual([]);
+
+    // Express delivers on Saturdays: the message goes and the date is sent; the server's refusal lands on the field.
+    await frame.getByLabel(/Express/).check();
+    await expect.poll(() => dateError.count()).toBe(0);
+    await frame.getByRole('button', { name: 'Continue to payment' }).click();
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0].args).toMatchObject({ shipping_method: 'express', preferred_delivery_date: saturday });
+    await expect.poll(() => dateError.allTextContents()).toEqual([`${saturday} is too early for express shipping (2–3 business days): the earliest is ${express.estimate.earliest}.`]);
+    expect(await dateField.getAttribute('aria-invalid')).toBe('true');
+    expect(await frame.getByTestId('error').count()).toBe(0);
+    await page.close();
+  });
+
+  it('delivery instructions: a 500-character counter, sent as typed, shown as text (never markup) at review and on the order', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      return asToolResult(fixtures.reviewResult);
+    });
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.reviewResult) });
+    await frame.getByRole('button', { name: /1\. Shipping/ }).click();
+    const box = frame.getByLabel('Delivery instructions (optional)');
+    expect(await box.inputValue()).toBe(markupInstructions);
+    const counter = frame.getByTestId('instructions-count');
+    expect(await counter.textContent()).toBe(`${markupInstructions.length}/500`);
+    expect(await box.getAttribute('aria-describedby')).toContain(await counter.getAttribute('id'));
+    await box.fill('x'.repeat(600));
+    expect((await box.inputValue()).length).toBe(500);
+    expect(await counter.textContent()).toBe('500/500');
+    const typed = '<img src=x onerror="window.__injected=true">Gate code 1234';
+    await box.fill(typed);
+    expect(await counter.textContent()).toBe(`${typed.length}/500`);
+    await frame.getByRole('button', { name: 'Continue to payment' }).click();
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0].args).toMatchObject({ delivery_instructions: typed });
+    expect(calls[0].args).not.toHaveProperty('preferred_delivery_date');
+    await page.close();
+
+    // The review and the order confirmation show the shopper's markup as text.
+    for (const [widget, result] of [
+      ['checkout', fixtures.reviewResult],
+      ['order', fixtures.orderResult],
+    ] as const) {
+      const view = await h.newPage(noCalls, 375);
+      const shown = await mount(h, view, { mode, widget, result: asToolResult(result), theme: 'dark' });
+      const dd = shown.getByTestId('delivery-instructions');
+      expect(await dd.textContent()).toBe(markupInstructions);
+      expect(await dd.evaluate((el) => el.children.length)).toBe(0);
+      expect(await shown.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
+      expect(await shown.getByTestId('preferred-date').textContent()).toBe('Mar 10');
+      expect((await fitsWidth(shown)).scrollWidth).toBeLessThanOrEqual(375);
+      await view.close();
+    }
+  });
+
+  it('payment: saved methods marked "Saved"; the save checkbox sends save_payment_method, and is offered only to a shopper with an owner', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const saving = { ...fixtures.reviewResult, cart: { ...fixtures.reviewResult.cart, checkout: { ...fixtures.reviewResult.cart.checkout, save_payment_method: true } } };
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      return asToolResult(saving);
+    });
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.reviewResult) });
+    await frame.getByRole('button', { name: /2\. Payment/ }).click();
+    const visa = frame.locator('label').filter({ hasText: /visa •••• 4242/i });
+    const mastercard = frame.locator('label').filter({ hasText: /mastercard •••• 4444/i });
+    expect(await visa.textContent()).toContain('Saved');
+    expect(await mastercard.textContent()).not.toContain('Saved');
+    const save = frame.getByLabel('Save this payment method for next time');
+    expect(await save.isChecked()).toBe(false);
+    await save.check();
+    await screenshot(h, page, `${mode}-checkout-payment-save`);
+    await frame.getByRole('button', { name: 'Continue to review' }).click();
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0]).toEqual({ name: 'update_checkout', args: { session_id: fixtures.reviewResult.session_id, payment_method_id: 'pm_card_visa', save_payment_method: true } });
+    await frame.getByText('Your payment method will be saved for next time once the order is paid.').waitFor();
+    await page.close();
+
+    // A shopper without an owner (no signed-in subject) is not offered it.
+    const anonymous = { ...fixtures.reviewResult, cart: { ...fixtures.reviewResult.cart, owner_subject: null } };
+    const other = await h.newPage(noCalls);
+    const anon = await mount(h, other, { mode, widget: 'checkout', result: asToolResult(anonymous) });
+    await anon.getByRole('button', { name: /2\. Payment/ }).click();
+    await anon.getByRole('button', { name: 'Continue to review' }).waitFor();
+    expect(await anon.getByLabel('Save this payment method for next time').count()).toBe(0);
+    await other.close();
+  });
+
+  it('policy links: all four at review, returns and shipping on the confirmation, opened through the host', async () => {
+    const page = await h.newPage(noCalls);
+    const review = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.reviewResult) });
+    const policies = review.getByRole('navigation', { name: 'Store policies' }).getByRole('link');
+    expect(await policies.allTextContents()).toEqual(['Terms of sale', 'Privacy policy', 'Returns policy', 'Shipping policy']);
+    expect(await policies.evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.getAttribute('target')]))).toEqual(
+      (['terms', 'privacy', 'returns', 'shipping'] as const).map((k) => [fixtures.reviewResult.policies[k], '_blank']),
+    );
+    await review.getByRole('link', { name: 'Terms of sale' }).click();
+    await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'openExternal').map((e) => e.value)).toEqual([fixtures.reviewResult.policies.terms]);
+
+    const order = await mount(h, page, { mode, widget: 'order', result: asToolResult(fixtures.orderResult) });
+    const orderLinks = order.getByRole('navigation', { name: 'Returns and shipping policies' }).getByRole('link');
+    expect(await orderLinks.allTextContents()).toEqual(['Returns policy', 'Shipping policy']);
+    await order.getByRole('link', { name: 'Returns policy' }).click();
+    await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'openExternal').map((e) => e.value)).toEqual([fixtures.orderResult.policies.returns]);
     await page.close();
   });
 });

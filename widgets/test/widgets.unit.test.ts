@@ -4,6 +4,9 @@ import { serverFieldErrors, validateAddress, type AddressDraft } from '../src/sh
 import { centsToDollarArg, centsToDollarText, dollarTextToCents, formatCents, orderSizes } from '../src/shared/format';
 import { errorText, normaliseResult } from '../src/shared/host';
 import { searchArgs } from '../src/shared/tools';
+import { addDays, preferredDateError, preferredDateWindow, serverFieldMessage, utcToday } from '../src/shared/delivery';
+import { addressFromInput, justAddedLineId, searchFromInput } from '../src/shared/toolInput';
+import type { CartLine } from '../src/shared/types';
 
 const good: AddressDraft = { name: 'Ada', line1: '1 Market St', line2: '', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US', phone: '' };
 
@@ -98,5 +101,51 @@ describe('orderSizes', () => {
     expect(orderSizes(['10', '11', '7', '8.5', '9'])).toEqual(['7', '8.5', '9', '10', '11']);
     expect(orderSizes(['S', 'M', 'L', 'XL'])).toEqual(['S', 'M', 'L', 'XL']);
     expect(orderSizes([{ value: '12' }, { value: '7' }], (f) => f.value)).toEqual([{ value: '7' }, { value: '12' }]);
+  });
+});
+
+describe('preferred delivery date', () => {
+  const window = preferredDateWindow('2026-12-07', '2026-11-29');
+  it('runs from the method’s earliest delivery to 30 days after today (UTC)', () => {
+    expect(window).toEqual({ min: '2026-12-07', max: '2026-12-29' });
+    expect(utcToday(new Date('2026-11-29T23:59:59.000Z'))).toBe('2026-11-29');
+    expect(addDays('2026-02-27', 2)).toBe('2026-03-01');
+  });
+  it('refuses dates outside the window, weekends for standard only, and non-dates', () => {
+    expect(preferredDateError('', 'standard', window)).toBeNull();
+    expect(preferredDateError('2026-12-08', 'standard', window)).toBeNull();
+    expect(preferredDateError('2026-12-06', 'standard', window)).toBe('The earliest standard delivery is 2026-12-07.');
+    expect(preferredDateError('2026-12-30', 'express', window)).toBe('Choose a date within 30 days (by 2026-12-29).');
+    expect(preferredDateError('2026-12-12', 'standard', window)).toMatch(/Monday to Friday/);
+    expect(preferredDateError('2026-12-13', 'standard', window)).toMatch(/Monday to Friday/);
+    expect(preferredDateError('2026-12-12', 'express', window)).toBeNull();
+    expect(preferredDateError('2026-02-30', 'express', window)).toBe('Enter a date as YYYY-MM-DD.');
+  });
+  it('reads the server’s refusal of one field in either wording', () => {
+    const gateway = 'Invalid preferred_delivery_date: 2026-12-12 is a Saturday: standard shipping delivers Monday to Friday only.';
+    expect(serverFieldMessage(gateway, 'preferred_delivery_date')).toBe('2026-12-12 is a Saturday: standard shipping delivers Monday to Friday only.');
+    expect(serverFieldMessage(gateway, 'delivery_instructions')).toBeNull();
+    const sdk = 'MCP error -32602: Input validation error: Invalid arguments for tool update_checkout: must be at most 500 characters at delivery_instructions';
+    expect(serverFieldMessage(sdk, 'delivery_instructions')).toBe('must be at most 500 characters.');
+  });
+});
+
+describe('tool input', () => {
+  it('lays the assistant’s search arguments over the result’s filters, prices in cents', () => {
+    const active = searchFromInput({ query: 'trail', max_price: 100, min_price: '19.99', sizes: ['10', 7], brands: [], in_stock_only: false, sort_by: 'nonsense' }, 'x', { in_stock_only: true, sort_by: 'rating' });
+    expect(active).toEqual({ query: 'trail', filters: { in_stock_only: false, sort_by: 'rating', max_price: 10000, min_price: 1999, sizes: ['10'] } });
+    expect(searchFromInput(null, 'x', { in_stock_only: true, sort_by: 'relevance' })).toEqual({ query: 'x', filters: { in_stock_only: true, sort_by: 'relevance' } });
+  });
+  it('takes only text address fields', () => {
+    expect(addressFromInput({ shipping_address: { name: ' Ada ', city: 'Paris', postal_code: 75001, bogus: 'x' } })).toEqual({ name: 'Ada', city: 'Paris' });
+    expect(addressFromInput({ shipping_address: 'Paris' })).toEqual({});
+  });
+  it('finds the line just added: last_added_line_id, else the product and variant', () => {
+    const line = (id: string, product_id: string, size: string | null) => ({ id, product_id, size, color: 'Black' }) as CartLine;
+    const lines = [line('l1', 'p1', '9'), line('l2', 'p1', '10'), line('l3', 'p2', null)];
+    expect(justAddedLineId(lines, 'l3', { product_id: 'p1' })).toBe('l3');
+    expect(justAddedLineId(lines, 'gone', { product_id: 'p1', size: '10', color: 'black' })).toBe('l2');
+    expect(justAddedLineId(lines, undefined, { product_id: 'p2' })).toBe('l3');
+    expect(justAddedLineId(lines, undefined, {})).toBeNull();
   });
 });

@@ -120,25 +120,37 @@ const cart: Cart = {
 };
 const formatted = (c: Cart) => ({ subtotal: usd(c.totals.subtotal), discount: usd(c.totals.discount), shipping: usd(c.totals.shipping), tax: usd(c.totals.tax), total: usd(c.totals.total) });
 
-export const cartResult = { kind: 'cart', session_id: CART_ID, cart, formatted: formatted(cart), notice: 'Added Pegasus 41 Road Running Shoe (size 10, Black).' };
+export const cartResult = { kind: 'cart', session_id: CART_ID, cart, formatted: formatted(cart), last_added_line_id: lines[0].id, notice: 'Added Pegasus 41 Road Running Shoe (size 10, Black).' };
 
 const emptyCart: Cart = { ...cart, lines: [], messages: [], totals: { ...cart.totals, subtotal: 0, tax: 0, total: 0, shipping: 599, item_count: 0 } };
 export const emptyCartResult = { kind: 'cart', session_id: CART_ID, cart: emptyCart, formatted: formatted(emptyCart) };
 
+const policies = {
+  terms: 'https://shop.example.test/policies/terms',
+  privacy: 'https://shop.example.test/policies/privacy',
+  returns: 'https://shop.example.test/policies/returns',
+  shipping: 'https://shop.example.test/policies/shipping',
+};
+
+/** Text a shopper typed, with markup in it: every widget must show it as text. */
+export const markupInstructions = '<script>window.__injected = true</script><b>Ring twice</b> & leave it by the back door';
+
 export const checkoutResult = {
   kind: 'checkout',
   session_id: CART_ID,
-  cart: { ...cart, messages: [], checkout: { ...emptyCheckout, started: true } },
+  // A signed-in shopper (ChatGPT's subject), so saving the payment method is offered.
+  cart: { ...cart, owner_subject: 'user-fixture', messages: [], checkout: { ...emptyCheckout, started: true } },
   formatted: formatted(cart),
   shipping_options: [
     { method: 'standard', label: 'Standard (5–7 business days)', price: 0, price_formatted: '$0.00', estimate: { earliest: '2026-03-09', latest: '2026-03-11' } },
     { method: 'express', label: 'Express (2–3 business days)', price: 1299, price_formatted: '$12.99', estimate: { earliest: '2026-03-04', latest: '2026-03-05' } },
   ],
   payment_methods: [
-    { id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending 4242', is_default: true },
-    { id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending 4444', is_default: false },
+    { id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending 4242', is_default: true, saved: true },
+    { id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending 4444', is_default: false, saved: false },
   ],
   checkout_link: null,
+  policies,
 };
 
 const address = { name: 'Ada Lovelace', line1: '1 Market St', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' };
@@ -155,6 +167,10 @@ export const reviewResult = {
       payment_method_id: 'pm_card_visa',
       completed_steps: ['shipping_address', 'shipping_method', 'billing_address', 'payment_method'],
       missing_steps: ['terms'],
+      preferred_delivery_date: '2026-03-10',
+      delivery_instructions: markupInstructions,
+      terms_version: null,
+      save_payment_method: false,
     },
   },
 };
@@ -188,10 +204,14 @@ export const orderResult = {
       { status: 'confirmed', at: '2026-03-02T10:00:02.000Z', actor: 'system', reason: null },
     ],
     reason: null,
+    preferred_delivery_date: '2026-03-10',
+    delivery_instructions: markupInstructions,
+    terms_version: '2026-11-01',
     created_at: AT,
     updated_at: AT,
   },
   formatted: formatted(cart),
+  policies,
 };
 
 export const orderListResult = {
@@ -203,11 +223,34 @@ export const orderListResult = {
   page_info: { page: 1, per_page: 20, total: 2, total_pages: 1, has_more: false },
 };
 
+/**
+ * A checkout whose shipping estimates count from `today` the way the cart service does
+ * (standard 5, express 2 business days), for the preferred-date window.
+ */
+export function checkoutFrom(today: string) {
+  const businessDays = (n: number) => {
+    const d = new Date(`${today}T00:00:00Z`);
+    while (n > 0) {
+      d.setUTCDate(d.getUTCDate() + 1);
+      if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) n--;
+    }
+    return d.toISOString().slice(0, 10);
+  };
+  const [standard, express] = checkoutResult.shipping_options;
+  return {
+    ...checkoutResult,
+    shipping_options: [
+      { ...standard, estimate: { earliest: businessDays(5), latest: businessDays(7) } },
+      { ...express, estimate: { earliest: businessDays(2), latest: businessDays(3) } },
+    ],
+  };
+}
+
 export const fixtures = { productList, productDetail, cartResult, emptyCartResult, checkoutResult, reviewResult, orderResult, orderListResult };
 
 /** Throws when a fixture drifts from the agreed contract. */
 export function checkFixtures(): void {
-  for (const [name, value] of Object.entries(fixtures)) {
+  for (const [name, value] of Object.entries({ ...fixtures, checkoutFromToday: checkoutFrom(new Date().toISOString().slice(0, 10)) })) {
     const parsed = ToolResult.safeParse(value);
     if (!parsed.success) throw new Error(`fixture ${name} does not match the contract: ${parsed.error.message}`);
   }
