@@ -98,6 +98,8 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     // 1. The model searches; the shopper filters to ≤ $100 in size 10 in the widget.
     const searchInput = { query: 'running shoes' };
     const list = await open(page, mode, 'product-list', await shopper.model('search_products', searchInput), searchInput);
+    const chips = list.getByRole('list', { name: 'Active filters' }).getByTestId('filter-chip');
+    expect(await chips.allTextContents()).toEqual(['“running shoes”✕', 'In stock only✕']);
     await list.getByRole('button', { name: 'Filters', exact: true }).click();
     await list.getByLabel('Maximum price').fill('100');
     await list.getByRole('button', { name: /^Size 10 \(/ }).click();
@@ -108,6 +110,7 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     expect((await cardPrices()).length).toBeGreaterThan(0);
     const searchCall = (await hostLog(page)).filter((e) => e.kind === 'callTool').map((e) => e.value as { name: string; args: Record<string, unknown> }).at(-1);
     expect(searchCall).toMatchObject({ name: 'search_products', args: { query: 'running shoes', max_price: 100, sizes: ['10'] } });
+    expect(await chips.allTextContents()).toEqual(['“running shoes”✕', 'Up to $100.00✕', 'Size 10✕', 'In stock only✕']);
     await screenshot(h, page, `live-${mode}-search-filtered`);
     await list.getByRole('button', { name: 'Filters', exact: true }).click(); // close the panel
 
@@ -119,14 +122,15 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await list.getByRole('status').filter({ hasText: /Pegasus 41 Road Running Shoe/ }).waitFor();
     await screenshot(h, page, `live-${mode}-added-from-grid`);
 
-    // The model adds a mug too, then shows the cart.
+    // The model adds a mug too: its cart shows the mug as just added.
     const mugSearch = await shopper.model('search_products', { query: 'Classic Ceramic Coffee Mug' });
     const mug = (mugSearch.structuredContent as { items: Array<{ id: string; name: string }> }).items.find((i) => i.name === 'Classic Ceramic Coffee Mug');
     expect(mug).toBeDefined();
-    await shopper.model('add_to_cart', { product_id: mug!.id, quantity: 1 });
-    const cart = await open(page, mode, 'cart', await shopper.model('view_cart', {}), {});
+    const addInput = { product_id: mug!.id, quantity: 1 };
+    const cart = await open(page, mode, 'cart', await shopper.model('add_to_cart', addInput), addInput);
     const lines = cart.locator('[data-testid="cart-line"]');
     await expect.poll(() => lines.count()).toBe(2);
+    expect(await lines.filter({ hasText: 'Just added' }).textContent()).toContain('Classic Ceramic Coffee Mug');
     expect(await lines.filter({ hasText: 'Pegasus' }).textContent()).toContain('Size 10');
     // 8999 + 999 = 9998; free shipping; tax round_half_up(9998 × 8.75 %) = 875; total 10873.
     expect(money(await cart.getByTestId('total').textContent())).toBe('$108.73');
@@ -182,11 +186,23 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     expect(await cart.locator('main').getAttribute('data-kind')).toBe('checkout');
     await screenshot(h, page, `live-${mode}-checkout-declined`);
 
-    // Then the saved Visa (pm_card_visa) and place the order.
+    // Then the saved Visa (pm_card_visa), saved for next time (this shopper has a subject), and place the order.
     await cart.getByRole('button', { name: 'Change' }).click();
     await cart.getByLabel(/visa.*4242/i).check();
+    await cart.getByLabel('Save this payment method for next time').check();
     await cart.getByRole('button', { name: 'Continue to review' }).click();
     await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$189.14');
+    const saveCall = (await hostLog(page)).filter((e) => e.kind === 'callTool').map((e) => e.value as { name: string; args: Record<string, unknown> }).at(-1);
+    expect(saveCall).toMatchObject({ name: 'update_checkout', args: { payment_method_id: 'pm_card_visa', save_payment_method: true } });
+    await cart.getByText('Your payment method will be saved for next time once the order is paid.').waitFor();
+    // The policies the shopper accepts, as pages the gateway serves.
+    const policyLinks = cart.getByRole('navigation', { name: 'Store policies' }).getByRole('link');
+    expect(await policyLinks.allTextContents()).toEqual(['Terms of sale', 'Privacy policy', 'Returns policy', 'Shipping policy']);
+    for (const href of await policyLinks.evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''))) {
+      const res = await fetch(href);
+      expect(res.status, href).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    }
     if (!(await cart.getByLabel(/I accept the terms/).isChecked())) await cart.getByLabel(/I accept the terms/).check();
     await expect.poll(() => cart.getByLabel(/I accept the terms/).isChecked()).toBe(true);
     await screenshot(h, page, `live-${mode}-checkout-review`);
@@ -196,6 +212,7 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     expect(number).toMatch(/^ORD-\d{4}-\d{5,}$/);
     expect(money(await cart.getByTestId('order-total').textContent())).toBe('$189.14');
     expect(await cart.getByTestId('order-status').textContent()).toBe('Confirmed');
+    expect(await cart.getByRole('navigation', { name: 'Returns and shipping policies' }).getByRole('link').allTextContents()).toEqual(['Returns policy', 'Shipping policy']);
     await screenshot(h, page, `live-${mode}-order-confirmation`);
 
     // 8. The model asks for the status; the order widget shows it and the history.
@@ -213,6 +230,16 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await order.locator('main[data-kind="cart"]').waitFor();
     expect(await order.locator('[data-testid="cart-line"]').filter({ hasText: 'Pegasus 41 Road Running Shoe' }).getByTestId('quantity').textContent()).toBe('2');
     await screenshot(h, page, `live-${mode}-reorder-cart`);
+    // Checking out again: the Visa saved with the first order is marked "Saved".
+    await order.getByRole('button', { name: 'Proceed to checkout' }).click();
+    await order.getByRole('form', { name: 'Shipping' }).waitFor();
+    for (const [label, value] of [['Full name', 'Ada Lovelace'], ['Street address', '1 Market St'], ['City', 'San Francisco'], ['State', 'CA'], ['ZIP / postal code', '94107']]) {
+      await order.getByLabel(label, { exact: true }).fill(value);
+    }
+    await order.getByRole('button', { name: 'Continue to payment' }).click();
+    const savedVisa = order.locator('label').filter({ hasText: /visa •••• 4242/i });
+    await expect.poll(() => savedVisa.textContent(), { timeout: 10_000 }).toContain('Saved');
+    await screenshot(h, page, `live-${mode}-checkout-saved-method`);
     const again = await open(page, mode, 'order', await shopper.model('get_order_status', { order_id: number }), { order_id: number });
     await again.getByRole('button', { name: 'Cancel order' }).click();
     await again.getByRole('button', { name: 'Yes, cancel' }).click();
@@ -230,6 +257,7 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     const input = { query: 'pegasus', max_price: 100 };
     const frame = await mount(h, page, { mode, widget: 'product-list', result: await shopper.model('search_products', input), input, theme: 'dark' });
     expect((await fitsWidth(frame)).scrollWidth).toBeLessThanOrEqual(375);
+    expect(await frame.getByRole('list', { name: 'Active filters' }).getByTestId('filter-chip').allTextContents()).toEqual(['“pegasus”✕', 'Up to $100.00✕', 'In stock only✕']);
     await frame.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();
     await frame.getByLabel('Size', { exact: true }).selectOption('10');
     await frame.getByLabel('Colour', { exact: true }).selectOption('Blue');
