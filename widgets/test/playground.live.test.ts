@@ -2,7 +2,8 @@
 // (@shop/launcher startStack), the page from the gateway's GET /playground in headless Chromium,
 // its MCP client talking to the gateway's /mcp from the same origin. One purchase end to end:
 // search (console) → add with a size (the widget's own button, in its frame) → view cart
-// (console) → update_checkout (console form) → place_order (console) → the order widget.
+// (console) → update_checkout (console form) → place_order (console) → the order widget; then the
+// theme toggle, a new conversation (an empty cart) and a widget's follow-up message in the log.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -207,6 +208,10 @@ describe.skipIf(!stackBuilt)('playground on the live stack', () => {
     await callFromConsole(page, 'view_cart');
     const emptyCart = await widget(page, 'cart');
     expect(await emptyCart.locator('[data-testid="cart-line"]').count()).toBe(0);
+    // What a widget says to the model shows in the console log.
+    await emptyCart.getByRole('button', { name: 'Continue shopping' }).click();
+    await page.locator('[data-testid="log-entry"][data-kind="follow-up"]').filter({ hasText: 'Help me find something to buy.' }).waitFor();
+    await screenshot(page, 'follow-up');
 
     expect(pageErrors).toEqual([]);
     await reference.close();
