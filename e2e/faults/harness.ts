@@ -38,6 +38,8 @@ export async function startFaultStack(): Promise<FaultStack> {
     fresh: true,
     randomPorts: true,
     dataDir,
+    // The data dir is temporary and kept only when an invariant fails, databases included.
+    keepDatabases: true,
     env,
     logLevel: process.env.FAULTS_LOG_LEVEL ?? 'info',
     serviceEnv: {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonEnv, passThroughEnv, serviceSpecs, type ServiceSpec, type StackUrls } from './services.js';
 import { freePort, startInfra, waitFor, type Infra } from './infra.js';
+import { dropDatabase } from '@shop/kit';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -22,6 +23,8 @@ export interface StackOptions {
   logLevel?: string;
   /** Extra environment for one service (test hooks). */
   serviceEnv?: Record<string, Record<string, string>>;
+  /** Keep a fresh stack's databases after stop (to inspect a failed run). */
+  keepDatabases?: boolean;
   /** Also echo service logs to the console (npm start with LOG_TO_CONSOLE=1). */
   echoLogs?: boolean;
 }
@@ -157,6 +160,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stop: async () => {
       for (const proc of [...processes.values()].reverse()) await stopProcess(proc, 'SIGTERM');
       for (const log of logs.values()) log.end();
+      // A fresh stack's databases are throwaway: drop them so repeated test runs leave nothing behind.
+      if (opts.fresh && !opts.keepDatabases) {
+        for (const spec of specs) if (spec.database) await dropDatabase(databaseUrlFor(spec.database)).catch(() => undefined);
+      }
       await infra.stop();
     },
   };
