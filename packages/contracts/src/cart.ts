@@ -113,6 +113,11 @@ export const AddLineRequest = z
     quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(99, 'must be at most 99').default(1),
   })
   .strict();
+/**
+ * Add to the caller's cart in one request: the given cart id when it is the caller's, else the
+ * conversation's cart, found or created as cart.carts.resolve does.
+ */
+export const AddToResolvedCartRequest = AddLineRequest.extend({ cart_id: CartId.optional() });
 export const UpdateLineRequest = z
   .object({ ...WithCart, line_id: Uuid, quantity: z.number().int('must be a whole number').min(0, 'must not be negative').max(99, 'must be at most 99') })
   .strict();
@@ -147,6 +152,7 @@ export const cartApi = {
   get: endpoint('cart.carts.get', GetCartRequest, Cart),
   clear: endpoint('cart.carts.clear', GetCartRequest, Cart),
   addLine: endpoint('cart.lines.add', AddLineRequest, Cart),
+  addToResolved: endpoint('cart.lines.add_resolved', AddToResolvedCartRequest, Cart),
   updateLine: endpoint('cart.lines.update', UpdateLineRequest, Cart),
   removeLine: endpoint('cart.lines.remove', RemoveLineRequest, Cart),
   applyCoupon: endpoint('cart.coupons.apply', ApplyCouponRequest, Cart),

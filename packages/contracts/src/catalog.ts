@@ -102,6 +102,13 @@ export type SearchResult = z.infer<typeof SearchResult>;
 
 export const GetProductRequest = z.object({ product_id: Uuid }).strict();
 
+/**
+ * What adding to a cart needs of a product: its name, brand, image and variants with price and
+ * availability. Lean on purpose: no related products or category (ProductDetail's costly parts).
+ */
+export const ProductVariants = ProductDetail.pick({ id: true, name: true, brand: true, image_url: true, active: true, variants: true });
+export type ProductVariants = z.infer<typeof ProductVariants>;
+
 /** Bulk look-up used by the cart to (re)price lines. Unknown ids are simply absent. */
 export const LookupVariantsRequest = z.object({ variant_ids: z.array(Uuid).min(1).max(100) }).strict();
 export const VariantInfo = z.object({
@@ -176,6 +183,7 @@ export const UpdateVariantRequest = z
 export const catalogApi = {
   search: endpoint('catalog.products.search', SearchRequest, SearchResult),
   get: endpoint('catalog.products.get', GetProductRequest, ProductDetail),
+  variants: endpoint('catalog.products.variants', GetProductRequest, ProductVariants),
   lookupVariants: endpoint('catalog.variants.lookup', LookupVariantsRequest, LookupVariantsResult),
   reserve: endpoint('catalog.inventory.reserve', ReserveRequest, Reservation),
   commit: endpoint('catalog.inventory.commit', ReservationRef, Reservation),

@@ -88,13 +88,16 @@ export class CartService {
 
   async resolve(req: Req<'resolve'>): Promise<Cart> {
     if (req.cart_id) return this.get({ cart_id: req.cart_id, caller: req.caller });
-    const { conversation, subject } = req.caller;
+    const row = await this.resolveRow(req.caller);
+    return this.view(row.id, [], row);
+  }
+
+  /** The conversation's active cart, authorised for the caller, created when there is none. */
+  private async resolveRow(caller: Caller): Promise<db.CartRow> {
+    const { conversation, subject } = caller;
     if (conversation) {
       const existing = await db.findActiveByConversation(this.pool, conversation);
-      if (existing) {
-        await this.authorize(existing, req.caller);
-        return this.view(existing.id);
-      }
+      if (existing) return this.authorize(existing, caller);
     }
     const created = await withTransaction(this.pool, async (tx) => {
       const row = await db.insertCart(tx, { id: newCartId(), owner_subject: subject ?? null, conversation: conversation ?? null });
@@ -103,32 +106,49 @@ export class CartService {
     });
     if (created) {
       this.relay.kick();
-      return this.view(created.id);
+      return created;
     }
     // Another request created this conversation's cart at the same moment: use that one.
     const winner = await db.findActiveByConversation(this.pool, conversation!);
     if (!winner) throw new AppError('UNAVAILABLE', 'The cart could not be created. Please try again.');
-    await this.authorize(winner, req.caller);
-    return this.view(winner.id);
+    return this.authorize(winner, caller);
   }
 
   async get(req: Req<'get'>): Promise<Cart> {
-    await this.access(req.cart_id, req.caller);
-    return this.view(req.cart_id);
+    const row = await this.access(req.cart_id, req.caller);
+    return this.view(req.cart_id, [], row);
   }
 
   // ---- line changes -----------------------------------------------------------------------
 
   async addLine(req: Req<'addLine'>): Promise<Cart> {
-    await this.access(req.cart_id, req.caller, { change: true });
-    const product = await this.bus.call(catalogApi.get, { product_id: req.product_id });
+    return this.add(req, this.access(req.cart_id, req.caller, { change: true }));
+  }
+
+  /** addLine on the caller's cart (resolved as resolve does) in one request instead of two. */
+  async addToResolved(req: Req<'addToResolved'>): Promise<Cart> {
+    if (req.cart_id) return this.addLine({ ...req, cart_id: req.cart_id });
+    // resolveRow only finds or creates active carts.
+    return this.add(req, this.resolveRow(req.caller));
+  }
+
+  /**
+   * The cart check and the catalog look-up run side by side; a refusal of the cart still wins
+   * over one of the product, as when they ran one after the other.
+   */
+  private async add(req: Omit<Req<'addLine'>, 'cart_id'>, cartAccess: Promise<db.CartRow>): Promise<Cart> {
+    const [access, found] = await Promise.allSettled([cartAccess, this.bus.call(catalogApi.variants, { product_id: req.product_id })]);
+    if (access.status === 'rejected') throw access.reason;
+    if (found.status === 'rejected') throw found.reason;
+    const cartId = access.value.id;
+    const product = found.value;
     if (!product.active) throw new AppError('PRODUCT_NOT_FOUND', `${product.name} is no longer available.`, { product_id: product.id });
     const variant = resolveVariant(product, { variant_id: req.variant_id, size: req.size, color: req.color });
-    await this.change(req.cart_id, req.caller, async (tx) => {
-      const held = await db.findLines(tx, req.cart_id);
+    await this.change(cartId, req.caller, async (tx) => {
+      const held = await db.findLines(tx, cartId);
       const plan = planAdd(held, variant.id, req.quantity);
       assertAvailable({ name: product.name, size: variant.size, color: variant.color, variant_id: variant.id }, variant.available, plan.inCart, req.quantity);
-      await db.upsertLine(tx, req.cart_id, {
+      await db.upsertLine(tx, cartId, {
         id: randomUUID(),
         product_id: product.id,
         variant_id: variant.id,
@@ -141,7 +161,7 @@ export class CartService {
         quantity: req.quantity,
       });
     });
-    return this.view(req.cart_id);
+    return this.view(cartId);
   }
 
   async updateLine(req: Req<'updateLine'>): Promise<Cart> {
@@ -337,8 +357,9 @@ export class CartService {
     return new Map(variants.map((v) => [v.variant_id, v]));
   }
 
-  private async snapshot(cartId: string): Promise<Snapshot> {
-    const [cart, lines] = await Promise.all([db.findCart(this.pool, cartId), db.findLines(this.pool, cartId)]);
+  /** The cart and its lines; a row just read by the caller is used instead of reading it again. */
+  private async snapshot(cartId: string, known?: db.CartRow): Promise<Snapshot> {
+    const [cart, lines] = await Promise.all([known ?? db.findCart(this.pool, cartId), db.findLines(this.pool, cartId)]);
     if (!cart) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
     return { cart, lines };
   }
@@ -356,9 +377,10 @@ export class CartService {
    * no longer qualifies) only if nobody changed the cart meanwhile (same version); otherwise
    * the read starts over. Converted and abandoned carts are shown as they were.
    */
-  private async view(cartId: string, carried: CartMessage[] = []): Promise<Cart> {
+  private async view(cartId: string, carried: CartMessage[] = [], known?: db.CartRow): Promise<Cart> {
     for (let attempt = 1; ; attempt++) {
-      const s = await this.snapshot(cartId);
+      // Only the first attempt may use the caller's row: a retry follows a change by someone else.
+      const s = await this.snapshot(cartId, attempt === 1 ? known : undefined);
       const catalog = await this.lookup(s.lines);
       if (s.cart.status !== 'active') return this.compose(s.cart, await this.frozen(s, catalog), carried, false);
       const ev = await this.evaluate(s, catalog);

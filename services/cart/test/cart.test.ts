@@ -121,6 +121,23 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
       expect(c.version).toBe(2);
     });
 
+    it('adds to the conversation\'s cart in one request (add_resolved): found or created, owned, and refused like addLine', async () => {
+      const who = shopper('add-resolved');
+      const first = await call('addToResolved', { caller: who, product_id: mug.id, quantity: 2 });
+      expect(first).toMatchObject({ status: 'active', owner_subject: who.subject, conversation: who.conversation, version: 1 });
+      expect(first.lines).toEqual([expect.objectContaining({ product_id: mug.id, quantity: 2 })]);
+      const again = await call('addToResolved', { caller: who, product_id: trailblazer.id, size: '10' });
+      expect(again.id).toBe(first.id);
+      expect((await call('resolve', { caller: who })).lines).toHaveLength(2);
+      const byId = await call('addToResolved', { cart_id: first.id, caller: { subject: who.subject }, product_id: mug.id });
+      expect(byId.lines.find((l) => l.product_id === mug.id)?.quantity).toBe(3);
+      const intruder = { subject: `someone-else-${randomUUID()}` };
+      expect((await refusal(call('addToResolved', { caller: { ...intruder, conversation: who.conversation }, product_id: mug.id }))).code).toBe('CART_FORBIDDEN');
+      // The cart's refusal wins over the product's, as with addLine.
+      expect((await refusal(call('addToResolved', { cart_id: first.id, caller: intruder, product_id: randomUUID() }))).code).toBe('CART_FORBIDDEN');
+      expect((await refusal(call('addToResolved', { caller: shopper('unknown-product'), product_id: randomUUID() }))).code).toBe('PRODUCT_NOT_FOUND');
+    });
+
     it('20 concurrent adds of the same item end as one line with quantity 20', async () => {
       const { who, id } = await newCart('concurrent');
       const results = await Promise.allSettled(Array.from({ length: 20 }, () => call('addLine', { cart_id: id, caller: who, product_id: mug.id, quantity: 1 })));

@@ -147,6 +147,15 @@ describe('details and look-ups', () => {
     expect(err).toMatchObject({ code: 'PRODUCT_NOT_FOUND' });
   });
 
+  it('gives a product\'s variants alone for the cart: the same variants as the details, no related products', async () => {
+    const p = await productNamed('Pegasus 41 Road Running Shoe');
+    const lean = await bus().call(catalogApi.variants, { product_id: p.id });
+    expect(lean).toEqual({ id: p.id, name: p.name, brand: p.brand, image_url: p.image_url, active: true, variants: p.variants });
+    const { items } = await bus().call(catalogApi.listRefused, {});
+    expect(await fail(bus().call(catalogApi.variants, { product_id: items[0].id }))).toMatchObject({ code: 'PROHIBITED_ITEM' });
+    expect(await fail(bus().call(catalogApi.variants, { product_id: randomUUID() }))).toMatchObject({ code: 'PRODUCT_NOT_FOUND' });
+  });
+
   it('looks up variants in bulk; unknown ids are absent', async () => {
     const p = await productNamed('Pegasus 41 Road Running Shoe');
     const ids = p.variants.slice(0, 3).map((v) => v.id);

@@ -11,6 +11,7 @@ export function serveCartApi(runtime: ServiceRuntime, carts: CartService) {
       handle(cartApi.get, (req) => carts.get(req)),
       handle(cartApi.clear, (req) => carts.clear(req)),
       handle(cartApi.addLine, (req) => carts.addLine(req)),
+      handle(cartApi.addToResolved, (req) => carts.addToResolved(req)),
       handle(cartApi.updateLine, (req) => carts.updateLine(req)),
       handle(cartApi.removeLine, (req) => carts.removeLine(req)),
       handle(cartApi.applyCoupon, (req) => carts.applyCoupon(req)),

@@ -1,4 +1,4 @@
-import { AppError, type ProductDetail, type Variant } from '@shop/contracts';
+import { AppError, type ProductVariants, type Variant } from '@shop/contracts';
 
 export interface VariantChoice {
   variant_id?: string;
@@ -31,7 +31,7 @@ function list(values: string[]): string {
  * colour. Refuses an option the product does not have (VARIANT_NOT_FOUND, listing what it has)
  * and asks which one when the choice is ambiguous (INVALID_INPUT naming the missing field).
  */
-export function resolveVariant(product: ProductDetail, choice: VariantChoice): Variant {
+export function resolveVariant(product: Pick<ProductVariants, 'id' | 'name' | 'variants'>, choice: VariantChoice): Variant {
   const variants = product.variants;
   if (variants.length === 0) throw new AppError('VARIANT_NOT_FOUND', `${product.name} cannot be bought right now.`, { product_id: product.id });
   if (choice.variant_id) {

@@ -7,6 +7,7 @@ export function catalogHandlers(c: Catalog): HandlerBinding[] {
   return [
     handle(catalogApi.search, (req) => c.search(req)),
     handle(catalogApi.get, (req) => c.products.get(req.product_id)),
+    handle(catalogApi.variants, (req) => c.products.variantsOf(req.product_id)),
     handle(catalogApi.lookupVariants, async (req) => ({ variants: await c.products.lookupVariants(req.variant_ids) })),
     handle(catalogApi.reserve, (req) => c.inventory.reserve(req.order_id, req.lines, req.ttl_seconds ?? c.config.RESERVATION_TTL_SECONDS)),
     handle(catalogApi.commit, (req) => c.inventory.commit(req.order_id)),

@@ -1,4 +1,4 @@
-import { AppError, DEFAULT_CURRENCY, pageInfo, type ProductDetail, type ProductSummary, type RefusedItem, type SearchResult, type Variant, type VariantInfo } from '@shop/contracts';
+import { AppError, DEFAULT_CURRENCY, pageInfo, type ProductDetail, type ProductSummary, type ProductVariants, type RefusedItem, type SearchResult, type Variant, type VariantInfo } from '@shop/contracts';
 import { withTransaction, type Pool } from '@shop/kit';
 import type { SearchSql } from '../domain/search.js';
 import { availableOf } from '../domain/inventory.js';
@@ -130,6 +130,28 @@ export class ProductStore {
       related: await Promise.all(related.rows.map((r) => this.summary(r))),
       created_at: p.created_at.toISOString(),
       updated_at: p.updated_at.toISOString(),
+    };
+  }
+
+  /** A product's variants for adding to a cart: one round trip, no related products. */
+  async variantsOf(productId: string): Promise<ProductVariants> {
+    const { rows } = await this.pool.query<VariantRow & { product_id: string; name: string; brand: string; active: boolean }>({
+      name: 'catalog_product_variants_lean',
+      text: `select p.id product_id, p.name, p.brand, p.active, v.id, v.sku, v.size, v.color, v.price, v.stock, v.reserved
+             from products p left join variants v on v.product_id = p.id
+             where p.id = $1 order by v.color nulls first, v.sku`,
+      values: [productId],
+    });
+    const p = rows[0];
+    if (!p) throw await this.notFound(productId);
+    return {
+      id: p.product_id,
+      name: p.name,
+      brand: p.brand,
+      image_url: this.imageUrl(p.product_id),
+      active: p.active,
+      // A product without variants comes back as one row of nulls from the outer join.
+      variants: rows.filter((r) => r.id !== null).map(toVariant),
     };
   }
 

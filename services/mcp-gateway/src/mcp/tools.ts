@@ -194,8 +194,9 @@ export function defineTools(deps: ToolDeps) {
       invoking: 'Adding to your cart…',
       invoked: 'Added to cart',
       run: async (a, call) => {
-        const cartId = await cartIdFor(a.session_id, call);
-        const cart = await bus.call(cartApi.addLine, { cart_id: cartId, caller: call.caller, product_id: a.product_id, quantity: a.quantity ?? 1, size: a.size, color: a.color });
+        // One request: the cart service resolves the caller's cart (as resolveCart would) and adds to it.
+        const { cart_id, caller } = cartResolution(call.meta, a.session_id, call.mcpSessionId);
+        const cart = await bus.call(cartApi.addToResolved, { cart_id, caller, product_id: a.product_id, quantity: a.quantity ?? 1, size: a.size, color: a.color });
         const line = addedLine(cart, a);
         return cartOutcome(cart, { lastAddedLineId: line?.id, notice: line ? `Added ${a.quantity ?? 1} × ${line.name}${variantText(line)}.` : undefined });
       },
