@@ -19,6 +19,9 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
     timeout: 10_000,
+    // Otherwise every request builds two Error objects (stack traces) up front in case it fails;
+    // a failed request is mapped to an AppError without that stack anyway.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const s of nc.status()) {

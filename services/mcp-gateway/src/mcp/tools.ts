@@ -491,7 +491,9 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
         title: t.title,
         description: t.description,
         inputSchema: t.args,
-        outputSchema: t.output as z.ZodObject,
+        // The handler below already parses every result with the output schema; registered with the
+        // SDK as well, it would validate the same result a second time. The cached listing advertises it.
+        ...(listing ? {} : { outputSchema: t.output as z.ZodObject }),
         annotations: { title: t.title, ...t.annotations },
         _meta: toolMeta(t.name, t.invoking, t.invoked),
       },
