@@ -3,6 +3,7 @@ import { Cents, Currency } from './money.js';
 import { CartId, Caller, endpoint, IdempotencyKey, IsoDate, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
 import { Address, PaymentMethodId, ShippingMethod } from './checkout.js';
 import { AppliedCoupon, Cart } from './cart.js';
+import { CheckoutLink } from './payments.js';
 
 export const OrderStatus = z.enum(['pending', 'confirmed', 'shipped', 'delivered', 'cancelled', 'refunded', 'payment_failed']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
@@ -86,6 +87,21 @@ export const PlaceOrderRequest = z
     expected_total: Cents.optional(),
   })
   .strict();
+/**
+ * Placement paid through an external checkout link: the same saga up to the stock reservation,
+ * then a link for that order; the order is confirmed when the link is paid (`evt.payment.captured`).
+ */
+export const PlaceExternalRequest = z
+  .object({
+    cart_id: CartId,
+    caller: Caller,
+    idempotency_key: IdempotencyKey,
+    /** As for place: the total the shopper saw; another one is refused with CART_CHANGED. */
+    expected_total: Cents.optional(),
+  })
+  .strict();
+/** The order (pending until paid, payment status `awaiting_payment`) and the link that pays it. */
+export const PlaceExternalResult = z.object({ order: Order, checkout_link: CheckoutLink });
 export const ListOrdersRequest = z.object({ caller: Caller, page: Page, per_page: PerPage }).strict();
 export const ListOrdersResult = z.object({ items: z.array(OrderSummary), page_info: PageInfo });
 export const CancelOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: z.string().trim().max(500).optional() }).strict();
@@ -100,6 +116,7 @@ export const FulfilmentRequest = z.object({ order_id: z.union([Uuid, OrderNumber
 
 export const ordersApi = {
   place: endpoint('orders.orders.place', PlaceOrderRequest, Order),
+  placeExternal: endpoint('orders.orders.place_external', PlaceExternalRequest, PlaceExternalResult),
   get: endpoint('orders.orders.get', OrderRef, Order),
   list: endpoint('orders.orders.list', ListOrdersRequest, ListOrdersResult),
   cancel: endpoint('orders.orders.cancel', CancelOrderRequest, Order),

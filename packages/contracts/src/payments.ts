@@ -102,6 +102,10 @@ export const CheckoutLinkRequest = z
     currency: Currency,
     line_items: z.array(z.object({ name: z.string().max(200), quantity: z.number().int().min(1), unit_amount: Cents })).min(1).max(100),
     idempotency_key: IdempotencyKey,
+    /** The order the link pays for: payments records a pending payment for it, captured when the link is paid. */
+    order_id: Uuid.optional(),
+    /** How long the link stays open (Stripe's limits); the service's CHECKOUT_LINK_TTL_MINUTES otherwise. */
+    expires_in_minutes: z.number().int().min(30).max(1440).optional(),
   })
   .strict();
 export const CheckoutLink = z.object({
@@ -109,6 +113,8 @@ export const CheckoutLink = z.object({
   url: z.string().url(),
   status: z.enum(['open', 'completed', 'canceled', 'expired']),
   expires_at: IsoDateTime,
+  /** The payment recorded for the link's order (links created with an order_id). */
+  payment_id: Uuid.nullable().optional(),
 });
 export type CheckoutLink = z.infer<typeof CheckoutLink>;
 
@@ -130,13 +136,15 @@ export const paymentEvents = {
   refunded: 'evt.payment.refunded',
   voided: 'evt.payment.voided',
   checkoutCompleted: 'evt.payment.checkout_completed',
+  /** A checkout link's payment that will not happen: the shopper cancelled on the page, or the link expired. */
+  canceled: 'evt.payment.canceled',
 } as const;
 
 /** Payments of one order, newest first (HTTP `GET /v1/payments?order_id=`). */
 export const ListPaymentsQuery = z.object({ order_id: Uuid }).strict();
 export const PaymentList = z.object({ items: z.array(Payment) });
 
-/** Data of every evt.payment.authorized|captured|failed|refunded|voided event. */
+/** Data of every evt.payment.authorized|captured|failed|refunded|voided|canceled event. */
 export const PaymentEventData = z.object({
   payment_id: Uuid,
   order_id: Uuid,
@@ -162,5 +170,8 @@ export const CheckoutCompletedEventData = z.object({
   provider: Provider,
   /** The provider's payment (e.g. a Stripe PaymentIntent id), when it reports one. */
   provider_payment_ref: z.string().nullable(),
+  /** Set for a link created for an order: the order and the payment that was captured. */
+  order_id: Uuid.optional(),
+  payment_id: Uuid.optional(),
 });
 export type CheckoutCompletedEventData = z.infer<typeof CheckoutCompletedEventData>;

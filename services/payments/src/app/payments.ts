@@ -112,12 +112,14 @@ export class PaymentsApp {
 
   async void(paymentId: string): Promise<Payment> {
     const payment = await withTransaction(this.pool, async (tx) => {
+      // Link before payment, in the order checkout events lock them, so the two never deadlock.
+      const link = await q.lockCheckoutLinkOfPayment(tx, paymentId);
       const row = await this.locked(tx, paymentId);
       if (row.status === 'voided') return row;
       assertTransition(row.status, 'voided', 'void');
-      const result: ProviderPayment = row.provider_ref
-        ? await this.provider.void(row.provider_ref, `void:${row.id}`)
-        : { providerRef: null, status: 'canceled', amountCaptured: 0, method: { id: null, brand: null, last4: null }, failureCode: null, failureMessage: null, nextActionUrl: null };
+      let result: ProviderPayment = { ...unpaid, providerRef: null, status: 'canceled' };
+      if (link) await this.closeLinkForVoid(tx, link);
+      else if (row.provider_ref) result = await this.provider.void(row.provider_ref, `void:${row.id}`);
       const updated = await q.applyProviderPayment(tx, row.id, { ...result, amountCaptured: 0, nextActionUrl: null }, 'voided');
       await emitPaymentEvent(tx, paymentEvents.voided, updated);
       return updated;
@@ -190,18 +192,28 @@ export class PaymentsApp {
     return { methods: mergeMethods(saved.map((m) => ({ id: m.payment_method_id, brand: m.brand, last4: m.last4 })), offered) };
   }
 
-  /** One link per idempotency key; an advisory lock on the key serialises concurrent requests. */
+  /**
+   * One link per idempotency key; an advisory lock on the key serialises concurrent requests. A link
+   * for an order records that order's pending payment in the same transaction, so a paid link always
+   * has a payment to capture (and later refund).
+   */
   async createCheckoutLink(req: z.infer<typeof CheckoutLinkRequest>): Promise<CheckoutLink> {
     return withTransaction(this.pool, async (tx) => {
       await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`checkout:${req.idempotency_key}`]);
       const existing = await q.findCheckoutLinkByKey(tx, req.idempotency_key);
       if (existing) {
-        if (existing.cart_id !== req.cart_id || existing.amount !== req.amount || existing.currency !== req.currency || existing.customer !== req.customer) {
+        if (
+          existing.cart_id !== req.cart_id ||
+          existing.amount !== req.amount ||
+          existing.currency !== req.currency ||
+          existing.customer !== req.customer ||
+          existing.order_id !== (req.order_id ?? null)
+        ) {
           throw new AppError('IDEMPOTENCY_CONFLICT', 'This idempotency key was already used for a different checkout.', { idempotency_key: req.idempotency_key });
         }
         return q.toCheckoutLink(existing);
       }
-      const expiresAt = new Date(Date.now() + this.opts.checkoutLinkTtlMinutes * 60_000);
+      const expiresAt = new Date(Date.now() + (req.expires_in_minutes ?? this.opts.checkoutLinkTtlMinutes) * 60_000);
       const link = await this.provider.createCheckoutLink({
         cartId: req.cart_id,
         customer: req.customer,
@@ -210,8 +222,9 @@ export class PaymentsApp {
         lineItems: req.line_items.map((i) => ({ name: i.name, quantity: i.quantity, unitAmount: i.unit_amount })),
         idempotencyKey: req.idempotency_key,
         expiresAt,
+        ...(req.order_id ? { orderId: req.order_id } : {}),
       });
-      const row = await q.insertCheckoutLink(tx, {
+      let row = await q.insertCheckoutLink(tx, {
         id: link.id,
         provider: this.provider.name,
         cartId: req.cart_id,
@@ -223,6 +236,20 @@ export class PaymentsApp {
         url: link.url,
         expiresAt: link.expiresAt,
       });
+      if (req.order_id) {
+        const payment = await q.insertCheckoutPayment(tx, {
+          id: randomUUID(),
+          provider: this.provider.name,
+          orderId: req.order_id,
+          customer: req.customer,
+          amount: req.amount,
+          currency: req.currency,
+          idempotencyKey: `checkout:${req.idempotency_key}`,
+          checkoutId: link.id,
+          description: `Checkout ${link.id}`,
+        });
+        row = await q.linkCheckoutToPayment(tx, link.id, req.order_id, payment.id);
+      }
       return q.toCheckoutLink(row);
     });
   }
@@ -239,8 +266,11 @@ export class PaymentsApp {
   async cancelCheckoutLink(id: string): Promise<void> {
     await withTransaction(this.pool, async (tx) => {
       const link = await q.findCheckoutLink(tx, id, true);
-      if (link?.status === 'open') await q.setCheckoutLinkStatus(tx, id, 'canceled', null);
+      if (link?.status !== 'open') return;
+      await q.setCheckoutLinkStatus(tx, id, 'canceled', null);
+      await this.closeLinkPayment(tx, link, 'checkout_canceled', 'The payment was cancelled on the checkout page.');
     });
+    this.opts.relay.kick();
   }
 
   /** Verifies a webhook on its raw body and records it; returns false for a duplicate event id. */
@@ -296,6 +326,7 @@ export class PaymentsApp {
         const link = await q.findCheckoutLink(tx, event.checkoutId, true);
         if (!link || link.status === 'completed') return;
         await q.setCheckoutLinkStatus(tx, link.id, 'completed', event.providerPaymentRef);
+        const captured = link.payment_id ? await this.captureLinkPayment(tx, link, event.providerPaymentRef) : null;
         const data: CheckoutCompletedEventData = {
           checkout_id: link.id,
           cart_id: link.cart_id,
@@ -304,18 +335,62 @@ export class PaymentsApp {
           currency: link.currency,
           provider: link.provider,
           provider_payment_ref: event.providerPaymentRef,
+          ...(link.order_id ? { order_id: link.order_id } : {}),
+          ...(captured ? { payment_id: captured.id } : {}),
         };
         await enqueueEvent(tx, paymentEvents.checkoutCompleted, data);
         return;
       }
       case 'checkout_expired': {
         const link = await q.findCheckoutLink(tx, event.checkoutId, true);
-        if (link?.status === 'open') await q.setCheckoutLinkStatus(tx, link.id, 'expired', null);
+        if (link?.status !== 'open') return;
+        await q.setCheckoutLinkStatus(tx, link.id, 'expired', null);
+        await this.closeLinkPayment(tx, link, 'checkout_expired', 'The checkout link expired before it was paid.');
         return;
       }
       case 'ignored':
         return;
     }
+  }
+
+  /**
+   * The shopper paid a link created for an order: its pending payment becomes captured, under the
+   * provider's payment id (what refunds address), with the card's brand and last 4 when the provider
+   * reports them. A payment already closed (voided as the link was paid) is left for a refund.
+   */
+  private async captureLinkPayment(tx: pg.PoolClient, link: q.CheckoutLinkRow, providerPaymentRef: string | null): Promise<q.PaymentRow | null> {
+    const row = await this.locked(tx, link.payment_id!);
+    if (!canTransition(row.status, 'captured', 'provider')) {
+      this.logger.warn({ payment_id: row.id, checkout_id: link.id, status: row.status }, 'checkout paid for a payment that is already closed');
+      return null;
+    }
+    // Only the provider's payment knows the card; Checkout's completion event does not carry it.
+    const reported = providerPaymentRef ? await this.provider.retrieve(providerPaymentRef).catch(() => null) : null;
+    const updated = await q.applyProviderPayment(
+      tx,
+      row.id,
+      { ...unpaid, providerRef: providerPaymentRef, status: 'captured', amountCaptured: row.amount, method: reported?.method ?? unpaid.method },
+      'captured',
+    );
+    await emitPaymentEvent(tx, paymentEvents.captured, updated);
+    return updated;
+  }
+
+  /** A link that will not be paid (cancelled on the page, expired): its pending payment is canceled. */
+  private async closeLinkPayment(tx: pg.PoolClient, link: q.CheckoutLinkRow, code: string, message: string): Promise<void> {
+    if (!link.payment_id) return;
+    const row = await this.locked(tx, link.payment_id);
+    if (!canTransition(row.status, 'canceled', 'provider')) return;
+    const updated = await q.applyProviderPayment(tx, row.id, { ...unpaid, providerRef: null, status: 'canceled', failureCode: code, failureMessage: message }, 'canceled');
+    await emitPaymentEvent(tx, paymentEvents.canceled, updated);
+  }
+
+  /** Voiding a link payment closes its link at the provider first, so it can no longer be paid. */
+  private async closeLinkForVoid(tx: pg.PoolClient, link: q.CheckoutLinkRow): Promise<void> {
+    if (link.status === 'open' && (await this.provider.expireCheckoutLink(link.id)) === 'complete') {
+      throw new AppError('INVALID_TRANSITION', 'This payment was just completed on the checkout page, so it cannot be voided.', { checkout_id: link.id });
+    }
+    if (link.status === 'open') await q.setCheckoutLinkStatus(tx, link.id, link.expires_at <= new Date() ? 'expired' : 'canceled', null);
   }
 
   /** Stores a provider's report on a payment, after the transition table allows it, and emits its event. */
@@ -345,6 +420,15 @@ async function saveMethodIfAsked(tx: pg.PoolClient, row: q.PaymentRow): Promise<
   if (!row.save_for_customer || !row.payment_method_id || !row.payment_method_brand || !row.payment_method_last4) return;
   await q.saveMethod(tx, { customer: row.save_for_customer, paymentMethodId: row.payment_method_id, brand: row.payment_method_brand, last4: row.payment_method_last4 });
 }
+
+/** A provider report with nothing charged and no method: the base for link payments' own changes. */
+const unpaid: Omit<ProviderPayment, 'providerRef' | 'status'> = {
+  amountCaptured: 0,
+  method: { id: null, brand: null, last4: null },
+  failureCode: null,
+  failureMessage: null,
+  nextActionUrl: null,
+};
 
 function assertSameAuthorization(row: q.PaymentRow, req: z.infer<typeof AuthorizeRequest>): void {
   const differs: string[] = [];

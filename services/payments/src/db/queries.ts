@@ -200,12 +200,46 @@ export interface CheckoutLinkRow {
   provider_payment_ref: string | null;
   expires_at: Date;
   completed_at: Date | null;
+  /** Set for a link created for an order: that order and the payment recorded for it. */
+  order_id: string | null;
+  payment_id: string | null;
 }
 
 /** An open link past its expiry reads as expired, whether or not a sweep has marked it. */
 export function toCheckoutLink(r: CheckoutLinkRow, now = new Date()): CheckoutLink {
   const status = r.status === 'open' && r.expires_at <= now ? 'expired' : r.status;
-  return { id: r.id, url: r.url, status, expires_at: r.expires_at.toISOString() };
+  return { id: r.id, url: r.url, status, expires_at: r.expires_at.toISOString(), payment_id: r.payment_id };
+}
+
+/** The link a payment was recorded for, locked: a link payment is voided by closing its link. */
+export async function lockCheckoutLinkOfPayment(db: Db, paymentId: string): Promise<CheckoutLinkRow | null> {
+  const { rows } = await db.query<CheckoutLinkRow>('select * from checkout_links where payment_id = $1 for update', [paymentId]);
+  return rows[0] ?? null;
+}
+
+/**
+ * The pending payment of an order paid through a checkout link: no method yet (the shopper picks
+ * it on the provider's page), the checkout session as provider_ref until the provider's payment is known.
+ */
+export async function insertCheckoutPayment(
+  db: Db,
+  p: { id: string; provider: string; orderId: string; customer: string; amount: number; currency: string; idempotencyKey: string; checkoutId: string; description: string },
+): Promise<PaymentRow> {
+  const { rows } = await db.query<PaymentRow>(
+    `insert into payments (id, provider, provider_ref, order_id, customer, amount, currency, capture, status, idempotency_key, description)
+     values ($1, $2, $3, $4, $5, $6, $7, true, 'pending', $8, $9) returning *`,
+    [p.id, p.provider, p.checkoutId, p.orderId, p.customer, p.amount, p.currency, p.idempotencyKey, p.description],
+  );
+  return rows[0];
+}
+
+export async function linkCheckoutToPayment(db: Db, checkoutId: string, orderId: string, paymentId: string): Promise<CheckoutLinkRow> {
+  const { rows } = await db.query<CheckoutLinkRow>('update checkout_links set order_id = $2, payment_id = $3, updated_at = now() where id = $1 returning *', [
+    checkoutId,
+    orderId,
+    paymentId,
+  ]);
+  return rows[0];
 }
 
 export async function findCheckoutLinkByKey(db: Db, key: string): Promise<CheckoutLinkRow | null> {

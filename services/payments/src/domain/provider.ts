@@ -51,6 +51,8 @@ export interface CheckoutLinkInput {
   lineItems: Array<{ name: string; quantity: number; unitAmount: number }>;
   idempotencyKey: string;
   expiresAt: Date;
+  /** The order the link pays for, when there is one (kept in the provider's metadata). */
+  orderId?: string;
 }
 
 export interface ProviderCheckoutLink {
@@ -85,6 +87,8 @@ export interface PaymentProvider {
   retrieve(providerRef: string): Promise<ProviderPayment>;
   listMethods(customer: string): Promise<SavedPaymentMethod[]>;
   createCheckoutLink(input: CheckoutLinkInput): Promise<ProviderCheckoutLink>;
+  /** Closes an open checkout so it can no longer be paid; 'complete' when it was paid first. */
+  expireCheckoutLink(id: string): Promise<'expired' | 'complete'>;
   /** Verifies a webhook's signature on its raw body; throws WEBHOOK_INVALID when it fails. */
   verifyWebhook(rawBody: Buffer, signature: string | undefined): RawWebhook;
   /** Reduces a verified (or locally produced) event to what the service acts on. */

@@ -89,6 +89,11 @@ export class DemoProvider implements PaymentProvider {
     return { id, url: `${this.opts.publicUrl()}/v1/demo/checkout/${id}`, expiresAt: input.expiresAt };
   }
 
+  /** A demo link's only state is our own row: the caller closes it there. */
+  async expireCheckoutLink(): Promise<'expired'> {
+    return 'expired';
+  }
+
   verifyWebhook(rawBody: Buffer, signature: string | undefined): RawWebhook {
     return verifyStripeWebhook(rawBody, signature, this.opts.webhookSecret);
   }

@@ -137,7 +137,8 @@ export class StripeProvider implements PaymentProvider {
           success_url: this.opts.successUrl,
           cancel_url: this.opts.cancelUrl,
           client_reference_id: input.cartId,
-          metadata: { cart_id: input.cartId, customer: input.customer },
+          metadata: { cart_id: input.cartId, customer: input.customer, ...(input.orderId ? { order_id: input.orderId } : {}) },
+          ...(input.orderId ? { payment_intent_data: { metadata: { order_id: input.orderId } } } : {}),
           expires_at: Math.floor(input.expiresAt.getTime() / 1000),
           ...(isStripeCustomer(input.customer) ? { customer: input.customer } : {}),
         },
@@ -145,6 +146,23 @@ export class StripeProvider implements PaymentProvider {
       );
       if (!session.url) throw new AppError('UNAVAILABLE', 'The payment provider did not return a checkout link. Please try again.');
       return { id: session.id, url: session.url, expiresAt: new Date((session.expires_at ?? Math.floor(input.expiresAt.getTime() / 1000)) * 1000) };
+    } catch (e) {
+      throw mapStripeError(e);
+    }
+  }
+
+  async expireCheckoutLink(id: string): Promise<'expired' | 'complete'> {
+    try {
+      const session = await this.stripe.checkout.sessions.expire(id);
+      return session.status === 'complete' ? 'complete' : 'expired';
+    } catch (e) {
+      // Stripe refuses to expire a session that is no longer open: ask how it ended.
+      if (!(e instanceof Stripe.errors.StripeInvalidRequestError)) throw mapStripeError(e);
+    }
+    try {
+      const session = await this.stripe.checkout.sessions.retrieve(id);
+      if (session.status === 'open') throw new AppError('UNAVAILABLE', 'The checkout could not be closed right now. Please try again.');
+      return session.status === 'complete' ? 'complete' : 'expired';
     } catch (e) {
       throw mapStripeError(e);
     }
