@@ -4,6 +4,7 @@ import { bootRuntime, closeServer, createHttpApp, finishHttpApp, listen, runMain
 import { loadOrdersConfig } from './config.js';
 import { orderHandlers } from './bus/handlers.js';
 import { startNotifier } from './bus/notifier.js';
+import { startPaymentEvents } from './bus/payment-events.js';
 import { mountRoutes } from './http/routes.js';
 import { Lifecycle } from './workflows/lifecycle.js';
 import { Placement } from './workflows/placement.js';
@@ -30,7 +31,7 @@ export async function start(env: Record<string, string | undefined> = process.en
       },
     };
     const placement = new Placement(ctx);
-    const lifecycle = new Lifecycle(ctx);
+    const lifecycle = new Lifecycle(ctx, placement);
 
     const svc = await serveEndpoints(
       runtime.nc,
@@ -41,6 +42,9 @@ export async function start(env: Record<string, string | undefined> = process.en
 
     const notifier = await startNotifier(ctx, runtime.nc);
     runtime.onStop(() => notifier.stop());
+
+    const paymentEvents = await startPaymentEvents(ctx, runtime.nc, placement);
+    runtime.onStop(() => paymentEvents.stop());
 
     const recovery = new Recovery(ctx, placement);
     recovery.start();

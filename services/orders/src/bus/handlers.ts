@@ -6,6 +6,7 @@ import type { Placement } from '../workflows/placement.js';
 export function orderHandlers(placement: Placement, lifecycle: Lifecycle) {
   return [
     handle(ordersApi.place, (req) => placement.place(req)),
+    handle(ordersApi.placeExternal, (req) => placement.placeExternal(req)),
     handle(ordersApi.get, (req) => lifecycle.get(req.order_id, req.caller)),
     handle(ordersApi.list, (req) => lifecycle.list(req)),
     handle(ordersApi.cancel, (req) => lifecycle.cancel(req)),

@@ -48,6 +48,11 @@ export interface OrderRow {
   refusal: ErrorBody | null;
   compensate_to: 'payment_failed' | 'cancelled' | null;
   superseded: boolean;
+  external_payment: boolean;
+  checkout_link_id: string | null;
+  checkout_url: string | null;
+  checkout_expires_at: Date | null;
+  payment_checked_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -69,16 +74,16 @@ async function recordStatus(q: Queryable, orderId: string, status: OrderStatus, 
  */
 export async function insertPending(
   tx: Queryable,
-  o: { id: string; cartId: string; idempotencyKey: string; caller: Caller; paymentMethodArg: string | null },
+  o: { id: string; cartId: string; idempotencyKey: string; caller: Caller; paymentMethodArg: string | null; externalPayment: boolean },
 ): Promise<OrderRow | null> {
   const seq = await tx.query<{ n: number; year: number }>(`select nextval('order_number_seq') as n, extract(year from now())::int as year`);
   const number = formatOrderNumber(seq.rows[0].year, seq.rows[0].n);
   const { rows } = await tx.query<OrderRow>(
-    `insert into orders (id, number, cart_id, idempotency_key, status, saga_step, owner_subject, conversation, caller, payment_method_arg)
-     values ($1, $2, $3, $4, 'pending', 'created', $5, $6, $7, $8)
+    `insert into orders (id, number, cart_id, idempotency_key, status, saga_step, owner_subject, conversation, caller, payment_method_arg, external_payment)
+     values ($1, $2, $3, $4, 'pending', 'created', $5, $6, $7, $8, $9)
      on conflict (cart_id, idempotency_key) where not superseded do nothing
      returning ${columns}`,
-    [o.id, number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg],
+    [o.id, number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg, o.externalPayment],
   );
   const row = rows[0];
   if (!row) return null;
@@ -126,7 +131,8 @@ export async function findByRef(q: Queryable, ref: string): Promise<OrderRow | n
 export interface Snapshot {
   cart: Cart;
   customer: string;
-  paymentMethodId: string;
+  /** Null for an order paid through a checkout link. */
+  paymentMethodId: string | null;
   saveMethodFor: string | null;
   estimatedDelivery: { earliest: string; latest: string };
 }
@@ -198,6 +204,24 @@ export async function advanceStep(
   if (res.rowCount === 0) return false;
   await appendSagaLog(tx, orderId, to, detail);
   return true;
+}
+
+/** Stock is held and the link exists: the order waits for the shopper to pay it. */
+export async function awaitPayment(tx: Queryable, orderId: string, link: { id: string; url: string; expiresAt: string; paymentId: string | null }): Promise<boolean> {
+  const res = await tx.query(
+    `update orders set saga_step = 'awaiting_payment', checkout_link_id = $2, checkout_url = $3, checkout_expires_at = $4,
+       payment_id = $5, payment_status = 'awaiting_payment', updated_at = now()
+     where id = $1 and saga_step = 'reserved'`,
+    [orderId, link.id, link.url, link.expiresAt, link.paymentId],
+  );
+  if (res.rowCount === 0) return false;
+  await appendSagaLog(tx, orderId, 'awaiting_payment', { checkout_id: link.id, expires_at: link.expiresAt });
+  return true;
+}
+
+/** Recovery asked payments about this order's link payment and found it still open. */
+export async function markPaymentChecked(q: Queryable, orderId: string): Promise<void> {
+  await q.query(`update orders set payment_checked_at = now() where id = $1 and saga_step = 'awaiting_payment'`, [orderId]);
 }
 
 export interface StatusChange {
@@ -314,11 +338,18 @@ export async function listOrders(q: Queryable, by: { subject?: string; conversat
   return { rows: items.rows, total: count.rows[0].n };
 }
 
-export async function unfinishedSagas(q: Queryable, limit: number): Promise<Array<{ id: string; saga_step: SagaStep; age_ms: number }>> {
+/**
+ * Sagas to look at. An order awaiting its link's payment is listed only once the link expired or it
+ * was not checked for checkMs, so open links never crowd other sagas out of the batch.
+ */
+export async function unfinishedSagas(q: Queryable, limit: number, checkMs: number): Promise<Array<{ id: string; saga_step: SagaStep; age_ms: number }>> {
   const { rows } = await q.query<{ id: string; saga_step: SagaStep; age_ms: number }>(
     `select id, saga_step, (extract(epoch from now() - updated_at) * 1000)::bigint as age_ms
-     from orders where saga_step not in ('confirmed', 'failed', 'refused') order by updated_at limit $1`,
-    [limit],
+     from orders where saga_step not in ('confirmed', 'failed', 'refused')
+       and (saga_step <> 'awaiting_payment' or checkout_expires_at <= now()
+            or coalesce(payment_checked_at, updated_at) <= now() - make_interval(secs => $2::double precision / 1000))
+     order by updated_at limit $1`,
+    [limit, checkMs],
   );
   return rows;
 }

@@ -4,25 +4,35 @@ import { AppError, formatMoney, type Cart, type CartMessage, type CheckoutStep }
  * Where a placement saga is. Each step is persisted before the next one starts, so a restarted
  * process knows what was done and what is left.
  *   created → validated → reserved → charging → charged → confirmed
+ *   paid through a checkout link: created → validated → reserved → awaiting_payment → charged → confirmed
  *   any failure → compensating → failed (payment_failed / cancelled), or refused (nothing to undo)
  */
-export const SagaStep = ['created', 'validated', 'reserved', 'charging', 'charged', 'confirmed', 'compensating', 'failed', 'refused'] as const;
+export const SagaStep = ['created', 'validated', 'reserved', 'charging', 'awaiting_payment', 'charged', 'confirmed', 'compensating', 'failed', 'refused'] as const;
 export type SagaStep = (typeof SagaStep)[number];
 
 export const finishedSteps: ReadonlySet<SagaStep> = new Set(['confirmed', 'failed', 'refused']);
 
-export type RecoveryAction = 'none' | 'confirm' | 'resume_charge' | 'compensate' | 'wait';
+/** Steps where a placement request has its answer: finished, or an order waiting for the shopper to pay the link. */
+export const settledSteps: ReadonlySet<SagaStep> = new Set([...finishedSteps, 'awaiting_payment']);
+
+/** How an order is paid: a saved method charged by the saga, or an external checkout link the shopper pays. */
+export type PaymentVia = 'saved_method' | 'checkout_link';
+
+export type RecoveryAction = 'none' | 'confirm' | 'resume_charge' | 'compensate' | 'check_payment' | 'wait';
 
 /**
  * What recovery does with a saga it finds unfinished. Steps whose remaining work is idempotent
  * (confirming a charged order, finishing a compensation) resume at once; steps another process may
  * still be working on wait for the grace period. A charge that started is resumed (authorize again
  * with the same idempotency key returns the same payment), never abandoned: the shopper may have paid.
+ * An order awaiting its link's payment asks payments how it stands (recovery lists it when its link
+ * expired or it was not checked for a while): paid → confirm; closed or expired unpaid → compensate.
  */
 export function recoveryAction(step: SagaStep, ageMs: number, graceMs: number): RecoveryAction {
   if (finishedSteps.has(step)) return 'none';
   if (step === 'charged') return 'confirm';
   if (step === 'compensating') return 'compensate';
+  if (step === 'awaiting_payment') return 'check_payment';
   if (ageMs < graceMs) return 'wait';
   return step === 'charging' ? 'resume_charge' : 'compensate';
 }
@@ -44,7 +54,8 @@ export function missingStepsMessage(missing: CheckoutStep[]): string {
 }
 
 export interface Placeable {
-  paymentMethodId: string;
+  /** Null when the shopper pays through a checkout link (the method is chosen on the provider's page). */
+  paymentMethodId: string | null;
   customer: string;
   /** The owner subject to save the payment method for, when the shopper asked; never a bare conversation. */
   saveMethodFor: string | null;
@@ -77,14 +88,18 @@ export function cartChangedError(cart: Cart, expectedTotal: number | undefined):
  * from what the shopper confirmed, missing checkout steps and lines the catalog can no longer supply.
  * The payment method may come from the request.
  */
-export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefined, expectedTotal?: number): Placeable {
+export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefined, expectedTotal?: number, via: PaymentVia = 'saved_method'): Placeable {
   if (cart.status !== 'active') throw new AppError('CART_NOT_ACTIVE', 'This cart has already been checked out or has expired', { cart_status: cart.status });
   if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty. Add something before placing an order.');
   const changed = cartChangedError(cart, expectedTotal);
   if (changed) throw changed;
-  const missing = cart.checkout.missing_steps.filter((s) => !(s === 'payment_method' && paymentMethodArg));
-  const paymentMethodId = paymentMethodArg ?? cart.checkout.payment_method_id;
-  if (!paymentMethodId && !missing.includes('payment_method')) missing.push('payment_method');
+  const byLink = via === 'checkout_link';
+  if (byLink && cart.totals.total === 0) {
+    throw new AppError('CHECKOUT_INCOMPLETE', 'There is nothing to pay for this cart, so no checkout link is needed: place the order instead.', { total: 0 });
+  }
+  const missing = cart.checkout.missing_steps.filter((s) => !(s === 'payment_method' && (paymentMethodArg || byLink)));
+  const paymentMethodId = byLink ? null : (paymentMethodArg ?? cart.checkout.payment_method_id);
+  if (!byLink && !paymentMethodId && !missing.includes('payment_method')) missing.push('payment_method');
   if (missing.length || !cart.checkout.shipping_address || !cart.checkout.shipping_method) {
     const steps = missing.length ? missing : (['shipping_address'] as CheckoutStep[]);
     throw new AppError('CHECKOUT_INCOMPLETE', missingStepsMessage(steps), { missing_steps: steps });
@@ -97,8 +112,9 @@ export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefi
   }
   const customer = cart.owner_subject ?? cart.conversation;
   if (!customer) throw new AppError('INVALID_INPUT', 'Invalid caller: the cart has neither an owner nor a conversation', { field: 'caller', rule: 'identified' });
-  const saveMethodFor = cart.checkout.save_payment_method && cart.owner_subject ? cart.owner_subject : null;
-  return { paymentMethodId: paymentMethodId!, customer, saveMethodFor };
+  // A method chosen on the provider's page is not one of the shopper's saved methods: nothing to save.
+  const saveMethodFor = !byLink && cart.checkout.save_payment_method && cart.owner_subject ? cart.owner_subject : null;
+  return { paymentMethodId, customer, saveMethodFor };
 }
 
 export function shortageMessage(items: { name: string; available: number }[]): string {
@@ -107,11 +123,29 @@ export function shortageMessage(items: { name: string; available: number }[]): s
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Idempotency keys sent to payments: one charge and one refund per order, however often retried. */
+/** Idempotency keys sent to payments: one charge (or checkout link) and one refund per order, however often retried. */
 export const paymentKeys = {
   charge: (orderId: string) => `order:${orderId}`,
+  link: (orderId: string) => `order:${orderId}:link`,
   refund: (orderId: string) => `order:${orderId}:refund`,
 };
+
+/**
+ * How long stock is held for an order paid through a link: the link's whole lifetime plus the usual
+ * saga hold, so a payment made in the link's last minute still finds its stock (the catalog's limit is a day).
+ */
+export function linkReservationTtlSeconds(linkMinutes: number, holdSeconds: number): number {
+  return Math.min(86_400, linkMinutes * 60 + holdSeconds);
+}
+
+/** Why an order awaiting its checkout link's payment was cancelled, from the payment's failure code. */
+export function closedLinkReason(failureCode: string | null): string {
+  if (failureCode === 'checkout_expired') return checkoutExpiredReason;
+  if (failureCode === 'checkout_canceled') return 'The payment was cancelled on the checkout page, so the order was cancelled. You have not been charged.';
+  return 'The payment through the checkout link did not go through, so the order was cancelled. You have not been charged.';
+}
+export const checkoutExpiredReason = 'The checkout link expired before it was paid, so the order was cancelled. You have not been charged.';
+export const linkUnavailableReason = 'We could not create a checkout link right now, so the order was cancelled. You have not been charged. Please try again.';
 
 /** The shopper-readable reason for a payment that needs extra authentication we cannot do here. */
 export const requiresActionReason =

@@ -25,6 +25,7 @@ import { makeTracking } from '../domain/tracking.js';
 import { isOrderNumber } from '../domain/order-number.js';
 import { changeStatus, findByRef, listOrders, renderOrder, type OrderRow } from '../db/orders.js';
 import { visibleTo, type WorkflowContext } from './context.js';
+import type { Placement } from './placement.js';
 
 type Req<S extends z.ZodType> = z.infer<S>;
 
@@ -32,7 +33,10 @@ const lockByRef = (ref: string) => `select id from orders where ${isOrderNumber(
 
 /** Status, history, cancellation, fulfilment and reorder of placed orders. */
 export class Lifecycle {
-  constructor(private readonly ctx: WorkflowContext) {}
+  constructor(
+    private readonly ctx: WorkflowContext,
+    private readonly placement: Placement,
+  ) {}
 
   async get(ref: string, caller: Caller | undefined): Promise<Order> {
     const row = visibleTo(await findByRef(this.ctx.pool, ref), caller, ref);
@@ -66,6 +70,13 @@ export class Lifecycle {
   async cancel(req: Req<typeof CancelOrderRequest>): Promise<Order> {
     const { bus } = this.ctx;
     const reason = req.reason || 'Cancelled at your request';
+    const found = visibleTo(await findByRef(this.ctx.pool, req.order_id), req.caller, req.order_id);
+    if (found.saga_step === 'awaiting_payment') {
+      // Not paid yet: voiding the payment closes the checkout link, and the stock goes back.
+      const order = await this.placement.drive(found.id, () => this.placement.linkClosed(found.id, reason, 'shopper'));
+      // Paid just before the link closed: the order was confirmed; cancel it as any confirmed order (refund).
+      if (order.status !== 'confirmed') return order;
+    }
     return this.locked(req.order_id, req.caller, async (tx, row) => {
       if (row.status === 'cancelled') return;
       assertTransition(row, 'cancelled', 'shopper');

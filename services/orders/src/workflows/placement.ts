@@ -1,12 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { AppError, cartApi, catalogApi, OrderCancelledEvent, orderEvents, OrderConfirmedEvent, paymentsApi, type Order, type Payment } from '@shop/contracts';
+import {
+  AppError,
+  cartApi,
+  catalogApi,
+  OrderCancelledEvent,
+  orderEvents,
+  OrderConfirmedEvent,
+  paymentsApi,
+  type CheckoutLink,
+  type Order,
+  type Payment,
+  type PlaceExternalResult,
+} from '@shop/contracts';
 import { withTransaction } from '@shop/kit';
 import { estimateDelivery } from '../domain/delivery.js';
-import { checkCartPlaceable, declinedFallbackReason, finishedSteps, paymentKeys, requiresActionReason } from '../domain/saga.js';
+import type { Actor } from '../domain/order-state.js';
+import {
+  checkCartPlaceable,
+  closedLinkReason,
+  checkoutExpiredReason,
+  declinedFallbackReason,
+  linkReservationTtlSeconds,
+  linkUnavailableReason,
+  paymentKeys,
+  requiresActionReason,
+  settledSteps,
+  type PaymentVia,
+} from '../domain/saga.js';
 import {
   advanceStep,
+  awaitPayment,
+  markPaymentChecked,
   changeStatus,
   findById,
   findByKey,
@@ -21,6 +47,9 @@ import {
 import { isTransient, ownedBy, type WorkflowContext } from './context.js';
 
 type PlaceRequest = z.infer<typeof import('@shop/contracts').PlaceOrderRequest>;
+type PlaceExternalRequest = z.infer<typeof import('@shop/contracts').PlaceExternalRequest>;
+/** What both placements ask: an external one has no payment method (the shopper picks it on the link's page). */
+type OpenRequest = PlaceRequest | PlaceExternalRequest;
 
 /** How long a duplicate request waits for the attempt holding its key to settle. */
 const FOLLOW_WAIT_MS = 4_000;
@@ -39,17 +68,43 @@ export class Placement {
   constructor(private readonly ctx: WorkflowContext) {}
 
   async place(req: PlaceRequest): Promise<Order> {
+    return this.open(req, 'saved_method');
+  }
+
+  /**
+   * The same saga up to the stock reservation, then a checkout link for the order: the order stays
+   * pending (payment `awaiting_payment`) until payments reports the link paid, cancelled or expired.
+   */
+  async placeExternal(req: PlaceExternalRequest): Promise<z.input<typeof PlaceExternalResult>> {
+    const order = await this.open(req, 'checkout_link');
+    if (order.status === 'cancelled' || order.status === 'payment_failed') {
+      throw new AppError('UNAVAILABLE', order.reason ?? linkUnavailableReason, { order_id: order.id, order_number: order.number });
+    }
+    const row = (await findById(this.ctx.pool, order.id))!;
+    if (!row.checkout_link_id) throw new AppError('UNAVAILABLE', 'Your checkout link is still being created. Please try again in a moment.', { order_id: order.id });
+    return { order, checkout_link: linkOf(row) };
+  }
+
+  private async open(req: OpenRequest, via: PaymentVia): Promise<Order> {
+    const paymentMethodArg = 'payment_method_id' in req ? (req.payment_method_id ?? null) : null;
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await findByKey(this.ctx.pool, req.cart_id, req.idempotency_key);
       if (existing) {
-        const settled = await this.follow(existing, req);
+        const settled = await this.follow(existing, req, via);
         if (settled) return settled;
-        continue; // a refusal for a passing cause gave way: try again under the same key
+        continue; // a refusal for a passing cause (or a closed link) gave way: try again under the same key
       }
       const row = await withTransaction(this.ctx.pool, (tx) =>
-        insertPending(tx, { id: randomUUID(), cartId: req.cart_id, idempotencyKey: req.idempotency_key, caller: req.caller, paymentMethodArg: req.payment_method_id ?? null }),
+        insertPending(tx, {
+          id: randomUUID(),
+          cartId: req.cart_id,
+          idempotencyKey: req.idempotency_key,
+          caller: req.caller,
+          paymentMethodArg,
+          externalPayment: via === 'checkout_link',
+        }),
       );
-      if (row) return this.drive(row.id, () => this.run(row, req));
+      if (row) return this.drive(row.id, () => this.run(row, req, paymentMethodArg ?? undefined, via));
     }
     throw new AppError('UNAVAILABLE', 'Your order could not be placed right now. Please try again in a moment.');
   }
@@ -65,15 +120,23 @@ export class Placement {
   }
 
   /** A request whose key is already taken: answer with that attempt's outcome. Null: start afresh. */
-  private async follow(first: OrderRow, req: PlaceRequest): Promise<Order | null> {
+  private async follow(first: OrderRow, req: OpenRequest, via: PaymentVia): Promise<Order | null> {
     if (!ownedBy(first, req.caller) && !(first.caller.subject === req.caller.subject && first.caller.conversation === req.caller.conversation)) {
       throw new AppError('ORDER_NOT_FOUND', 'No order was found for this request');
     }
+    if (first.external_payment !== (via === 'checkout_link')) {
+      throw new AppError('IDEMPOTENCY_CONFLICT', 'This idempotency key was already used to place an order paid another way.', { idempotency_key: req.idempotency_key });
+    }
     let row = first;
     const deadline = Date.now() + FOLLOW_WAIT_MS;
-    while (!finishedSteps.has(row.saga_step) && Date.now() < deadline) {
+    while (!settledSteps.has(row.saga_step) && Date.now() < deadline) {
       await sleep(50);
       row = (await findById(this.ctx.pool, row.id))!;
+    }
+    // A link that was cancelled or expired unpaid leaves the cart as it was: asking again gets a new link.
+    if (via === 'checkout_link' && row.saga_step === 'failed') {
+      await supersede(this.ctx.pool, row.id);
+      return null;
     }
     if (row.saga_step === 'refused') {
       if (row.refusal?.retryable) {
@@ -86,13 +149,13 @@ export class Placement {
     throw new AppError('UNAVAILABLE', 'Your order is still being placed. Please try again in a moment.', { order_id: row.id });
   }
 
-  private async run(row: OrderRow, req: PlaceRequest): Promise<Order> {
-    const { bus, pool } = this.ctx;
+  private async run(row: OrderRow, req: OpenRequest, paymentMethodArg: string | undefined, via: PaymentVia): Promise<Order> {
+    const { bus, pool, config } = this.ctx;
     // Step 2: re-validate and re-price through the cart service, as the shopper.
     let cart;
     try {
       cart = await bus.call(cartApi.get, { cart_id: req.cart_id, caller: req.caller });
-      const placeable = checkCartPlaceable(cart, req.payment_method_id, req.expected_total);
+      const placeable = checkCartPlaceable(cart, paymentMethodArg, req.expected_total, via);
       const saved = await withTransaction(pool, (tx) =>
         saveSnapshot(tx, row.id, { cart: cart!, ...placeable, estimatedDelivery: estimateDelivery(cart!.checkout.shipping_method!, row.created_at) }),
       );
@@ -106,7 +169,8 @@ export class Placement {
       await bus.call(catalogApi.reserve, {
         order_id: row.id,
         lines: cart.lines.map((l) => ({ variant_id: l.variant_id, quantity: l.quantity })),
-        ttl_seconds: this.ctx.config.ORDERS_RESERVATION_TTL_S,
+        ttl_seconds:
+          via === 'checkout_link' ? linkReservationTtlSeconds(config.ORDERS_CHECKOUT_LINK_TTL_MINUTES, config.ORDERS_RESERVATION_TTL_S) : config.ORDERS_RESERVATION_TTL_S,
       });
     } catch (e) {
       await this.releaseStock(row.id);
@@ -115,7 +179,79 @@ export class Placement {
     }
     if (!(await withTransaction(pool, (tx) => advanceStep(tx, row.id, ['validated'], 'reserved')))) return this.current(row.id);
     this.ctx.afterStep(row.id, 'reserved');
-    return this.charge(row.id);
+    return via === 'checkout_link' ? this.requestLink(row.id) : this.charge(row.id);
+  }
+
+  /**
+   * Step 4 of a link placement: a checkout link for this order's total; payments records the
+   * order's pending payment with it. Whether or not a failed request created one, compensating voids
+   * whatever payment exists, which closes its link.
+   */
+  private async requestLink(orderId: string): Promise<Order> {
+    const { bus, pool, config } = this.ctx;
+    const row = (await findById(pool, orderId))!;
+    if (row.saga_step !== 'reserved') return this.current(orderId);
+    const order = await renderOrder(pool, row);
+    let link: CheckoutLink;
+    try {
+      link = await bus.call(
+        paymentsApi.createCheckoutLink,
+        {
+          cart_id: row.cart_id,
+          customer: row.customer!,
+          amount: row.total!,
+          currency: row.currency,
+          line_items: order.lines.map((l) => ({ name: l.name.slice(0, 200), quantity: l.quantity, unit_amount: l.unit_price })),
+          idempotency_key: paymentKeys.link(orderId),
+          order_id: orderId,
+          expires_in_minutes: config.ORDERS_CHECKOUT_LINK_TTL_MINUTES,
+        },
+        { timeoutMs: 15_000 },
+      );
+    } catch (e) {
+      this.ctx.logger.warn({ order_id: orderId, code: (e as AppError).code }, 'checkout link could not be created');
+      return this.compensate(orderId, ['reserved'], 'cancelled', linkUnavailableReason);
+    }
+    await withTransaction(pool, (tx) => awaitPayment(tx, orderId, { id: link.id, url: link.url, expiresAt: link.expires_at, paymentId: link.payment_id ?? null }));
+    this.ctx.afterStep(orderId, 'awaiting_payment');
+    return this.current(orderId);
+  }
+
+  /** The link was paid (payments captured the order's payment): confirm exactly as a charged order. */
+  async linkPaid(orderId: string, payment: Payment): Promise<Order> {
+    const pm = { id: payment.id, status: payment.status, brand: payment.payment_method.brand, last4: payment.payment_method.last4 };
+    if (await withTransaction(this.ctx.pool, (tx) => advanceStep(tx, orderId, ['awaiting_payment'], 'charged', { payment_id: payment.id, status: payment.status, via: 'checkout_link' }, pm))) {
+      this.ctx.afterStep(orderId, 'charged');
+    }
+    return this.confirm(orderId);
+  }
+
+  /** The link will not be paid (cancelled on its page, expired, or the shopper cancelled the order): give everything back. */
+  async linkClosed(orderId: string, reason: string, actor: Actor = 'system'): Promise<Order> {
+    return this.compensate(orderId, ['awaiting_payment'], 'cancelled', reason, actor);
+  }
+
+  /**
+   * Recovery's look at an order awaiting its link's payment, for events it may have missed: a
+   * captured payment confirms it, a closed one compensates, an open one past the link's expiry is
+   * closed (voiding it closes the link) and compensated.
+   */
+  async checkLinkPayment(orderId: string): Promise<void> {
+    const row = (await findById(this.ctx.pool, orderId))!;
+    if (row.saga_step !== 'awaiting_payment') return;
+    const payment = await this.ctx.bus.call(paymentsApi.getByOrder, { order_id: orderId }).catch((e) => {
+      if (e instanceof AppError && e.code === 'PAYMENT_NOT_FOUND') return null;
+      throw e;
+    });
+    if (payment?.status === 'captured') {
+      await this.linkPaid(orderId, payment);
+    } else if (payment && payment.status !== 'pending') {
+      await this.linkClosed(orderId, closedLinkReason(payment.failure_code));
+    } else if (row.checkout_expires_at && row.checkout_expires_at <= new Date()) {
+      await this.linkClosed(orderId, checkoutExpiredReason);
+    } else {
+      await markPaymentChecked(this.ctx.pool, orderId);
+    }
   }
 
   /** Step 4 (also recovery's resume): charge the total; the idempotency key makes a repeat return the same payment. */
@@ -212,7 +348,7 @@ export class Placement {
    * Undoes what the saga did (stock, payment) and ends the order payment_failed or cancelled with
    * the shopper's reason. Recovery re-enters here for a compensation that was interrupted.
    */
-  async compensate(orderId: string, from: Array<OrderRow['saga_step']>, outcome: 'payment_failed' | 'cancelled', reason: string): Promise<Order> {
+  async compensate(orderId: string, from: Array<OrderRow['saga_step']>, outcome: 'payment_failed' | 'cancelled', reason: string, actor: Actor = 'system'): Promise<Order> {
     const { pool, bus } = this.ctx;
     if (from.length && !(await withTransaction(pool, (tx) => startCompensation(tx, orderId, from, outcome, reason)))) {
       const now = (await findById(pool, orderId))!;
@@ -243,7 +379,7 @@ export class Placement {
     const done = await withTransaction(pool, (tx) =>
       changeStatus(tx, orderId, {
         status,
-        actor: 'system',
+        actor,
         reason: why,
         step: 'failed',
         fromStatuses: ['pending'],
@@ -294,9 +430,29 @@ export class Placement {
     ]);
   }
 
+  /**
+   * A payment captured for an order that is no longer waiting for it (cancelled, or its link closed
+   * while the shopper paid): the shopper must not pay for nothing, so it is refunded in full. Same key
+   * as compensation's refund, so the money goes back once.
+   */
+  async refundOrphanPayment(orderId: string, paymentId: string): Promise<void> {
+    const row = await findById(this.ctx.pool, orderId);
+    // A charged or confirmed order was paid by it; a compensation under way refunds what it finds itself.
+    if (!row || (row.saga_step !== 'failed' && row.saga_step !== 'refused')) return;
+    const refund = await this.ctx.bus.call(paymentsApi.refund, { payment_id: paymentId, idempotency_key: paymentKeys.refund(orderId), reason: row.reason ?? 'Your order was cancelled.' });
+    this.ctx.logger.warn({ order_id: orderId, payment_id: paymentId, amount: refund.amount }, 'payment captured for a closed order; refunded');
+  }
+
   async current(orderId: string): Promise<Order> {
     const row = (await findById(this.ctx.pool, orderId))!;
     if (!isVisible(row)) throw AppError.fromBody(row.refusal ?? { code: 'UNAVAILABLE', message: 'Your order is still being placed. Please try again in a moment.' });
     return renderOrder(this.ctx.pool, row);
   }
+}
+
+/** The link of an order that was not refused or cancelled unpaid: open while the order waits for payment, then paid. */
+function linkOf(row: OrderRow): CheckoutLink {
+  const status: CheckoutLink['status'] =
+    row.saga_step === 'awaiting_payment' ? (row.checkout_expires_at! > new Date() ? 'open' : 'expired') : row.saga_step === 'compensating' ? 'canceled' : 'completed';
+  return { id: row.checkout_link_id!, url: row.checkout_url!, status, expires_at: row.checkout_expires_at!.toISOString(), payment_id: row.payment_id };
 }

@@ -35,7 +35,7 @@ export class Recovery {
   private async sweep(): Promise<void> {
     let sagas;
     try {
-      sagas = await unfinishedSagas(this.ctx.pool, 100);
+      sagas = await unfinishedSagas(this.ctx.pool, 100, this.ctx.config.ORDERS_SAGA_GRACE_MS);
     } catch (e) {
       this.ctx.logger.warn({ err: (e as Error).message }, 'recovery could not list sagas');
       return;
@@ -48,6 +48,7 @@ export class Recovery {
         await this.placement.drive(saga.id, async () => {
           if (action === 'confirm') await this.placement.confirm(saga.id);
           else if (action === 'resume_charge') await this.placement.charge(saga.id);
+          else if (action === 'check_payment') await this.placement.checkLinkPayment(saga.id);
           else if (saga.saga_step === 'compensating') await this.placement.compensate(saga.id, [], 'cancelled', 'Your order was cancelled.');
           else await this.placement.abandon(saga.id);
         });
