@@ -312,16 +312,20 @@ export function defineTools(deps: ToolDeps) {
       run: async (a, call) => {
         const cart = await resolveCart(a.session_id, call);
         if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty: add something before checking out.');
-        const link = await bus.call(paymentsApi.createCheckoutLink, {
-          cart_id: cart.id,
-          customer: paymentCustomer(cart),
-          amount: cart.totals.total,
-          currency: cart.currency,
-          line_items: cart.lines.map((l) => ({ name: l.name.slice(0, 200), quantity: l.quantity, unit_amount: l.unit_price })),
-          idempotency_key: checkoutLinkKey(cart.id, cart.version),
-        });
+        const changed = changedBeforePlacement(cart);
+        if (changed) throw changed;
+        // The link pays an order: orders places it (stock held, pending) and confirms it once the link is paid.
+        const { order, checkout_link: link } = await bus.call(
+          ordersApi.placeExternal,
+          { cart_id: cart.id, caller: call.caller, idempotency_key: checkoutLinkKey(cart.id, cart.version), expected_total: cart.totals.total },
+          { timeoutMs: deps.placeOrderTimeoutMs },
+        );
+        const notice =
+          link.status === 'open'
+            ? `Order ${order.number} is reserved and will be confirmed once it is paid through the link (open until ${link.expires_at}).`
+            : `Order ${order.number} is ${order.status.replace(/_/g, ' ')}.`;
         return {
-          presented: presentCheckout(cart, await savedMethods(cart), { url: link.url, expires_at: link.expires_at }, now()),
+          presented: presentCheckout(cart, await savedMethods(cart), { url: link.url, expires_at: link.expires_at }, now(), notice),
           cartId: cart.id,
         };
       },
