@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { Cart, Order } from '@shop/contracts';
 import { addBusinessDays, estimateDelivery } from '../src/domain/delivery.js';
 import { formatOrderNumber, isOrderNumber } from '../src/domain/order-number.js';
-import { cartChangedError, checkCartPlaceable, missingStepsMessage, recoveryAction, shortageMessage } from '../src/domain/saga.js';
+import {
+  cartChangedError,
+  checkCartPlaceable,
+  closedLinkReason,
+  linkReservationTtlSeconds,
+  missingStepsMessage,
+  recoveryAction,
+  shortageMessage,
+} from '../src/domain/saga.js';
 import { makeTracking } from '../src/domain/tracking.js';
 import { escapeHtml, renderNotification } from '../src/domain/email.js';
 
@@ -175,6 +183,36 @@ describe('placement checks', () => {
   it('words the missing steps', () => {
     expect(missingStepsMessage(['shipping_address'])).toBe('Add a shipping address first');
     expect(missingStepsMessage(['payment_method', 'terms'])).toBe('Choose a payment method first. Still to do: accept the terms and conditions');
+  });
+});
+
+describe('orders paid through a checkout link', () => {
+  it("need no payment method and save none: the shopper picks the card on the link's page", () => {
+    const c = cart({}, { payment_method_id: null, missing_steps: ['payment_method'], ready: false, save_payment_method: true });
+    expect(checkCartPlaceable(c, undefined, undefined, 'checkout_link')).toEqual({ paymentMethodId: null, customer: 'user-1', saveMethodFor: null });
+    expect(checkCartPlaceable(cart(), undefined, 3858, 'checkout_link').paymentMethodId).toBeNull();
+  });
+  it('still need every other step, the confirmed total and something to pay', () => {
+    const noTerms = cart({}, { payment_method_id: null, missing_steps: ['payment_method', 'terms'], ready: false });
+    expect(() => checkCartPlaceable(noTerms, undefined, undefined, 'checkout_link')).toThrow(expect.objectContaining({ code: 'CHECKOUT_INCOMPLETE', details: { missing_steps: ['terms'] } }));
+    expect(() => checkCartPlaceable(cart(), undefined, 3500, 'checkout_link')).toThrow(expect.objectContaining({ code: 'CART_CHANGED' }));
+    const free = cart({ totals: { ...cart().totals, total: 0 } });
+    expect(() => checkCartPlaceable(free, undefined, undefined, 'checkout_link')).toThrow(expect.objectContaining({ code: 'CHECKOUT_INCOMPLETE' }));
+  });
+  it("hold their stock for longer than the link is open, within the catalog's one-day limit", () => {
+    expect(linkReservationTtlSeconds(60, 900)).toBe(4_500);
+    expect(linkReservationTtlSeconds(60, 900)).toBeGreaterThan(60 * 60);
+    expect(linkReservationTtlSeconds(1_380, 900)).toBeGreaterThan(1_380 * 60);
+    expect(linkReservationTtlSeconds(1_440, 900)).toBe(86_400);
+  });
+  it('ask payments how the link stands whenever recovery lists them', () => {
+    expect(recoveryAction('awaiting_payment', 0, 60_000)).toBe('check_payment');
+    expect(recoveryAction('awaiting_payment', 1e9, 60_000)).toBe('check_payment');
+  });
+  it('are cancelled with a reason the shopper can read', () => {
+    expect(closedLinkReason('checkout_expired')).toBe('The checkout link expired before it was paid, so the order was cancelled. You have not been charged.');
+    expect(closedLinkReason('checkout_canceled')).toBe('The payment was cancelled on the checkout page, so the order was cancelled. You have not been charged.');
+    expect(closedLinkReason(null)).toMatch(/You have not been charged\.$/);
   });
 });
 
