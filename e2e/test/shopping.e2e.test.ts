@@ -68,7 +68,9 @@ describe('a whole shopping conversation through the MCP gateway', () => {
     expect(started.data.kind).toBe('checkout');
     expect(started.data.cart.checkout.missing_steps).toContain('shipping_address');
 
-    await nextTurn.ok('update_checkout', { shipping_address: address, shipping_method: 'express', billing_same_as_shipping: true });
+    const preferred = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const instructions = 'Leave it with the <b>concierge</b> & ring twice';
+    await nextTurn.ok('update_checkout', { shipping_address: address, shipping_method: 'express', billing_same_as_shipping: true, preferred_delivery_date: preferred, delivery_instructions: instructions });
     const methods = await nextTurn.ok('list_payment_methods');
     const visa = methods.data.payment_methods.find((m: any) => m.last4 === '4242');
     expect(visa).toBeTruthy();
@@ -83,6 +85,8 @@ describe('a whole shopping conversation through the MCP gateway', () => {
     expect(order.number).toMatch(/^ORD-\d{4}-\d{5,}$/);
     expect({ subtotal: order.subtotal, discount: order.discount, shipping: order.shipping, tax: order.tax, total: order.total }).toEqual(express);
     expect(order.payment).toMatchObject({ brand: expect.stringMatching(/visa/i), last4: '4242' });
+    expect(order).toMatchObject({ preferred_delivery_date: preferred, delivery_instructions: instructions, terms_version: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(placed.data.policies?.returns).toMatch(/\/policies\/returns$/);
 
     // A repeated place_order for the same checkout returns the same order and never charges twice.
     const again = await nextTurn.call('place_order', {});
@@ -111,9 +115,19 @@ describe('a whole shopping conversation through the MCP gateway', () => {
     expect(cancelled.data.order.payment.status).toMatch(/refunded/);
 
     if (sut.mailDir && existsSync(sut.mailDir)) {
-      const mails = readdirSync(sut.mailDir).map((f) => readFileSync(path.join(sut.mailDir!, f), 'utf8'));
-      expect(mails.some((m) => m.includes(order.number))).toBe(true);
+      // Emails follow the order's events asynchronously (outbox → JetStream → notifier).
+      const mailsFor = () => readdirSync(sut.mailDir!).filter((f) => f.startsWith(order.number) && f.endsWith('.eml')).sort();
+      for (let i = 0; i < 100 && mailsFor().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      const mails = mailsFor();
+      expect(mails).toEqual([`${order.number}-cancelled.eml`, `${order.number}-confirmed.eml`]);
+      const confirmation = readFileSync(path.join(sut.mailDir, `${order.number}-confirmed.eml`), 'utf8');
+      expect(confirmation).toContain('&lt;b&gt;concierge&lt;/b&gt;');
     }
+
+    // The store's own words for "what's your return policy?".
+    const policy = await ada.ok('get_store_policies', { topic: 'returns' });
+    expect(policy.data.kind).toBe('policy');
+    expect(policy.text).toMatch(/30 days/);
     await ada.close();
     await nextTurn.close();
   });

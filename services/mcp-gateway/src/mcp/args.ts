@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Address, CartId, IdempotencyKey, PaymentMethodId, ShippingMethod, SortBy, Uuid } from '@shop/contracts';
+import { Address, CartId, IdempotencyKey, PaymentMethodId, ShippingMethod, SortBy, UpdateCheckoutRequest, Uuid } from '@shop/contracts';
 
 /**
  * Tool argument schemas: the public contract of the MCP tools (snake_case names). Every field has
@@ -83,6 +83,10 @@ export const toolArgs = {
       billing_same_as_shipping: z.boolean().optional(),
       payment_method_id: PaymentMethodId.optional().describe('A saved payment method id from list_payment_methods (pm_…). Never card numbers.'),
       accept_terms: z.boolean().optional(),
+      preferred_delivery_date: UpdateCheckoutRequest.shape.preferred_delivery_date.describe(
+        'YYYY-MM-DD the shopper would like delivery on: not before the shipping method allows, a weekday for standard shipping, at most 30 days out. null clears it.',
+      ),
+      delivery_instructions: UpdateCheckoutRequest.shape.delivery_instructions.describe('Special delivery instructions (at most 500 characters). null clears them.'),
       save_payment_method: z
         .boolean()
         .optional()
