@@ -36,6 +36,28 @@ describe('search over NATS', () => {
     expect(r.query).toBe('pegasas');
   });
 
+  it('corrects each misspelt word to the nearest catalogue word, then searches as usual', async () => {
+    const r = await search({ query: 'wireles headphnes', per_page: 50 });
+    expect(r.query).toBe('wireles headphnes');
+    expect(r.page_info.total).toBeGreaterThan(0);
+    expect(r.page_info.total).toBe((await search({ query: 'wireless headphones', per_page: 50 })).page_info.total);
+    expect(r.items.every((i) => i.tags.includes('headphones') || /headphone/i.test(i.name))).toBe(true);
+    // Too far from any word of the catalogue: nothing, rather than something unrelated.
+    expect((await search({ query: 'qzxvbnm' })).page_info.total).toBe(0);
+  });
+
+  it('learns the words of renamed products for typo correction', async () => {
+    const [mug] = (await search({ query: 'classic ceramic coffee mug' })).items;
+    const pool = svc.runtime.pool;
+    await pool.query("update products set name = 'Zephyrion Ceramic Coffee Mug' where id = $1", [mug.id]);
+    try {
+      const r = await search({ query: 'zephyrian mug' });
+      expect(r.items.map((i) => i.id)).toEqual([mug.id]);
+    } finally {
+      await pool.query('update products set name = $2 where id = $1', [mug.id, mug.name]);
+    }
+  });
+
   it('"running shoes" finds running shoes, category names being searchable', async () => {
     const r = await search({ query: 'running shoes', per_page: 50 });
     expect(r.page_info.total).toBeGreaterThan(20);

@@ -4,7 +4,7 @@ import type { SearchRequest, SortBy } from '@shop/contracts';
 
 export type ParsedSearch = z.output<typeof SearchRequest>;
 
-/** `text`: full-text search; `fuzzy`: the trigram fallback, run only when `text` found nothing. */
+/** `text`: full-text search; `fuzzy`: the same after typo correction, run only when `text` found nothing. */
 export type SearchMode = 'text' | 'fuzzy';
 
 export interface SearchSql {
@@ -45,8 +45,9 @@ const qualify = (order: string, alias: string) =>
  * Builds the one statement that answers a search: the matching set (text + filters), the page
  * of summaries, the total and every facet, so a search is a single round trip.
  * Text matching is full-text search (weighted tsvector, GIN index, ts_rank). Only when that finds
- * nothing does the caller run the `fuzzy` form (trigram word similarity on name + brand, GIN trgm
- * index), so a typo ("pegasas") still finds Pegasus while ordinary queries never pay for it.
+ * nothing does the caller run the `fuzzy` form (each unknown word corrected to the nearest word of
+ * the catalogue by trigram similarity, then full-text search), so a typo ("pegasas") still finds
+ * Pegasus while ordinary queries never pay for it.
  */
 export function buildSearchSql(req: ParsedSearch, mode: SearchMode = 'text'): SearchSql {
   const values: unknown[] = [];
@@ -74,15 +75,15 @@ export function buildSearchSql(req: ParsedSearch, mode: SearchMode = 'text'): Se
   const relevance = req.sort_by === 'relevance';
   let match = 'true';
   let rank = '0::real';
-  if (q && mode === 'text') {
+  if (q) {
+    // The fuzzy form is the same full-text search after correcting misspelt words to the nearest
+    // words of the catalogue (catalog_correct_query: pg_trgm over a small dictionary).
+    const text = mode === 'text' ? q : `catalog_correct_query(${q})`;
     // A scalar subquery is evaluated once per execution; the bare call would be re-parsed for every
     // row under a generic plan of the prepared statement (rechecks and ranking).
-    const tsq = `(select websearch_to_tsquery('english', ${q}))`;
+    const tsq = `(select websearch_to_tsquery('english', ${text}))`;
     match = `p.search @@ ${tsq}`;
     if (relevance) rank = `ts_rank(p.search, ${tsq})`;
-  } else if (q) {
-    match = `p.name_brand %> lower(${q})`;
-    if (relevance) rank = `word_similarity(lower(${q}), p.name_brand)`;
   }
   const matched = `m as materialized (
   select p.id, p.category_id, p.brand, p.price, p.rating, p.review_count, p.created_at, p.sizes, p.colors, ${rank} as rank
