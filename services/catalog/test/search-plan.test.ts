@@ -61,3 +61,37 @@ it('uses the category index for a category filter', async () => {
   expect(indexesUsed(plan)).toContain('products_category_slugs_idx');
   expect(scansProducts(plan)).toBe(false);
 });
+
+it('counts facets exactly over every match of a broad search (checked against a direct count)', async () => {
+  const sql = buildSearchSql(SearchRequest.parse({ query: 'running shoes' }));
+  const { rows } = await pool.query(sql.text, sql.values);
+  const r = rows[0];
+  const where = `search @@ websearch_to_tsquery('english', 'running shoes') and active and available > 0`;
+  const direct = async (q: string) => (await pool.query(q)).rows;
+  expect(r.total).toBe((await direct(`select count(*)::int n from products where ${where}`))[0].n);
+  expect(r.total).toBeGreaterThan(1_000);
+  expect(r.brands).toEqual(
+    (await direct(`select brand, count(*)::int n from products where ${where} group by brand order by n desc, brand limit 50`)).map((b) => ({ value: b.brand, label: b.brand, count: b.n })),
+  );
+  expect(r.categories.map((c: { value: string; count: number }) => [c.value, c.count])).toEqual(
+    (await direct(`select c.slug, count(*)::int n from products p join categories c on c.id = p.category_id where ${where} group by c.slug, c.name order by n desc, c.name`)).map((c) => [c.slug, c.n]),
+  );
+  expect(r.sizes.map((s: { value: string; count: number }) => [s.value, s.count])).toEqual(
+    (await direct(`select s, count(*)::int n from products, unnest(sizes) s where ${where} group by s order by n desc, s limit 50`)).map((s) => [s.s, s.n]),
+  );
+  expect(r.colors.map((c: { value: string; count: number }) => [c.value, c.count])).toEqual(
+    (await direct(`select c, count(*)::int n from products, unnest(colors) c where ${where} group by c order by n desc, c limit 50`)).map((c) => [c.c, c.n]),
+  );
+  const [range] = await direct(`select min(price) lo, max(price) hi from products where ${where}`);
+  expect([r.price_min, r.price_max]).toEqual([range.lo, range.hi]);
+});
+
+it('gives a product with a new category, brand, sizes and colours its own facet combination', async () => {
+  const { rows } = await pool.query(
+    `update products set brand = 'Brand New Co', sizes = '{XXS}', colors = '{Ultraviolet}'
+     where id = (select id from products order by id limit 1)
+     returning facet_id`,
+  );
+  const [combo] = (await pool.query('select brand, sizes, colors from facet_combos where id = $1', [rows[0].facet_id])).rows;
+  expect(combo).toEqual({ brand: 'Brand New Co', sizes: ['XXS'], colors: ['Ultraviolet'] });
+});

@@ -86,36 +86,36 @@ export function buildSearchSql(req: ParsedSearch, mode: SearchMode = 'text'): Se
     if (relevance) rank = `ts_rank(p.search, ${tsq})`;
   }
   const matched = `m as materialized (
-  select p.id, p.category_id, p.brand, p.price, p.rating, p.review_count, p.created_at, p.sizes, p.colors, ${rank} as rank
+  select p.id, p.facet_id, p.price, p.rating, p.review_count, p.created_at, ${rank} as rank
   from products p
   where ${[match, ...filters].join('\n    and ')}
 )`;
-  // Every facet, the total and the price range come from one pass over the matches (grouping sets:
-  // one hash table per facet) instead of a scan of m each. Sizes and colours are grouped as the
-  // (few distinct) arrays first and unnested only then, weighted by their counts.
+  // Every facet, the total and the price range come from one pass over the matches grouped by
+  // facet_id (one int per distinct category, brand, sizes and colours), then rolled up from those
+  // few groups; sizes and colours are unnested only there, weighted by the group counts.
   const text = `with ${matched},
 page as (select id, rank, rating, review_count, price, created_at from m order by ${order} limit ${limit} offset ${offset}),
-g as (
-  select category_id, brand, sizes, colors, count(*)::int n, min(price) price_min, max(price) price_max,
-    grouping(category_id, brand, sizes, colors) as facet
-  from m group by grouping sets ((category_id), (brand), (sizes), (colors), ())
+g as materialized (
+  select fc.category_id, fc.brand, fc.sizes, fc.colors, f.n, f.price_min, f.price_max
+  from (select facet_id, count(*)::int n, min(price) price_min, max(price) price_max from m group by facet_id) f
+  join facet_combos fc on fc.id = f.facet_id
 )
 select
-  coalesce((select n from g where facet = 15), 0) as total,
+  coalesce((select sum(n)::int from g), 0) as total,
   (select coalesce(json_agg(json_build_object('id', p.id, 'name', p.name, 'brand', p.brand, 'category_id', p.category_id,
       'price', p.price, 'price_max', p.price_max, 'rating', p.rating, 'review_count', p.review_count, 'available', p.available,
       'sizes', p.sizes, 'colors', p.colors, 'tags', p.tags) order by ${qualify(order, 'page')}), '[]'::json)
      from page join products p on p.id = page.id) as items,
-  (select coalesce(json_agg(json_build_object('value', c.slug, 'label', c.name, 'count', g.n) order by g.n desc, c.name), '[]'::json)
-     from g join categories c on c.id = g.category_id where g.facet = 7) as categories,
+  (select coalesce(json_agg(json_build_object('value', c.slug, 'label', c.name, 'count', f.n) order by f.n desc, c.name), '[]'::json)
+     from (select category_id, sum(n)::int n from g group by category_id) f join categories c on c.id = f.category_id) as categories,
   (select coalesce(json_agg(json_build_object('value', f.brand, 'label', f.brand, 'count', f.n) order by f.n desc, f.brand), '[]'::json)
-     from (select brand, n from g where facet = 11 order by n desc, brand limit 50) f) as brands,
+     from (select brand, sum(n)::int n from g group by brand order by n desc, brand limit 50) f) as brands,
   (select coalesce(json_agg(json_build_object('value', f.s, 'label', f.s, 'count', f.n) order by f.n desc, f.s), '[]'::json)
-     from (select s, sum(g.n)::int n from g, unnest(g.sizes) s where g.facet = 13 group by s order by n desc, s limit 50) f) as sizes,
+     from (select s, sum(g.n)::int n from g, unnest(g.sizes) s group by s order by n desc, s limit 50) f) as sizes,
   (select coalesce(json_agg(json_build_object('value', f.c, 'label', f.c, 'count', f.n) order by f.n desc, f.c), '[]'::json)
-     from (select c, sum(g.n)::int n from g, unnest(g.colors) c where g.facet = 14 group by c order by n desc, c limit 50) f) as colors,
-  (select price_min from g where facet = 15) as price_min,
-  (select price_max from g where facet = 15) as price_max`;
+     from (select c, sum(g.n)::int n from g, unnest(g.colors) c group by c order by n desc, c limit 50) f) as colors,
+  (select min(price_min) from g) as price_min,
+  (select max(price_max) from g) as price_max`;
   const name = `search_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
   return { name, text, values, page: req.page, perPage: req.per_page, query };
 }
