@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Cart, Order } from '@shop/contracts';
+import { AppError, Cart, Order } from '@shop/contracts';
 import { addBusinessDays, estimateDelivery } from '../src/domain/delivery.js';
 import { formatOrderNumber, isOrderNumber } from '../src/domain/order-number.js';
 import {
   cartChangedError,
   checkCartPlaceable,
   closedLinkReason,
+  convertedByAnotherOrder,
+  convertedElsewhereReason,
+  linkAlreadyPaidError,
+  linkReplacement,
   linkReservationTtlSeconds,
   missingStepsMessage,
   recoveryAction,
@@ -213,6 +217,32 @@ describe('orders paid through a checkout link', () => {
     expect(closedLinkReason('checkout_expired')).toBe('The checkout link expired before it was paid, so the order was cancelled. You have not been charged.');
     expect(closedLinkReason('checkout_canceled')).toBe('The payment was cancelled on the checkout page, so the order was cancelled. You have not been charged.');
     expect(closedLinkReason(null)).toMatch(/You have not been charged\.$/);
+  });
+});
+
+describe('one payment per cart: a direct placement and a checkout link', () => {
+  it('closes a link not paid yet, cancels one already closed, and refuses the placement for one paid', () => {
+    expect(linkReplacement(null)).toBe('close');
+    expect(linkReplacement('pending')).toBe('close');
+    for (const closed of ['voided', 'canceled', 'failed'] as const) expect(linkReplacement(closed)).toBe('closed');
+    for (const paid of ['captured', 'authorized', 'requires_action', 'partially_refunded', 'refunded'] as const) expect(linkReplacement(paid)).toBe('paid');
+  });
+  it('names the paid order when refusing', () => {
+    const err = linkAlreadyPaidError({ id: 'o-1', number: 'ORD-2026-00042' });
+    expect(err.toBody()).toEqual({
+      code: 'CART_NOT_ACTIVE',
+      message: 'This cart was already paid through the checkout link: order ORD-2026-00042. Nothing was charged again.',
+      details: { order_id: 'o-1', order_number: 'ORD-2026-00042' },
+    });
+  });
+  it("finds the other order a cart became, and only that cause, when converting it is refused", () => {
+    const refused = new AppError('CART_NOT_ACTIVE', 'This cart was already turned into another order.', { cart_id: 'c', order_id: 'other' });
+    expect(convertedByAnotherOrder(refused, 'mine')).toBe('other');
+    expect(convertedByAnotherOrder(refused, 'other')).toBeNull();
+    expect(convertedByAnotherOrder(new AppError('CART_NOT_FOUND', 'gone'), 'mine')).toBeNull();
+    expect(convertedByAnotherOrder(new AppError('CART_NOT_ACTIVE', 'expired'), 'mine')).toBeNull();
+    expect(convertedElsewhereReason('ORD-2026-00042')).toBe('This cart was already checked out as order ORD-2026-00042, so this order was cancelled and your payment refunded.');
+    expect(convertedElsewhereReason(null)).toContain('as another order');
   });
 });
 

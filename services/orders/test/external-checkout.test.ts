@@ -226,11 +226,16 @@ describe('paying through an external checkout link', () => {
     await stack.orders!.stop();
     expect((await press(link, 'approve')).status).toBe(200);
     // The captured event reached the stream; losing it leaves only recovery to notice the payment.
-    const nc = stack.cart.runtime.nc;
-    const jsm = await jetstreamManager(nc);
-    const stream = eventStreamName(stack.prefix);
-    await until(async () => ((await jsm.streams.info(stream, { subjects_filter: stack.prefix + paymentEvents.captured })).state.subjects?.[stack.prefix + paymentEvents.captured] ?? 0) > 0 || undefined);
-    await jsm.streams.purge(stream, { filter: stack.prefix + paymentEvents.captured });
+    // Earlier tests' captured events are in the stream too: wait for this one to be published before dropping them all.
+    await until(async () => {
+      const [row] = await sql<{ published_at: Date | null }>(stack.dbs.payments.url, `select published_at from outbox where subject = $1 and payload->'data'->>'order_id' = $2`, [
+        paymentEvents.captured,
+        order.id,
+      ]);
+      return row?.published_at ?? undefined;
+    });
+    const jsm = await jetstreamManager(stack.cart.runtime.nc);
+    await jsm.streams.purge(eventStreamName(stack.prefix), { filter: stack.prefix + paymentEvents.captured });
 
     const ordersMod = (await import('../src/main.js')) as { start: (env: Record<string, string>) => Promise<{ stop: () => Promise<void> }> };
     const restarted = await ordersMod.start(testEnv(stack.dbs.orders.url, stack.prefix, ordersEnv));

@@ -73,8 +73,10 @@ export async function setStock(stack: Stack, variantId: string, stock: number): 
 }
 
 export async function availableOf(stack: Stack, variantId: string): Promise<{ available: number; stock: number }> {
-  const { variants } = await stack.bus.call(catalogApi.lookupVariants, { variant_ids: [variantId] });
-  const detail = await stack.bus.call(catalogApi.get, { product_id: variants[0].product_id });
+  // Through the catalog's own connection: a test may have stopped and restarted orders.
+  const bus = stack.catalog.runtime.bus;
+  const { variants } = await bus.call(catalogApi.lookupVariants, { variant_ids: [variantId] });
+  const detail = await bus.call(catalogApi.get, { product_id: variants[0].product_id });
   const v = detail.variants.find((x) => x.id === variantId)!;
   return { available: v.available, stock: v.stock };
 }

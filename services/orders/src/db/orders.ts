@@ -219,6 +219,22 @@ export async function awaitPayment(tx: Queryable, orderId: string, link: { id: s
   return true;
 }
 
+/**
+ * The cart's orders paid through a checkout link that still stand: awaiting payment, or paid
+ * (charged, confirmed, and not cancelled since). A direct placement of the cart must not pay twice.
+ */
+export async function standingLinkOrders(q: Queryable, cartId: string): Promise<OrderRow[]> {
+  // "not superseded" lets the (cart_id, idempotency_key) partial index serve the lookup.
+  const { rows } = await q.query<OrderRow>(
+    `select ${columns} from orders
+     where cart_id = $1 and not superseded and external_payment
+       and (saga_step = 'awaiting_payment' or (saga_step in ('charged', 'confirmed') and status in ('pending', 'confirmed', 'shipped', 'delivered')))
+     order by created_at`,
+    [cartId],
+  );
+  return rows;
+}
+
 /** Recovery asked payments about this order's link payment and found it still open. */
 export async function markPaymentChecked(q: Queryable, orderId: string): Promise<void> {
   await q.query(`update orders set payment_checked_at = now() where id = $1 and saga_step = 'awaiting_payment'`, [orderId]);

@@ -1,4 +1,4 @@
-import { AppError, formatMoney, type Cart, type CartMessage, type CheckoutStep } from '@shop/contracts';
+import { AppError, formatMoney, type Cart, type CartMessage, type CheckoutStep, type PaymentStatus } from '@shop/contracts';
 
 /**
  * Where a placement saga is. Each step is persisted before the next one starts, so a restarted
@@ -144,6 +144,44 @@ export function closedLinkReason(failureCode: string | null): string {
   if (failureCode === 'checkout_canceled') return 'The payment was cancelled on the checkout page, so the order was cancelled. You have not been charged.';
   return 'The payment through the checkout link did not go through, so the order was cancelled. You have not been charged.';
 }
+/**
+ * How a direct placement treats a link order of the same cart, from that order's payment as payments
+ * reports it: `close` (not paid: void it, which closes the link, and cancel the order), `paid` (the
+ * link was paid: the placement is refused), or `closed` (the link was already cancelled or expired:
+ * cancel the order, nothing to void).
+ */
+export function linkReplacement(paymentStatus: PaymentStatus | null): 'close' | 'paid' | 'closed' {
+  if (paymentStatus === null || paymentStatus === 'pending') return 'close';
+  if (paymentStatus === 'voided' || paymentStatus === 'canceled' || paymentStatus === 'failed') return 'closed';
+  return 'paid';
+}
+
+/** The reason recorded on a link order cancelled because the shopper placed the cart directly. */
+export function replacedByDirectPaymentReason(newOrderNumber: string): string {
+  return `Replaced by a direct payment (order ${newOrderNumber}). The checkout link was closed and you have not been charged for this order.`;
+}
+
+/** A direct placement for a cart whose checkout link was already paid: refused, nothing charged. */
+export function linkAlreadyPaidError(order: { id: string; number: string }): AppError {
+  return new AppError('CART_NOT_ACTIVE', `This cart was already paid through the checkout link: order ${order.number}. Nothing was charged again.`, {
+    order_id: order.id,
+    order_number: order.number,
+  });
+}
+
+/** The other order a cart was converted into, when converting it for orderId was refused for that reason. */
+export function convertedByAnotherOrder(e: unknown, orderId: string): string | null {
+  if (!(e instanceof AppError) || e.code !== 'CART_NOT_ACTIVE') return null;
+  const other = e.details?.order_id;
+  return typeof other === 'string' && other !== orderId ? other : null;
+}
+
+/** Why a paid order was cancelled: its cart had meanwhile become another order (the shopper paid twice). */
+export function convertedElsewhereReason(otherOrderNumber: string | null): string {
+  const other = otherOrderNumber ? `order ${otherOrderNumber}` : 'another order';
+  return `This cart was already checked out as ${other}, so this order was cancelled and your payment refunded.`;
+}
+
 export const checkoutExpiredReason = 'The checkout link expired before it was paid, so the order was cancelled. You have not been charged.';
 export const linkUnavailableReason = 'We could not create a checkout link right now, so the order was cancelled. You have not been charged. Please try again.';
 

@@ -21,10 +21,15 @@ import {
   checkCartPlaceable,
   closedLinkReason,
   checkoutExpiredReason,
+  convertedByAnotherOrder,
+  convertedElsewhereReason,
   declinedFallbackReason,
   linkReservationTtlSeconds,
+  linkAlreadyPaidError,
+  linkReplacement,
   linkUnavailableReason,
   paymentKeys,
+  replacedByDirectPaymentReason,
   requiresActionReason,
   settledSteps,
   type PaymentVia,
@@ -40,6 +45,7 @@ import {
   isVisible,
   renderOrder,
   saveSnapshot,
+  standingLinkOrders,
   startCompensation,
   supersede,
   type OrderRow,
@@ -154,6 +160,8 @@ export class Placement {
     // Step 2: re-validate and re-price through the cart service, as the shopper.
     let cart;
     try {
+      // Before the cart is read: the link order's held stock must count as available again.
+      if (via === 'saved_method') await this.replaceLinkOrders(row);
       cart = await bus.call(cartApi.get, { cart_id: req.cart_id, caller: req.caller });
       const placeable = checkCartPlaceable(cart, paymentMethodArg, req.expected_total, via);
       const saved = await withTransaction(pool, (tx) =>
@@ -173,7 +181,7 @@ export class Placement {
           via === 'checkout_link' ? linkReservationTtlSeconds(config.ORDERS_CHECKOUT_LINK_TTL_MINUTES, config.ORDERS_RESERVATION_TTL_S) : config.ORDERS_RESERVATION_TTL_S,
       });
     } catch (e) {
-      await this.releaseStock(row.id);
+      await this.returnStock(row.id);
       // The catalog's OUT_OF_STOCK already names each short item and how many are available.
       throw await this.refuse(row.id, ['validated'], e);
     }
@@ -217,6 +225,49 @@ export class Placement {
     return this.current(orderId);
   }
 
+  /**
+   * A direct placement replaces the cart's link orders: one awaiting payment is cancelled as
+   * cancel_order would (its payment voided, which closes the link, and its stock released); one whose
+   * link was paid refuses this placement, so the cart is never paid twice.
+   */
+  private async replaceLinkOrders(direct: OrderRow): Promise<void> {
+    for (const linked of await standingLinkOrders(this.ctx.pool, direct.cart_id)) {
+      const paid = linked.saga_step !== 'awaiting_payment' || (await this.drive(linked.id, () => this.closeForDirectPayment(linked.id, direct.number)));
+      if (paid) throw linkAlreadyPaidError(linked);
+    }
+  }
+
+  /** Closes an awaiting link order for a direct placement; true when its link turned out to be paid. */
+  private async closeForDirectPayment(orderId: string, directNumber: string): Promise<boolean> {
+    let payment = await this.paymentOf(orderId);
+    let outcome = linkReplacement(payment?.status ?? null);
+    if (outcome === 'close' && payment) {
+      try {
+        await this.ctx.bus.call(paymentsApi.void, { payment_id: payment.id });
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === 'INVALID_TRANSITION')) throw e;
+        // Refused: the link was paid (or closed) just now. A payment still pending was completed on the page and is being captured.
+        payment = await this.paymentOf(orderId);
+        outcome = payment?.status === 'pending' ? 'paid' : linkReplacement(payment?.status ?? null);
+      }
+    }
+    if (outcome === 'paid') {
+      // Confirm it now rather than wait for the captured event: the refusal names an order that is confirmed.
+      if (payment?.status === 'captured') await this.linkPaid(orderId, payment);
+      return true;
+    }
+    const reason = outcome === 'closed' ? closedLinkReason(payment!.failure_code) : replacedByDirectPaymentReason(directNumber);
+    const order = await this.linkClosed(orderId, reason, 'shopper');
+    return order.status === 'confirmed';
+  }
+
+  private async paymentOf(orderId: string): Promise<Payment | null> {
+    return this.ctx.bus.call(paymentsApi.getByOrder, { order_id: orderId }).catch((e) => {
+      if (e instanceof AppError && e.code === 'PAYMENT_NOT_FOUND') return null;
+      throw e;
+    });
+  }
+
   /** The link was paid (payments captured the order's payment): confirm exactly as a charged order. */
   async linkPaid(orderId: string, payment: Payment): Promise<Order> {
     const pm = { id: payment.id, status: payment.status, brand: payment.payment_method.brand, last4: payment.payment_method.last4 };
@@ -239,10 +290,7 @@ export class Placement {
   async checkLinkPayment(orderId: string): Promise<void> {
     const row = (await findById(this.ctx.pool, orderId))!;
     if (row.saga_step !== 'awaiting_payment') return;
-    const payment = await this.ctx.bus.call(paymentsApi.getByOrder, { order_id: orderId }).catch((e) => {
-      if (e instanceof AppError && e.code === 'PAYMENT_NOT_FOUND') return null;
-      throw e;
-    });
+    const payment = await this.paymentOf(orderId);
     if (payment?.status === 'captured') {
       await this.linkPaid(orderId, payment);
     } else if (payment && payment.status !== 'pending') {
@@ -316,6 +364,12 @@ export class Placement {
       await bus.call(cartApi.convert, { cart_id: row.cart_id, order_id: orderId });
     } catch (e) {
       if (isTransient(e)) return this.current(orderId);
+      // The cart is already another order (a link paid after the cart was ordered another way): this one must not stand.
+      const other = convertedByAnotherOrder(e, orderId);
+      if (other) {
+        logger.warn({ order_id: orderId, other_order_id: other }, 'cart already converted by another order; refunding');
+        return this.compensate(orderId, ['charged'], 'cancelled', convertedElsewhereReason((await findById(pool, other))?.number ?? null));
+      }
       // The order is paid and its stock committed; a cart that cannot be converted (expired) does not undo that.
       logger.warn({ order_id: orderId, code: (e as AppError).code }, 'cart could not be converted');
     }
@@ -357,11 +411,8 @@ export class Placement {
     const row = (await findById(pool, orderId))!;
     // The reason recorded when compensation began wins, so a resumed compensation repeats the same refund request.
     const why = row.reason ?? reason;
-    await this.releaseStock(orderId);
-    const payment = await bus.call(paymentsApi.getByOrder, { order_id: orderId }).catch((e) => {
-      if (e instanceof AppError && e.code === 'PAYMENT_NOT_FOUND') return null;
-      throw e;
-    });
+    await this.returnStock(orderId);
+    const payment = await this.paymentOf(orderId);
     let paymentStatus: string | undefined;
     let refundAmount = 0;
     if (payment?.status === 'captured' || payment?.status === 'partially_refunded') {
@@ -412,10 +463,14 @@ export class Placement {
     await this.compensate(orderId, ['validated', 'reserved'], 'cancelled', interruptedReason);
   }
 
-  private async releaseStock(orderId: string): Promise<void> {
-    await this.ctx.bus.call(catalogApi.release, { order_id: orderId }).catch((e) => {
-      // Nothing was reserved (the reservation was refused), or it is already released: nothing to undo.
-      if (e instanceof AppError && (e.code === 'RESERVATION_NOT_FOUND' || e.code === 'INVALID_TRANSITION')) return;
+  /**
+   * Gives the order's stock back: restock releases a reservation still held and puts back one already
+   * committed (a paid order cancelled after its commit, because its cart became another order).
+   */
+  private async returnStock(orderId: string): Promise<void> {
+    await this.ctx.bus.call(catalogApi.restock, { order_id: orderId }).catch((e) => {
+      // Nothing was reserved (the reservation was refused): nothing to undo.
+      if (e instanceof AppError && e.code === 'RESERVATION_NOT_FOUND') return;
       throw e;
     });
   }
