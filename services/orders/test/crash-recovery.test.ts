@@ -24,6 +24,20 @@ function runOrders(extra: Record<string, string>): { proc: ChildProcess; exited:
   return { proc, exited };
 }
 
+/**
+ * Sends the placement until the crashing process dies at its hook. On a busy machine a first
+ * attempt can fail before it reaches the hook (a downstream timeout); the same key resumes it.
+ */
+async function placeUntilCrash(crashing: { exited: Promise<number | null> }, request: Parameters<typeof stack.bus.call<typeof ordersApi.place>>[1]) {
+  let last: unknown;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    last = await stack.bus.call(ordersApi.place, request, { timeoutMs: 3_000 }).catch((e) => e);
+    const code = await Promise.race([crashing.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 2_000))]);
+    if (code !== 'running') return { code, last };
+  }
+  throw new Error(`the orders process never reached its crash hook; last answer: ${JSON.stringify(last)}`);
+}
+
 async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -55,9 +69,9 @@ describe('a crash between charge and confirm', () => {
     const item = await pickVariant(stack, 0);
     const before = await availableOf(stack, item.variant_id);
     const cart = await readyCart(stack, caller, item, 1);
-    const placing = stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `crash-${cart.id}` }, { timeoutMs: 3_000 }).catch((e) => e);
-    expect(await crashing.exited).toBe(137);
-    expect(await placing).toMatchObject({ code: expect.stringMatching(/TIMEOUT|UNAVAILABLE/) });
+    const crash = await placeUntilCrash(crashing, { cart_id: cart.id, caller, idempotency_key: `crash-${cart.id}` });
+    expect(crash.code).toBe(137);
+    expect(crash.last).toMatchObject({ code: expect.stringMatching(/TIMEOUT|UNAVAILABLE/) });
 
     // Charged, not confirmed: the process died right after persisting the payment step.
     const [stuck] = await query<{ id: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, status, saga_step from orders where cart_id = $1', [cart.id]);
@@ -92,9 +106,8 @@ describe('a crash between charge and confirm', () => {
     const item = await pickVariant(stack, 1);
     const before = await availableOf(stack, item.variant_id);
     const cart = await readyCart(stack, caller, item, 1);
-    const placing = stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `abandon-${cart.id}` }, { timeoutMs: 3_000 }).catch((e) => e);
-    expect(await crashing.exited).toBe(137);
-    await placing;
+    const crash = await placeUntilCrash(crashing, { cart_id: cart.id, caller, idempotency_key: `abandon-${cart.id}` });
+    expect(crash.code).toBe(137);
     const [stuck] = await query<{ id: string; saga_step: string }>(stack.dbs.orders.url, 'select id, saga_step from orders where cart_id = $1', [cart.id]);
     expect(stuck.saga_step).toBe('reserved');
     expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 1);
