@@ -1,7 +1,7 @@
 // Widgets rendered in headless Chromium from recorded tool results, under both hosts:
 // ChatGPT's window.openai and the MCP Apps bridge (ext-apps AppBridge).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asToolResult, checkFixtures, checkoutFrom, fixtures, markupInstructions } from './support/fixtures';
+import { asToolResult, checkFixtures, checkoutFrom, fixtures, linkNotice, markupInstructions } from './support/fixtures';
 import { fitsWidth, hostLog, mount, screenshot, startHarness, type Harness, type HostMode, type ToolCallResult, type ToolHandler, type WidgetName } from './support/harness';
 
 let h: Harness;
@@ -24,6 +24,7 @@ const states: Array<{ name: string; widget: WidgetName; result: object }> = [
   { name: 'cart-empty', widget: 'cart', result: fixtures.emptyCartResult },
   { name: 'checkout-shipping', widget: 'checkout', result: fixtures.checkoutResult },
   { name: 'checkout-review', widget: 'checkout', result: fixtures.reviewResult },
+  { name: 'checkout-link', widget: 'checkout', result: fixtures.linkResult },
   { name: 'order-confirmation', widget: 'order', result: fixtures.orderResult },
   { name: 'order-history', widget: 'order', result: fixtures.orderListResult },
 ];
@@ -212,16 +213,63 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await page.close();
   });
 
-  it('payment offers saved cards (brand + last 4) and opens the external checkout link', async () => {
-    const withLink = { ...fixtures.checkoutResult, cart: fixtures.reviewResult.cart, checkout_link: { url: 'https://checkout.example.test/c/cs_test_123', expires_at: '2026-03-02T11:00:00.000Z' } };
-    const page = await h.newPage(async (name) => (name === 'create_checkout_link' ? asToolResult(withLink) : asToolResult(fixtures.reviewResult)));
-    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.reviewResult) });
+  it('the checkout link is offered at the review once the terms are accepted, never at the payment step; it shows the pending order and its link and opens it', async () => {
+    const { linkResult, reviewResult } = fixtures;
+    const accepted = { ...reviewResult, cart: linkResult.cart };
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      if (name === 'create_checkout_link') return { ...asToolResult(linkResult), content: [{ type: 'text', text: linkNotice }] };
+      return asToolResult(args.accept_terms ? accepted : reviewResult);
+    });
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(reviewResult) });
+    const linkButton = frame.getByRole('button', { name: 'Pay with a secure checkout link' });
+    const placeButton = frame.getByRole('button', { name: /^Place order/ });
+
+    // The payment step offers the saved cards (brand + last 4) and no link: a link needs the terms first.
     await frame.getByRole('button', { name: /2\. Payment/ }).click();
     expect(await frame.getByLabel(/visa •••• 4242/i).isChecked()).toBe(true);
     await frame.getByLabel(/mastercard •••• 4444/i).waitFor();
-    await frame.getByRole('button', { name: 'Get a checkout link' }).click();
-    await frame.getByRole('button', { name: 'Open secure checkout' }).click();
-    await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'openExternal').map((e) => e.value)).toEqual(['https://checkout.example.test/c/cs_test_123']);
+    expect(await frame.getByRole('button', { name: /checkout link|secure checkout/i }).count()).toBe(0);
+    await frame.getByRole('button', { name: /3\. Review/ }).click();
+
+    // At the review both ways to pay wait for the terms.
+    expect(await linkButton.isDisabled()).toBe(true);
+    expect(await placeButton.isDisabled()).toBe(true);
+    await frame.getByText('Accept the terms to place the order or pay with a checkout link.').waitFor();
+    await frame.getByLabel('I accept the terms of sale and the return policy.').check();
+    await expect.poll(() => linkButton.isEnabled()).toBe(true);
+    expect(await placeButton.isEnabled()).toBe(true);
+
+    await linkButton.click();
+    await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'openExternal').map((e) => e.value)).toEqual([linkResult.checkout_link.url]);
+    expect(calls).toEqual([
+      { name: 'update_checkout', args: { session_id: reviewResult.session_id, accept_terms: true } },
+      { name: 'create_checkout_link', args: { session_id: reviewResult.session_id } },
+    ]);
+    const box = frame.getByTestId('checkout-link');
+    expect(await box.getByTestId('link-order-number').textContent()).toBe('ORD-2026-00043');
+    expect(await box.getByRole('link').textContent()).toBe(linkResult.checkout_link.url);
+    expect(await linkButton.count()).toBe(0);
+    await screenshot(h, page, `${mode}-checkout-link-created`);
+    await box.getByRole('button', { name: 'Open secure checkout' }).click();
+    await box.getByRole('link').click();
+    await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'openExternal').length).toBe(3);
+    expect(new Set((await hostLog(page)).filter((e) => e.kind === 'openExternal').map((e) => e.value))).toEqual(new Set([linkResult.checkout_link.url]));
+    await page.close();
+  });
+
+  it('without saved payment methods the payment step continues to the review, which offers the checkout link only', async () => {
+    const { checkoutResult, reviewResult } = fixtures;
+    const noMethods = { ...checkoutResult, payment_methods: [], cart: { ...reviewResult.cart, checkout: { ...reviewResult.cart.checkout, payment_method_id: null } } };
+    const page = await h.newPage(noCalls, 375);
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(noMethods) });
+    await frame.getByText('No saved payment methods. After the review you can pay on a secure checkout page.').waitFor();
+    await frame.getByRole('button', { name: 'Continue to review' }).click();
+    expect(await frame.getByRole('button', { name: 'Pay with a secure checkout link' }).isDisabled()).toBe(true);
+    expect(await frame.getByRole('button', { name: /^Place order/ }).count()).toBe(0);
+    await frame.getByText('On the secure checkout page').waitFor();
+    expect((await fitsWidth(frame)).scrollWidth).toBeLessThanOrEqual(375);
     await page.close();
   });
 

@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useWidget } from '../shared/data';
-import { formatDay, formatDayRange } from '../shared/format';
+import { formatDateTime, formatDay, formatDayRange } from '../shared/format';
 import { checkoutTools, type CheckoutPatch } from '../shared/tools';
+import type { ToolCallResult } from '../shared/host';
 import type { Address, CheckoutResult, ShippingMethod } from '../shared/types';
 import { Badge, Button, ErrorBanner, Notice, PolicyLinks, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
 import { CartTotals } from './CartView';
@@ -40,8 +41,15 @@ function fromDraft(d: AddressDraft): Address {
 function initialStep(data: CheckoutResult): Step {
   const c = data.cart.checkout;
   if (!c.shipping_address || !c.shipping_method) return 'shipping';
-  if (!c.payment_method_id) return 'payment';
+  // A checkout link pays an order placed from the review: show it there.
+  if (!c.payment_method_id && !data.checkout_link) return 'payment';
   return 'review';
+}
+
+/** The pending order a checkout link pays, as create_checkout_link's reply names it ("Order ORD-2026-00042 is reserved…"). */
+function linkOrderNumber(result: ToolCallResult): string | null {
+  const text = (result.content ?? []).map((c) => c.text ?? '').join('\n');
+  return /\bORD-\d{4}-\d{5,}\b/.exec(text)?.[0] ?? null;
 }
 
 function StepIndicator({ current, reachable, onGo }: { current: Step; reachable: (s: Step) => boolean; onGo: (s: Step) => void }) {
@@ -247,13 +255,12 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
   const [save, setSave] = useState(c.save_payment_method ?? false);
   // Methods are saved for a shopper with an owner only; when the cart does not say, offer it and let the server answer.
   const canSave = data.cart.owner_subject !== null;
-  const link = data.checkout_link;
 
   return (
     <div className="flex flex-col gap-4">
       <fieldset className="flex flex-col gap-2">
         <legend className="mb-2 text-sm font-semibold">Saved payment methods</legend>
-        {methods.length === 0 && <p className="text-sm text-muted">No saved payment methods. Use the secure checkout link below.</p>}
+        {methods.length === 0 && <p className="text-sm text-muted">No saved payment methods. After the review you can pay on a secure checkout page.</p>}
         {methods.map((m) => (
           <label key={m.id} className={`flex cursor-pointer items-center gap-3 rounded-xl border p-3 text-sm ${selected === m.id ? 'border-fg' : 'border-line'}`}>
             <input type="radio" name="payment_method" value={m.id} checked={selected === m.id} onChange={() => setSelected(m.id)} className="size-4" />
@@ -274,9 +281,10 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
         </label>
       )}
       <Button
-        disabled={!selected || !!w.busy}
+        disabled={(!selected && methods.length > 0) || !!w.busy}
         onClick={async () => {
-          if (!selected) return;
+          // Without saved methods the review offers the checkout link only.
+          if (!selected) return onDone();
           const patch: CheckoutPatch = { payment_method_id: selected };
           if (canSave && save !== (c.save_payment_method ?? false)) patch.save_payment_method = save;
           const result = await tools.update(data, patch);
@@ -285,18 +293,7 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
       >
         Continue to review
       </Button>
-      <div className="flex flex-col gap-2 border-t border-line pt-3">
-        <p className="text-sm text-muted">Prefer to pay on a secure payment page?</p>
-        {link ? (
-          <Button variant="secondary" onClick={() => w.host.openExternal(link.url)}>
-            Open secure checkout
-          </Button>
-        ) : (
-          <Button variant="secondary" disabled={!!w.busy} onClick={() => void tools.checkoutLink(data)}>
-            Get a checkout link
-          </Button>
-        )}
-      </div>
+      {methods.length > 0 && <p className="text-xs text-muted">Prefer a secure checkout page? You can choose it at the review, once the terms are accepted.</p>}
     </div>
   );
 }
@@ -310,6 +307,17 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
   const address = c.shipping_address;
   const method = data.shipping_options.find((o) => o.method === c.shipping_method);
   const payment = data.payment_methods.find((m) => m.id === c.payment_method_id);
+  const link = data.checkout_link;
+  // The number of the order the link pays, when this widget asked for the link.
+  const [linkOrder, setLinkOrder] = useState<string | null>(null);
+
+  async function payByLink() {
+    const result = await tools.checkoutLink(data);
+    if (result.isError) return;
+    setLinkOrder(linkOrderNumber(result));
+    const url = (result.structuredContent as Partial<CheckoutResult> | null | undefined)?.checkout_link?.url;
+    if (url) w.host.openExternal(url);
+  }
 
   return (
     <div className="flex flex-col gap-4">
@@ -343,7 +351,7 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
         </div>
         <div>
           <dt className="text-xs font-medium text-muted">Payment</dt>
-          <dd className="capitalize">{payment ? `${payment.brand} •••• ${payment.last4}` : (c.payment_method_id ?? '—')}</dd>
+          <dd>{payment ? <span className="capitalize">{`${payment.brand} •••• ${payment.last4}`}</span> : (c.payment_method_id ?? 'On the secure checkout page')}</dd>
           <button type="button" className="text-xs underline" onClick={() => onEdit('payment')}>
             Change
           </button>
@@ -380,12 +388,52 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
         <span>I accept the terms of sale and the return policy.</span>
       </label>
       <PolicyLinks links={data.policies} show={['terms', 'privacy', 'returns', 'shipping']} />
-      <Button
-        disabled={!c.terms_accepted || !!w.busy}
-        onClick={() => void tools.placeOrder(data, c.payment_method_id, `${cart.id}:${cart.version}:${c.payment_method_id ?? 'none'}`)}
-      >
-        {w.busy === 'Placing order…' ? 'Placing order…' : `Place order · ${money(cart.totals.total, cart.currency)}`}
-      </Button>
+      <div className="flex flex-col gap-2 sm:flex-row">
+        {c.payment_method_id && (
+          <Button
+            className="sm:flex-1"
+            disabled={!c.terms_accepted || !!w.busy}
+            onClick={() => void tools.placeOrder(data, c.payment_method_id, `${cart.id}:${cart.version}:${c.payment_method_id}`)}
+          >
+            {w.busy === 'Placing order…' ? 'Placing order…' : `Place order · ${money(cart.totals.total, cart.currency)}`}
+          </Button>
+        )}
+        {/* A link pays an order placed from this checkout, so it needs the accepted terms too; nothing to pay needs no link. */}
+        {!link && cart.totals.total > 0 && (
+          <Button className="sm:flex-1" variant={c.payment_method_id ? 'secondary' : 'primary'} disabled={!c.terms_accepted || !!w.busy} onClick={() => void payByLink()}>
+            {w.busy === 'Creating checkout link…' ? 'Creating checkout link…' : 'Pay with a secure checkout link'}
+          </Button>
+        )}
+      </div>
+      {!c.terms_accepted && <p className="text-xs text-muted">Accept the terms to place the order{cart.totals.total > 0 ? ' or pay with a checkout link' : ''}.</p>}
+      {link && (
+        <div className="flex min-w-0 flex-col gap-2 rounded-xl border border-line p-3 text-sm" data-testid="checkout-link">
+          <p>
+            {linkOrder ? (
+              <>
+                Order <span className="font-semibold" data-testid="link-order-number">{linkOrder}</span> is reserved until it is paid.
+              </>
+            ) : (
+              'Your order is reserved until it is paid.'
+            )}{' '}
+            Pay on the secure checkout page before {formatDateTime(link.expires_at, w.snapshot.locale)}.
+          </p>
+          <a
+            href={link.url}
+            target="_blank"
+            rel="noopener noreferrer"
+            className="break-all text-xs underline"
+            onClick={(e) => {
+              e.preventDefault();
+              w.host.openExternal(link.url);
+            }}
+          >
+            {link.url}
+          </a>
+          <Button onClick={() => w.host.openExternal(link.url)}>Open secure checkout</Button>
+          {c.payment_method_id && <p className="text-xs text-muted">Placing the order here instead closes the link.</p>}
+        </div>
+      )}
     </div>
   );
 }
@@ -394,7 +442,7 @@ export function CheckoutView({ data }: { data: CheckoutResult }) {
   const w = useWidget();
   const [step, setStep] = useState<Step>(() => initialStep(data));
   const c = data.cart.checkout;
-  const reachable = (s: Step) => s === 'shipping' || (s === 'payment' && !!c.shipping_address && !!c.shipping_method) || (s === 'review' && !!c.payment_method_id && !!c.shipping_address);
+  const reachable = (s: Step) => s === 'shipping' || (s === 'payment' && !!c.shipping_address && !!c.shipping_method) || (s === 'review' && !!c.shipping_address && !!c.shipping_method);
 
   if (data.cart.lines.length === 0)
     return (

@@ -175,6 +175,25 @@ export const reviewResult = {
   },
 };
 
+/** After "Pay with a secure checkout link": the terms accepted, the pending order's link open. */
+export const linkResult = {
+  ...reviewResult,
+  cart: {
+    ...reviewResult.cart,
+    checkout: {
+      ...reviewResult.cart.checkout,
+      terms_accepted: true,
+      terms_version: '2026-11-01',
+      completed_steps: [...reviewResult.cart.checkout.completed_steps, 'terms'],
+      missing_steps: [],
+      ready: true,
+    },
+  },
+  checkout_link: { url: 'https://checkout.example.test/c/cs_test_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0', expires_at: '2026-03-02T11:00:00.000Z' },
+};
+/** create_checkout_link's text beside linkResult, as the gateway words it. */
+export const linkNotice = 'Order ORD-2026-00043 is reserved and will be confirmed once it is paid through the link (open until 2026-03-02T11:00:00.000Z).';
+
 export const orderResult = {
   kind: 'order',
   order: {
@@ -246,7 +265,7 @@ export function checkoutFrom(today: string) {
   };
 }
 
-export const fixtures = { productList, productDetail, cartResult, emptyCartResult, checkoutResult, reviewResult, orderResult, orderListResult };
+export const fixtures = { productList, productDetail, cartResult, emptyCartResult, checkoutResult, reviewResult, linkResult, orderResult, orderListResult };
 
 /** Throws when a fixture drifts from the agreed contract. */
 export function checkFixtures(): void {
