@@ -88,7 +88,12 @@ export const ShippingOption = z.object({
 });
 export type ShippingOption = z.infer<typeof ShippingOption>;
 
-export const CheckoutLinkInfo = z.object({ url: z.string(), expires_at: z.string() });
+export const CheckoutLinkInfo = z.object({
+  url: z.string(),
+  expires_at: z.string(),
+  /** The pending order the link pays (confirmed once it is paid). */
+  order_number: z.string().optional(),
+});
 export type CheckoutLinkInfo = z.infer<typeof CheckoutLinkInfo>;
 
 /** The store's policies, each a readable page at `<PUBLIC_URL>/policies/<name>`. */

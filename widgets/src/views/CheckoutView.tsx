@@ -2,7 +2,6 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useWidget } from '../shared/data';
 import { formatDateTime, formatDay, formatDayRange } from '../shared/format';
 import { checkoutTools, type CheckoutPatch } from '../shared/tools';
-import type { ToolCallResult } from '../shared/host';
 import type { Address, CheckoutResult, ShippingMethod } from '../shared/types';
 import { Badge, Button, ErrorBanner, Notice, PolicyLinks, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
 import { CartTotals } from './CartView';
@@ -44,12 +43,6 @@ function initialStep(data: CheckoutResult): Step {
   // A checkout link pays an order placed from the review: show it there.
   if (!c.payment_method_id && !data.checkout_link) return 'payment';
   return 'review';
-}
-
-/** The pending order a checkout link pays, as create_checkout_link's reply names it ("Order ORD-2026-00042 is reserved…"). */
-function linkOrderNumber(result: ToolCallResult): string | null {
-  const text = (result.content ?? []).map((c) => c.text ?? '').join('\n');
-  return /\bORD-\d{4}-\d{5,}\b/.exec(text)?.[0] ?? null;
 }
 
 function StepIndicator({ current, reachable, onGo }: { current: Step; reachable: (s: Step) => boolean; onGo: (s: Step) => void }) {
@@ -308,14 +301,16 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
   const method = data.shipping_options.find((o) => o.method === c.shipping_method);
   const payment = data.payment_methods.find((m) => m.id === c.payment_method_id);
   const link = data.checkout_link;
-  // The number of the order the link pays, when this widget asked for the link.
-  const [linkOrder, setLinkOrder] = useState<string | null>(null);
+  // The number of the order the link pays: from this result, or from the link this widget asked for.
+  const [askedOrder, setAskedOrder] = useState<string | null>(null);
+  const linkOrder = askedOrder ?? link?.order_number ?? null;
 
   async function payByLink() {
     const result = await tools.checkoutLink(data);
     if (result.isError) return;
-    setLinkOrder(linkOrderNumber(result));
-    const url = (result.structuredContent as Partial<CheckoutResult> | null | undefined)?.checkout_link?.url;
+    const asked = (result.structuredContent as Partial<CheckoutResult> | null | undefined)?.checkout_link;
+    setAskedOrder(asked?.order_number ?? null);
+    const url = asked?.url;
     if (url) w.host.openExternal(url);
   }
 

@@ -189,7 +189,7 @@ export const linkResult = {
       ready: true,
     },
   },
-  checkout_link: { url: 'https://checkout.example.test/c/cs_test_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0', expires_at: '2026-03-02T11:00:00.000Z' },
+  checkout_link: { url: 'https://checkout.example.test/c/cs_test_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0', expires_at: '2026-03-02T11:00:00.000Z', order_number: 'ORD-2026-00043' },
 };
 /** create_checkout_link's text beside linkResult, as the gateway words it. */
 export const linkNotice = 'Order ORD-2026-00043 is reserved and will be confirmed once it is paid through the link (open until 2026-03-02T11:00:00.000Z).';

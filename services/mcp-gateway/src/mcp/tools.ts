@@ -325,7 +325,7 @@ export function defineTools(deps: ToolDeps) {
             ? `Order ${order.number} is reserved and will be confirmed once it is paid through the link (open until ${link.expires_at}).`
             : `Order ${order.number} is ${order.status.replace(/_/g, ' ')}.`;
         return {
-          presented: presentCheckout(cart, await savedMethods(cart), { url: link.url, expires_at: link.expires_at }, now(), notice),
+          presented: presentCheckout(cart, await savedMethods(cart), { url: link.url, expires_at: link.expires_at, order_number: order.number }, now(), notice),
           cartId: cart.id,
         };
       },
