@@ -45,6 +45,7 @@ describe('paying through the external checkout link', () => {
     const text = (linked.content as Array<{ text: string }>).map((c) => c.text).join('\n');
     const number = /ORD-\d{4}-\d{5,}/.exec(text)?.[0];
     expect(number).toBeDefined();
+    expect(link.order_number).toBe(number);
     expect(text).toContain(link.url);
 
     // Asking again for the unchanged cart gives the same link.
