@@ -72,7 +72,11 @@ async function virtualShopper(shopper: Shopper, deadline: number, products: Arra
     else if (action === 'view_cart') await timed('view_cart', {});
     else {
       const cart = await timed('view_cart', {});
-      if (!cart || cart.isError || !cart.data.cart?.lines?.length) await timed('add_to_cart', { product_id: product.id, quantity: 1, ...(product.sizes.length ? { size: product.sizes[0] } : {}), ...(product.colors.length ? { color: product.colors[0] } : {}) });
+      if (!cart || cart.isError || !cart.data.cart?.lines?.length) {
+        const added = await timed('add_to_cart', { product_id: product.id, quantity: 1, ...(product.sizes.length ? { size: product.sizes[0] } : {}), ...(product.colors.length ? { color: product.colors[0] } : {}) });
+        // A shopper whose item just sold out does not try to pay for an empty cart.
+        if (!added || added.isError) continue;
+      }
       await timed('update_checkout', { shipping_address: address, shipping_method: 'standard', billing_same_as_shipping: true, payment_method_id: 'pm_card_visa', accept_terms: true });
       const placed = await timed('place_order', {});
       if (placed && !placed.isError) orders.count++;
