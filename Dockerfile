@@ -21,6 +21,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app
 RUN npm prune --omit=dev --no-audit --no-fund || true
+# The orders service writes emails here when no SMTP_URL is set; a named volume inherits this owner.
+RUN mkdir -p /data/mail && chown node:node /data/mail
 USER node
 # docker-compose.yml sets the command per service, e.g. `node services/catalog/dist/main.js`.
 CMD ["node", "services/mcp-gateway/dist/main.js"]
