@@ -1,7 +1,7 @@
 // Small accessible building blocks shared by every widget.
 import { useId, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
 import { useWidget } from './data';
-import { formatCents } from './format';
+import { formatCents, formatDay } from './format';
 
 type ButtonVariant = 'primary' | 'secondary' | 'ghost' | 'danger';
 const buttonStyles: Record<ButtonVariant, string> = {
@@ -164,6 +164,32 @@ const policyLabels = { terms: 'Terms of sale', privacy: 'Privacy policy', return
 export type PolicyKey = keyof typeof policyLabels;
 
 /** Links to the store's policy pages, opened through the host (a sandboxed frame may not navigate). */
+/**
+ * The shopper's delivery preferences as <dl> items (review step and order confirmation).
+ * Instructions are the shopper's own text: rendered as text, never as markup.
+ */
+export function DeliveryPreferenceItems({ date, instructions, instructionsClassName }: { date: string | null | undefined; instructions: string | null | undefined; instructionsClassName: string }) {
+  const w = useWidget();
+  return (
+    <>
+      {date && (
+        <div>
+          <dt className="text-xs font-medium text-muted">Preferred delivery date</dt>
+          <dd data-testid="preferred-date">{formatDay(date, w.snapshot.locale)}</dd>
+        </div>
+      )}
+      {instructions && (
+        <div className={instructionsClassName}>
+          <dt className="text-xs font-medium text-muted">Delivery instructions</dt>
+          <dd className="whitespace-pre-wrap break-words" data-testid="delivery-instructions">
+            {instructions}
+          </dd>
+        </div>
+      )}
+    </>
+  );
+}
+
 export function PolicyLinks({ links, show, label = 'Store policies' }: { links: Partial<Record<PolicyKey, string>> | undefined; show: PolicyKey[]; label?: string }) {
   const { host } = useWidget();
   const items = show.filter((k) => links?.[k]);

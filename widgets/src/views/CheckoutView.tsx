@@ -3,7 +3,7 @@ import { useWidget } from '../shared/data';
 import { formatDateTime, formatDay, formatDayRange } from '../shared/format';
 import { checkoutTools, type CheckoutPatch } from '../shared/tools';
 import type { Address, CheckoutResult, ShippingMethod } from '../shared/types';
-import { Badge, Button, ErrorBanner, Notice, PolicyLinks, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
+import { Badge, Button, ErrorBanner, DeliveryPreferenceItems, Notice, PolicyLinks, ProductImage, Spinner, TextField, useMoney } from '../shared/ui';
 import { CartTotals } from './CartView';
 import { serverFieldErrors, validateAddress, type AddressDraft, type AddressField, type FieldErrors } from '../shared/address';
 import { MAX_INSTRUCTIONS, preferredDateError, preferredDateWindow, serverFieldMessage, utcToday } from '../shared/delivery';
@@ -351,21 +351,7 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
             Change
           </button>
         </div>
-        {c.preferred_delivery_date && (
-          <div>
-            <dt className="text-xs font-medium text-muted">Preferred delivery date</dt>
-            <dd data-testid="preferred-date">{formatDay(c.preferred_delivery_date, w.snapshot.locale)}</dd>
-          </div>
-        )}
-        {c.delivery_instructions && (
-          <div className="min-w-0 sm:col-span-2">
-            <dt className="text-xs font-medium text-muted">Delivery instructions</dt>
-            {/* The shopper's own text: rendered as text, never as markup. */}
-            <dd className="whitespace-pre-wrap break-words" data-testid="delivery-instructions">
-              {c.delivery_instructions}
-            </dd>
-          </div>
-        )}
+        <DeliveryPreferenceItems date={c.preferred_delivery_date} instructions={c.delivery_instructions} instructionsClassName="min-w-0 sm:col-span-2" />
       </dl>
       {c.save_payment_method && cart.owner_subject !== null && <Notice>Your payment method will be saved for next time once the order is paid.</Notice>}
       <CartTotals cart={cart} />

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useWidget } from '../shared/data';
-import { formatDateTime, formatDay, formatDayRange } from '../shared/format';
+import { formatDateTime, formatDayRange } from '../shared/format';
 import type { Order, OrderListResult, OrderResult } from '../shared/types';
-import { Badge, Button, EmptyState, ErrorBanner, Notice, PolicyLinks, ProductImage, Spinner, Totals, useMoney } from '../shared/ui';
+import { Badge, Button, EmptyState, ErrorBanner, DeliveryPreferenceItems, Notice, PolicyLinks, ProductImage, Spinner, Totals, useMoney } from '../shared/ui';
 
 const statusText: Record<Order['status'], { label: string; tone: 'neutral' | 'success' | 'warn' | 'danger' }> = {
   pending: { label: 'Pending', tone: 'warn' },
@@ -91,21 +91,7 @@ export function OrderView({ data }: { data: OrderResult }) {
           <dt className="text-xs font-medium text-muted">Paid with</dt>
           <dd className="capitalize">{order.payment.brand ? `${order.payment.brand} •••• ${order.payment.last4}` : '—'}</dd>
         </div>
-        {order.preferred_delivery_date && (
-          <div>
-            <dt className="text-xs font-medium text-muted">Preferred delivery date</dt>
-            <dd data-testid="preferred-date">{formatDay(order.preferred_delivery_date, w.snapshot.locale)}</dd>
-          </div>
-        )}
-        {order.delivery_instructions && (
-          <div className="col-span-2 min-w-0">
-            <dt className="text-xs font-medium text-muted">Delivery instructions</dt>
-            {/* The shopper's own text: rendered as text, never as markup. */}
-            <dd className="whitespace-pre-wrap break-words" data-testid="delivery-instructions">
-              {order.delivery_instructions}
-            </dd>
-          </div>
-        )}
+        <DeliveryPreferenceItems date={order.preferred_delivery_date} instructions={order.delivery_instructions} instructionsClassName="col-span-2 min-w-0" />
       </dl>
       {order.tracking && (
         <p className="text-sm">

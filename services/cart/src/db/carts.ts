@@ -1,28 +1,18 @@
 import type pg from 'pg';
-import type { Address, CartStatus, ShippingMethod } from '@shop/contracts';
+import type { CartStatus } from '@shop/contracts';
 import type { StoredLine } from '../domain/reprice.js';
 import type { StoredCheckout } from '../domain/checkout.js';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
-export interface CartRow {
+/** A cart as stored: its checkout columns are the domain's StoredCheckout (with the start time in place of `started`). */
+export interface CartRow extends Omit<StoredCheckout, 'started'> {
   id: string;
   status: CartStatus;
   owner_subject: string | null;
   conversation: string | null;
   currency: 'USD';
   coupon_code: string | null;
-  shipping_address: Address | null;
-  shipping_method: ShippingMethod | null;
-  billing_same_as_shipping: boolean;
-  billing_address: Address | null;
-  payment_method_id: string | null;
-  terms_accepted: boolean;
-  terms_version: string | null;
-  /** YYYY-MM-DD: selected as text, so no time zone can shift the day. */
-  preferred_delivery_date: string | null;
-  delivery_instructions: string | null;
-  save_payment_method: boolean;
   checkout_started_at: Date | null;
   order_id: string | null;
   version: number;
@@ -30,6 +20,7 @@ export interface CartRow {
   updated_at: Date;
 }
 
+// preferred_delivery_date is selected as YYYY-MM-DD text, so no time zone can shift the day.
 const cartColumns = `id, status, owner_subject, conversation, currency, coupon_code, shipping_address, shipping_method,
   billing_same_as_shipping, billing_address, payment_method_id, terms_accepted, terms_version,
   to_char(preferred_delivery_date, 'YYYY-MM-DD') as preferred_delivery_date, delivery_instructions, save_payment_method, checkout_started_at, order_id,
