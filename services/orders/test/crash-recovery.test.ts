@@ -5,10 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { cartApi, ordersApi } from '@shop/contracts';
 import { testEnv } from '@shop/kit/testing';
-import { availableOf, pickVariant, readyCart, startStack, until, type Stack } from './stack.js';
+import { availableOf, pickVariant, readyCart, sql, startStack, until, type Stack } from './stack.js';
 
 const mainJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-crash-mail-'));
@@ -38,16 +37,6 @@ async function placeUntilCrash(crashing: { exited: Promise<number | null> }, req
   throw new Error(`the orders process never reached its crash hook; last answer: ${JSON.stringify(last)}`);
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   stack = await startStack('orders_crash', {}, { withOrders: false });
 });
@@ -74,7 +63,7 @@ describe('a crash between charge and confirm', () => {
     expect(crash.last).toMatchObject({ code: expect.stringMatching(/TIMEOUT|UNAVAILABLE/) });
 
     // Charged, not confirmed: the process died right after persisting the payment step.
-    const [stuck] = await query<{ id: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, status, saga_step from orders where cart_id = $1', [cart.id]);
+    const [stuck] = await sql<{ id: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, status, saga_step from orders where cart_id = $1', [cart.id]);
     expect(stuck).toMatchObject({ status: 'pending', saga_step: 'charged' });
 
     runOrders({});
@@ -87,11 +76,11 @@ describe('a crash between charge and confirm', () => {
     // A retry of the original request now returns the same confirmed order, and nothing is charged twice.
     const retried = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `crash-${cart.id}` }, { timeoutMs: 30_000 });
     expect(retried.id).toBe(stuck.id);
-    const payments = await query<{ n: string }>(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [stuck.id]);
+    const payments = await sql<{ n: string }>(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [stuck.id]);
     expect(Number(payments[0].n)).toBe(1);
-    const confirmations = await query<{ n: string }>(stack.dbs.orders.url, `select count(*) as n from order_status_history where order_id = $1 and status = 'confirmed'`, [stuck.id]);
+    const confirmations = await sql<{ n: string }>(stack.dbs.orders.url, `select count(*) as n from order_status_history where order_id = $1 and status = 'confirmed'`, [stuck.id]);
     expect(Number(confirmations[0].n)).toBe(1);
-    const events = await query<{ n: string }>(stack.dbs.orders.url, `select count(*) as n from outbox where subject = 'evt.order.confirmed' and payload->'data'->>'order_id' = $1`, [stuck.id]);
+    const events = await sql<{ n: string }>(stack.dbs.orders.url, `select count(*) as n from outbox where subject = 'evt.order.confirmed' and payload->'data'->>'order_id' = $1`, [stuck.id]);
     expect(Number(events[0].n)).toBe(1);
     expect(order.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed']);
     expect((await availableOf(stack, item.variant_id)).stock).toBe(before.stock - 1);
@@ -108,7 +97,7 @@ describe('a crash between charge and confirm', () => {
     const cart = await readyCart(stack, caller, item, 1);
     const crash = await placeUntilCrash(crashing, { cart_id: cart.id, caller, idempotency_key: `abandon-${cart.id}` });
     expect(crash.code).toBe(137);
-    const [stuck] = await query<{ id: string; saga_step: string }>(stack.dbs.orders.url, 'select id, saga_step from orders where cart_id = $1', [cart.id]);
+    const [stuck] = await sql<{ id: string; saga_step: string }>(stack.dbs.orders.url, 'select id, saga_step from orders where cart_id = $1', [cart.id]);
     expect(stuck.saga_step).toBe('reserved');
     expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 1);
 
@@ -119,7 +108,7 @@ describe('a crash between charge and confirm', () => {
     });
     expect(order.reason).toMatch(/not been charged/);
     expect(await availableOf(stack, item.variant_id)).toEqual(before);
-    const payments = await query<{ n: string }>(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [stuck.id]);
+    const payments = await sql<{ n: string }>(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [stuck.id]);
     expect(Number(payments[0].n)).toBe(0);
     expect((await stack.bus.call(cartApi.get, { cart_id: cart.id, caller })).status).toBe('active');
     restarted.proc.kill('SIGTERM');

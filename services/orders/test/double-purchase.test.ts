@@ -3,12 +3,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { eventStreamName } from '@shop/kit';
 import { testEnv } from '@shop/kit/testing';
 import { AppError, cartApi, ordersApi, paymentEvents, paymentsApi, type Caller, type Cart } from '@shop/contracts';
-import { address, availableOf, pickVariant, setStock, startStack, until, type Stack } from './stack.js';
+import { availableOf, linkReadyCart as readyForLink, pressDemoCheckout, sql, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-double-mail-'));
 // A long grace keeps recovery away from awaiting orders: each test decides when a payment is noticed.
@@ -23,37 +22,8 @@ const LONG = { timeoutMs: 60_000 };
 // Calls go through the cart service's connection, so they reach whichever orders instance runs.
 const bus = () => stack.cart.runtime.bus;
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function press(link: { id: string }, button: 'approve' | 'cancel'): Promise<Response> {
-  return fetch(`${stack.payments.httpUrl}/v1/demo/checkout/${link.id}/${button}`, { method: 'POST' });
-}
-
-/** A cart ready for checkout but with no saved payment method: a link, or a method passed to place. */
-async function linkReadyCart(caller: Caller, quantity: number, skip: number, stock?: number) {
-  const item = await pickVariant(stack, skip);
-  if (stock !== undefined) await setStock(stack, item.variant_id, stock);
-  const created = await bus().call(cartApi.resolve, { caller });
-  await bus().call(cartApi.addLine, { cart_id: created.id, caller, product_id: item.product_id, variant_id: item.variant_id, quantity });
-  const cart = await bus().call(cartApi.updateCheckout, {
-    cart_id: created.id,
-    caller,
-    shipping_address: address,
-    shipping_method: 'standard',
-    billing_same_as_shipping: true,
-    accept_terms: true,
-  });
-  expect(cart.checkout.missing_steps).toEqual(['payment_method']);
-  return { cart, item };
-}
+const linkReadyCart = (caller: Caller, quantity: number, skip: number, stock?: number) => readyForLink(stack, bus(), caller, quantity, skip, stock);
+const press = (link: { id: string }, button: 'approve' | 'cancel') => pressDemoCheckout(stack, link, button);
 
 const placeExternal = (cart: Cart, caller: Caller, key = `link:${cart.id}:v${cart.version}`) =>
   bus().call(ordersApi.placeExternal, { cart_id: cart.id, caller, idempotency_key: key, expected_total: cart.totals.total }, LONG);

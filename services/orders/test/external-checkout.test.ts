@@ -3,12 +3,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { eventStreamName } from '@shop/kit';
 import { testEnv } from '@shop/kit/testing';
 import { AppError, cartApi, ordersApi, paymentEvents, paymentsApi, type Caller, type Cart } from '@shop/contracts';
-import { address, availableOf, pickVariant, startStack, until, type Stack } from './stack.js';
+import { availableOf, linkReadyCart as readyForLink, pressDemoCheckout, sql, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-link-mail-'));
 // Short recovery and grace, so link expiry and missed payments are found within the test.
@@ -20,37 +19,8 @@ const run = randomBytes(4).toString('hex');
 const shopper = (): Caller => ({ subject: `user-${run}-${++n}`, conversation: `conv-${run}-${n}` });
 const LONG = { timeoutMs: 60_000 };
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** What the shopper does on the demo checkout page: the form's POST to the payments service. */
-async function press(link: { id: string }, button: 'approve' | 'cancel'): Promise<Response> {
-  return fetch(`${stack.payments.httpUrl}/v1/demo/checkout/${link.id}/${button}`, { method: 'POST' });
-}
-
-/** A cart ready for checkout but with no payment method: the link's page is where the shopper pays. */
-async function linkReadyCart(caller: Caller, quantity: number, skip: number): Promise<{ cart: Cart; item: Awaited<ReturnType<typeof pickVariant>> }> {
-  const item = await pickVariant(stack, skip);
-  const created = await stack.bus.call(cartApi.resolve, { caller });
-  await stack.bus.call(cartApi.addLine, { cart_id: created.id, caller, product_id: item.product_id, variant_id: item.variant_id, quantity });
-  const cart = await stack.bus.call(cartApi.updateCheckout, {
-    cart_id: created.id,
-    caller,
-    shipping_address: address,
-    shipping_method: 'standard',
-    billing_same_as_shipping: true,
-    accept_terms: true,
-  });
-  expect(cart.checkout.missing_steps).toEqual(['payment_method']);
-  return { cart, item };
-}
+const linkReadyCart = (caller: Caller, quantity: number, skip: number) => readyForLink(stack, stack.bus, caller, quantity, skip);
+const press = (link: { id: string }, button: 'approve' | 'cancel') => pressDemoCheckout(stack, link, button);
 
 const placeExternal = (cart: Cart, caller: Caller) =>
   stack.bus.call(ordersApi.placeExternal, { cart_id: cart.id, caller, idempotency_key: `link:${cart.id}:v${cart.version}`, expected_total: cart.totals.total }, LONG);

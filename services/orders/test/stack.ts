@@ -1,4 +1,7 @@
+import pg from 'pg';
+import { expect } from 'vitest';
 import { AppError, cartApi, catalogApi, type Caller, type Cart } from '@shop/contracts';
+import type { BusClient } from '@shop/kit';
 import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
 import type { ServiceRuntime } from '@shop/kit';
 
@@ -89,4 +92,41 @@ export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** One query on a service's database, with a connection of its own. */
+export async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** What the shopper does on the demo checkout page: the form's POST to the payments service. */
+export async function pressDemoCheckout(stack: Stack, link: { id: string }, button: 'approve' | 'cancel'): Promise<Response> {
+  return fetch(`${stack.payments.httpUrl}/v1/demo/checkout/${link.id}/${button}`, { method: 'POST' });
+}
+
+/**
+ * A cart ready for checkout but with no payment method: a link's page is where the shopper pays,
+ * or a method is passed to place. `bus` is the connection the calls go through.
+ */
+export async function linkReadyCart(stack: Stack, bus: BusClient, caller: Caller, quantity: number, skip: number, stock?: number) {
+  const item = await pickVariant(stack, skip);
+  if (stock !== undefined) await setStock(stack, item.variant_id, stock);
+  const created = await bus.call(cartApi.resolve, { caller });
+  await bus.call(cartApi.addLine, { cart_id: created.id, caller, product_id: item.product_id, variant_id: item.variant_id, quantity });
+  const cart = await bus.call(cartApi.updateCheckout, {
+    cart_id: created.id,
+    caller,
+    shipping_address: address,
+    shipping_method: 'standard',
+    billing_same_as_shipping: true,
+    accept_terms: true,
+  });
+  expect(cart.checkout.missing_steps).toEqual(['payment_method']);
+  return { cart, item };
 }
