@@ -16,6 +16,8 @@ export const ErrorCode = z.enum([
   'CART_LIMIT',
   'LINE_NOT_FOUND',
   'COUPON_INVALID',
+  /** Every use of a limited coupon is taken: refused at placement, before any charge. */
+  'COUPON_LIMIT_REACHED',
   'CHECKOUT_INCOMPLETE',
   /** The cart changed (price, quantity, coupon, total) between what the shopper saw and placement. */
   'CART_CHANGED',
@@ -31,6 +33,10 @@ export const ErrorCode = z.enum([
   'CARD_DATA_REFUSED',
   'WEBHOOK_INVALID',
   'RATE_LIMITED',
+  /** No credential, or one that could not be verified. */
+  'UNAUTHENTICATED',
+  /** A verified caller (or a browser origin) not allowed to do this. */
+  'FORBIDDEN',
   'UNAVAILABLE',
   'TIMEOUT',
   'INTERNAL',
@@ -52,6 +58,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   CART_LIMIT: 422,
   LINE_NOT_FOUND: 404,
   COUPON_INVALID: 422,
+  COUPON_LIMIT_REACHED: 409,
   CHECKOUT_INCOMPLETE: 422,
   CART_CHANGED: 409,
   ORDER_NOT_FOUND: 404,
@@ -66,6 +73,8 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   CARD_DATA_REFUSED: 400,
   WEBHOOK_INVALID: 400,
   RATE_LIMITED: 429,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   UNAVAILABLE: 503,
   TIMEOUT: 504,
   INTERNAL: 500,

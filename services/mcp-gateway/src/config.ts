@@ -10,11 +10,24 @@ const defaultWidgetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 export const GatewayConfig = BaseConfig.omit({ DATABASE_URL: true, DB_POOL_MAX: true, SERVICE_NAME: true })
   .extend({
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** production: browser origins on loopback are no longer allowed to call /mcp. */
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PUBLIC_URL: z.string().url('must be an http(s) URL').default('http://localhost:3000'),
     /** Comma-separated host names accepted in the Host header (DNS-rebinding protection). */
     ALLOWED_HOSTS: z.string().optional(),
     WIDGETS_DIR: z.string().min(1).default(defaultWidgetsDir),
+    /** Comma-separated browser origins allowed to call /mcp besides PUBLIC_URL's. */
+    ALLOWED_ORIGINS: z.string().optional(),
+    /** Requests per minute per shopper identity. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
+    /** Requests per minute per client IP; higher, since many shoppers can share a host's egress IP. */
+    RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    /** Express `trust proxy`: 'false' (default), 'true', a hop count, or a list of proxy addresses. */
+    TRUST_PROXY: z.string().default('false'),
+    /** MCP sessions kept at once, in all and per client IP; idle ones are closed after MCP_SESSION_IDLE_S. */
+    MCP_MAX_SESSIONS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+    MCP_MAX_SESSIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    MCP_SESSION_IDLE_S: z.coerce.number().int().min(1).max(86_400).default(1800),
     /** How long to wait for a domain service on NATS. */
     BUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
@@ -22,7 +35,17 @@ export const GatewayConfig = BaseConfig.omit({ DATABASE_URL: true, DB_POOL_MAX: 
     ...c,
     PUBLIC_URL: c.PUBLIC_URL.replace(/\/+$/, ''),
     allowedHosts: allowedHostList(c.ALLOWED_HOSTS, c.PUBLIC_URL),
-  }));
+    allowedOrigins: (c.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    trustProxy: trustProxySetting(c.TRUST_PROXY),
+  }))
+  .superRefine((c, ctx) => {
+    for (const o of c.allowedOrigins) {
+      if (!URL.canParse(o)) ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: `${JSON.stringify(o)} is not an origin URL` });
+    }
+  });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
 export function allowedHostList(list: string | undefined, publicUrl: string): string[] {
@@ -33,6 +56,12 @@ export function allowedHostList(list: string | undefined, publicUrl: string): st
   const hosts = configured?.length ? configured : ['localhost', '127.0.0.1', '[::1]'];
   const publicHost = new URL(publicUrl).hostname.toLowerCase();
   return [...new Set([...hosts, publicHost])];
+}
+
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { BusClient, closeServer, connectNats, createLogger, listen, runMain } from '@shop/kit';
 import { loadGatewayConfig } from './config.js';
 import { createGatewayApp } from './http/app.js';
+import { originPolicy } from './http/origins.js';
 import { createMcpEndpoint } from './mcp/endpoint.js';
 import { loadWidgets } from './mcp/widgets.js';
 import { readinessChecks } from './bus/readiness.js';
@@ -23,13 +24,18 @@ export async function start(env: Record<string, string | undefined> = process.en
     publicUrl: config.PUBLIC_URL,
     logger,
     version: VERSION,
-    sessionIdleMs: 30 * 60_000,
+    sessionIdleMs: config.MCP_SESSION_IDLE_S * 1000,
+    maxSessions: config.MCP_MAX_SESSIONS,
+    maxSessionsPerIp: config.MCP_MAX_SESSIONS_PER_IP,
   });
   const app = createGatewayApp({
     logger,
     bus,
     allowedHosts: config.allowedHosts,
+    origins: originPolicy({ publicUrl: config.PUBLIC_URL, allowedOrigins: config.allowedOrigins, allowLoopback: config.NODE_ENV !== 'production' }),
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    ipRateLimitPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+    trustProxy: config.trustProxy,
     readiness: readinessChecks(nc, config.NATS_PREFIX),
     mcp: mcp.handle,
     publicUrl: config.PUBLIC_URL,

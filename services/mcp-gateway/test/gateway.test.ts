@@ -32,7 +32,7 @@ const rpc = (method: string, params: Record<string, unknown> = {}, id = 1) => JS
 describe('gateway surface', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ services: [], gatewayEnv: { WIDGETS_DIR: mkdtempSync(path.join(os.tmpdir(), 'no-widgets-')), RATE_LIMIT_PER_MINUTE: '40' } });
+    stack = await startTestStack({ services: [], gatewayEnv: { WIDGETS_DIR: mkdtempSync(path.join(os.tmpdir(), 'no-widgets-')), RATE_LIMIT_PER_MINUTE: '40', ALLOWED_ORIGINS: 'https://chatgpt.com' } });
   });
   afterAll(async () => {
     await stack?.stop();

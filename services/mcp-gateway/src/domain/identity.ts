@@ -8,7 +8,8 @@ export interface HostMeta {
 
 const MAX_ID_LENGTH = 200;
 
-function hostId(value: unknown): string | undefined {
+/** A host-sent id as the gateway uses it: trimmed, or undefined when empty or over-long. */
+export function hostId(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   // An over-long or empty id is ignored rather than trusted or truncated into a collision.

@@ -6,13 +6,22 @@ import { AppError, catalogApi, Uuid } from '@shop/contracts';
 import { buildOpenApi, createHttpApp, finishHttpApp, type BusClient, type Logger } from '@shop/kit';
 import { z } from 'zod';
 import { findPolicy, policyIndexPage, policyPage, storePolicies } from '../domain/policies.js';
+import { hostId } from '../domain/identity.js';
+import type { OriginPolicy } from './origins.js';
 import { playgroundRoute } from './playground.js';
 
 export interface GatewayHttpOptions {
   logger: Logger;
   bus: BusClient;
   allowedHosts: string[];
+  /** Browser origins allowed to call /mcp (others get 403, and no CORS headers). */
+  origins: OriginPolicy;
+  /** Per shopper identity (the normalised host subject). */
   rateLimitPerMinute: number;
+  /** Per client IP, always applied, so a fresh subject per call is still limited. */
+  ipRateLimitPerMinute: number;
+  /** Express `trust proxy`: set behind a reverse proxy so the client IP comes from X-Forwarded-For. */
+  trustProxy: boolean | number | string;
   readiness: () => Promise<Record<string, boolean>>;
   mcp: (req: Request, res: Response) => Promise<void>;
   /** Links between the policy pages are absolute, from the public origin. */
@@ -25,10 +34,14 @@ export interface GatewayHttpOptions {
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 const MCP_HEADERS = ['content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
 
+/** The subject as identity resolves it (trimmed, bounded), so spelling variants share one bucket. */
 function subjectOf(req: Request): string | undefined {
   const body = req.body as { params?: { _meta?: Record<string, unknown> } } | undefined;
-  const subject = body?.params?._meta?.['openai/subject'];
-  return typeof subject === 'string' && subject.length > 0 && subject.length <= 200 ? subject : undefined;
+  return hostId(body?.params?._meta?.['openai/subject']);
+}
+
+function clientIp(req: Request): string {
+  return ipKeyGenerator(req.ip ?? 'unknown');
 }
 
 const ImageParams = z.object({ id: Uuid }).strict();
@@ -47,15 +60,23 @@ function sendPolicyPage(res: Response, html: string): void {
 
 export function createGatewayApp(opts: GatewayHttpOptions): Express {
   const validateHost = hostHeaderValidation(opts.allowedHosts);
+  const refuseOrigin = (req: Request, res: Response, next: NextFunction) => {
+    if (opts.origins.allows(req.header('origin'))) return next();
+    const err = new AppError('FORBIDDEN', 'This origin may not call the MCP endpoint.', { origin: String(req.header('origin')).slice(0, 100) });
+    res.status(403).json({ error: err.toBody() });
+  };
   const app = createHttpApp({
     logger: opts.logger,
     readiness: opts.readiness,
     bodyLimit: '256kb',
     beforeJson: (a) => {
+      a.set('trust proxy', opts.trustProxy);
       a.use((req: Request, res: Response, next: NextFunction) => (HEALTH_PATHS.has(req.path) ? next() : validateHost(req, res, next)));
+      a.use('/mcp', refuseOrigin);
       a.use(
+        '/mcp',
         cors({
-          origin: true,
+          origin: (origin, cb) => cb(null, opts.origins.allows(origin) && origin !== undefined),
           methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
           allowedHeaders: MCP_HEADERS,
           exposedHeaders: ['Mcp-Session-Id'],
@@ -65,24 +86,34 @@ export function createGatewayApp(opts: GatewayHttpOptions): Express {
     },
   });
 
-  // Per shopper (the host's anonymised subject) when known, else per client IP.
-  const limiter = rateLimit({
+  const limited = (limit: number) => (_req: Request, res: Response) => {
+    const err = new AppError('RATE_LIMITED', 'Too many requests: please wait a minute and try again.', { limit_per_minute: limit });
+    res.status(429).json({ error: err.toBody() });
+  };
+  // Both apply: the IP bucket holds against a fresh subject per call (and counts initialize);
+  // the subject bucket keeps one shopper from using up a shared egress IP's allowance.
+  const ipLimiter = rateLimit({
+    windowMs: 60_000,
+    limit: opts.ipRateLimitPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: 'ip',
+    keyGenerator: (req) => `ip:${clientIp(req)}`,
+    handler: limited(opts.ipRateLimitPerMinute),
+  });
+  const subjectLimiter = rateLimit({
     windowMs: 60_000,
     limit: opts.rateLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => {
-      const subject = subjectOf(req);
-      return subject ? `subject:${subject}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
-    },
-    handler: (_req, res) => {
-      const err = new AppError('RATE_LIMITED', 'Too many requests: please wait a minute and try again.', { limit_per_minute: opts.rateLimitPerMinute });
-      res.status(429).json({ error: err.toBody() });
-    },
+    identifier: 'subject',
+    skip: (req) => subjectOf(req) === undefined,
+    keyGenerator: (req) => `subject:${subjectOf(req)}`,
+    handler: limited(opts.rateLimitPerMinute),
   });
 
-  app.post('/mcp', limiter, opts.mcp);
-  app.get('/mcp', limiter, opts.mcp);
+  app.post('/mcp', ipLimiter, subjectLimiter, opts.mcp);
+  app.get('/mcp', ipLimiter, opts.mcp);
   app.delete('/mcp', opts.mcp);
   app.get('/playground', playgroundRoute({ widgetsDir: opts.widgetsDir, publicUrl: opts.publicUrl }));
 

@@ -15,11 +15,16 @@ export interface McpEndpointOptions {
   version: string;
   /** Sessions idle longer than this are closed, so abandoned clients do not hold memory. */
   sessionIdleMs: number;
+  /** At most this many sessions in all: past it the least recently used one is closed. */
+  maxSessions: number;
+  /** At most this many sessions per client IP: past it initialize is refused (429). */
+  maxSessionsPerIp: number;
 }
 
 interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
+  ip: string;
   lastSeen: number;
 }
 
@@ -36,7 +41,9 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
  * a fresh server + transport each, because one stateless transport cannot be reused.
  */
 export function createMcpEndpoint(opts: McpEndpointOptions) {
+  // Insertion order is kept as recency order (a used session is re-inserted), so the first is the LRU.
   const sessions = new Map<string, Session>();
+  const sessionsPerIp = new Map<string, number>();
   const listing = toolListing(opts.tools);
 
   const newServer = () => {
@@ -52,25 +59,44 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
   }, Math.min(opts.sessionIdleMs, 60_000));
   sweep.unref();
 
-  async function closeSession(id: string): Promise<void> {
+  function forget(id: string): Session | undefined {
     const s = sessions.get(id);
-    if (!s) return;
+    if (!s) return undefined;
     sessions.delete(id);
+    const left = (sessionsPerIp.get(s.ip) ?? 1) - 1;
+    if (left > 0) sessionsPerIp.set(s.ip, left);
+    else sessionsPerIp.delete(s.ip);
+    return s;
+  }
+
+  async function closeSession(id: string): Promise<void> {
+    const s = forget(id);
+    if (!s) return;
     await s.transport.close().catch(() => undefined);
     await s.server.close().catch(() => undefined);
   }
 
   async function startSession(req: Request, res: Response): Promise<void> {
+    const ip = req.ip ?? 'unknown';
+    if ((sessionsPerIp.get(ip) ?? 0) >= opts.maxSessionsPerIp) {
+      return jsonRpcError(res, 429, -32000, `Too many open MCP sessions from this address (at most ${opts.maxSessionsPerIp}): close one (DELETE /mcp) or wait for idle ones to expire.`);
+    }
     const server = newServer();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, lastSeen: Date.now() });
+        while (sessions.size >= opts.maxSessions) {
+          const oldest = sessions.keys().next().value;
+          if (oldest === undefined) break;
+          void closeSession(oldest);
+        }
+        sessions.set(id, { transport, server, ip, lastSeen: Date.now() });
+        sessionsPerIp.set(ip, (sessionsPerIp.get(ip) ?? 0) + 1);
       },
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) forget(transport.sessionId);
     };
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
@@ -94,6 +120,8 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         const s = sessions.get(sessionId);
         if (!s) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session with initialize');
         s.lastSeen = Date.now();
+        sessions.delete(sessionId);
+        sessions.set(sessionId, s);
         await s.transport.handleRequest(req, res, req.body);
         return;
       }
