@@ -23,6 +23,8 @@ export const ErrorCode = z.enum([
   'CART_CHANGED',
   'ORDER_NOT_FOUND',
   'ORDER_FORBIDDEN',
+  /** Another placement of the same cart is still under way: nothing was reserved or charged for this one. */
+  'ORDER_IN_PROGRESS',
   'INVALID_TRANSITION',
   'IDEMPOTENCY_CONFLICT',
   'PAYMENT_NOT_FOUND',
@@ -63,6 +65,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   CART_CHANGED: 409,
   ORDER_NOT_FOUND: 404,
   ORDER_FORBIDDEN: 403,
+  ORDER_IN_PROGRESS: 409,
   INVALID_TRANSITION: 409,
   IDEMPOTENCY_CONFLICT: 409,
   PAYMENT_NOT_FOUND: 404,
