@@ -111,6 +111,17 @@ export const ReorderResult = z.object({
   added: z.array(z.object({ name: z.string(), quantity: z.number().int() })),
   not_added: z.array(z.object({ name: z.string(), requested: z.number().int(), reason: z.string() })),
 });
+/**
+ * The returns window of the store's returns policy, in days after delivery: the policy text and
+ * the refund rule (`orders.orders.refund`) both read this one number.
+ */
+export const RETURN_WINDOW_DAYS = 30;
+
+/**
+ * A refund of a shipped or delivered order (a return), within RETURN_WINDOW_DAYS of delivery:
+ * the whole amount still captured goes back; the order becomes `refunded`.
+ */
+export const RefundOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: z.string().trim().max(500).optional() }).strict();
 /** Fulfilment operations (staff / simulation), HTTP and NATS. */
 export const FulfilmentRequest = z.object({ order_id: z.union([Uuid, OrderNumber]) }).strict();
 
@@ -120,6 +131,7 @@ export const ordersApi = {
   get: endpoint('orders.orders.get', OrderRef, Order),
   list: endpoint('orders.orders.list', ListOrdersRequest, ListOrdersResult),
   cancel: endpoint('orders.orders.cancel', CancelOrderRequest, Order),
+  refund: endpoint('orders.orders.refund', RefundOrderRequest, Order),
   reorder: endpoint('orders.orders.reorder', ReorderRequest, ReorderResult),
   ship: endpoint('orders.fulfilment.ship', FulfilmentRequest, Order),
   deliver: endpoint('orders.fulfilment.deliver', FulfilmentRequest, Order),
@@ -170,3 +182,15 @@ export const OrderCancelledEvent = z.object({
   currency: Currency,
 });
 export type OrderCancelledEvent = z.infer<typeof OrderCancelledEvent>;
+
+/** Data of `evt.order.refunded`: the order's payment was refunded in full (a return, or a refund made at payments). */
+export const OrderRefundedEvent = z.object({
+  order_id: Uuid,
+  order_number: OrderNumber,
+  cart_id: CartId,
+  reason: z.string(),
+  /** What went back to the shopper in all, in cents. */
+  refund_amount: Cents,
+  currency: Currency,
+});
+export type OrderRefundedEvent = z.infer<typeof OrderRefundedEvent>;

@@ -88,6 +88,11 @@ export const RefundRequest = z
     amount: Cents.refine((v) => v > 0, 'must be more than 0').optional(),
     reason: z.string().max(500).optional(),
     idempotency_key: IdempotencyKey,
+    /**
+     * The service asking (orders is the only caller meant to refund); recorded on the refund. Declared by
+     * the caller until the NATS permissions let only orders publish here (issue 14).
+     */
+    requested_by: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a service name').optional(),
   })
   .strict();
 export const ListMethodsRequest = z.object({ customer: CustomerRef }).strict();
