@@ -15,7 +15,7 @@ import {
 } from '@shop/contracts';
 import { enqueueEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
 import * as db from './db/carts.js';
-import { findCoupon, redeemCoupon } from './db/coupons.js';
+import { findCoupon, findCouponForCart } from './db/coupons.js';
 import { computeTotals, defaultPricingRules, type PricingRules } from './domain/pricing.js';
 import { reprice, type Repriced, type StoredLine } from './domain/reprice.js';
 import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from './domain/coupons.js';
@@ -262,9 +262,8 @@ export class CartService {
     return this.view(req.cart_id);
   }
 
-  /** Counts the coupon of a confirmed order and converts its cart; called once per event. */
-  async onOrderConfirmed(tx: pg.PoolClient, data: Pick<OrderConfirmedEvent, 'order_id' | 'cart_id' | 'coupon_code'>): Promise<void> {
-    if (data.coupon_code) await redeemCoupon(tx, normaliseCode(data.coupon_code), data.order_id, data.cart_id);
+  /** Converts the cart of a confirmed order; called once per event. */
+  async onOrderConfirmed(tx: pg.PoolClient, data: Pick<OrderConfirmedEvent, 'order_id' | 'cart_id'>): Promise<void> {
     const cart = await db.lockCart(tx, data.cart_id);
     if (cart && cart.status !== 'converted') await this.convertIn(tx, data.cart_id, data.order_id);
   }
@@ -308,17 +307,16 @@ export class CartService {
    * Refuses a caller under another subject (CART_FORBIDDEN); an unowned cart touched by a
    * caller with a subject becomes theirs. A cart with an owner needs that owner's subject.
    */
-  private async authorize(cart: db.CartRow, caller: Caller, q: db.Queryable = this.pool): Promise<db.CartRow> {
-    if (cart.owner_subject !== null) {
-      if (caller.subject !== cart.owner_subject) throw new AppError('CART_FORBIDDEN', 'This cart belongs to another shopper.', { cart_id: cart.id });
-      return cart;
+  /**
+   * A cart never changes owner: one created with a subject answers only to it; one created
+   * without (an anonymous conversation) stays anonymous, reachable by its conversation or its
+   * cart id, and is never adopted by whoever first calls with a subject.
+   */
+  private async authorize(cart: db.CartRow, caller: Caller): Promise<db.CartRow> {
+    if (cart.owner_subject !== null && caller.subject !== cart.owner_subject) {
+      throw new AppError('CART_FORBIDDEN', 'This cart belongs to another shopper.', { cart_id: cart.id });
     }
-    if (!caller.subject) return cart;
-    const claimed = await db.claimCart(q, cart.id, caller.subject);
-    if (claimed) return claimed;
-    const now = await db.findCart(q, cart.id);
-    if (!now) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cart.id });
-    return this.authorize(now, caller, q);
+    return cart;
   }
 
   private async access(cartId: string, caller: Caller, opts: { change?: boolean } = {}): Promise<db.CartRow> {
@@ -343,7 +341,7 @@ export class CartService {
     await withTransaction(this.pool, async (tx) => {
       const locked = await db.lockCart(tx, cartId);
       if (!locked) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
-      const cart = await this.authorize(locked, caller, tx);
+      const cart = await this.authorize(locked, caller);
       this.assertActive(cart);
       await fn(tx, cart);
       await db.bumpVersion(tx, cartId);
@@ -366,7 +364,8 @@ export class CartService {
 
   private async evaluate(s: Snapshot, catalog: Map<string, VariantInfo>): Promise<Evaluation> {
     const repriced = reprice(s.lines, catalog);
-    const coupon = s.cart.coupon_code ? await findCoupon(this.pool, s.cart.coupon_code) : null;
+    // Uses this cart's own orders hold do not count against it (see findCouponForCart).
+    const coupon = s.cart.coupon_code ? await findCouponForCart(this.pool, s.cart.coupon_code, s.cart.id) : null;
     const subtotal = computeTotals(repriced.lines, null, null, this.rules).subtotal;
     return { repriced, coupon, couponRefusal: coupon ? couponRefusal(coupon, subtotal, this.now()) : null };
   }

@@ -67,12 +67,6 @@ export async function insertCart(q: Queryable, cart: { id: string; owner_subject
   return rows[0] ?? null;
 }
 
-/** An unowned cart becomes the subject's; returns null when someone else claimed it first. */
-export async function claimCart(q: Queryable, id: string, subject: string): Promise<CartRow | null> {
-  const { rows } = await q.query<CartRow>(`update carts set owner_subject = $2 where id = $1 and owner_subject is null returning ${cartColumns}`, [id, subject]);
-  return rows[0] ?? null;
-}
-
 /** Records a change to lines, coupon or checkout: the version orders derive idempotency from. */
 export async function bumpVersion(q: Queryable, id: string): Promise<{ version: number; updated_at: Date }> {
   const { rows } = await q.query<{ version: number; updated_at: Date }>(
