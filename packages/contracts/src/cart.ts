@@ -146,6 +146,23 @@ export const UpdateCheckoutRequest = z
   .strict();
 /** Orders marks a cart converted once its order is confirmed. Idempotent per order id. */
 export const ConvertCartRequest = z.object({ cart_id: CartId, order_id: Uuid }).strict();
+/**
+ * Orders takes one use of the cart's coupon for an order before anything is charged: counted
+ * atomically against the coupon's usage limit (COUPON_LIMIT_REACHED at the limit). Idempotent per
+ * order id: the same order again gets the same reply and counts nothing.
+ */
+export const ReserveCouponRequest = z.object({ order_id: Uuid, cart_id: CartId, code: ApplyCouponRequest.shape.code }).strict();
+export const CouponReservation = z.object({
+  reserved: z.literal(true),
+  /** Uses counted when this order's use was taken, this one included. */
+  times_used: z.number().int().min(0),
+  usage_limit: z.number().int().min(0).nullable(),
+});
+export type CouponReservation = z.infer<typeof CouponReservation>;
+/** Gives an order's coupon use back (placement failed, or cancelled before shipping). Idempotent: only the first call releases. */
+export const ReleaseCouponRequest = z.object({ order_id: Uuid }).strict();
+export const CouponRelease = z.object({ released: z.boolean() });
+export type CouponRelease = z.infer<typeof CouponRelease>;
 
 export const cartApi = {
   resolve: endpoint('cart.carts.resolve', ResolveCartRequest, Cart),
@@ -160,6 +177,8 @@ export const cartApi = {
   startCheckout: endpoint('cart.checkout.start', GetCartRequest, Cart),
   updateCheckout: endpoint('cart.checkout.update', UpdateCheckoutRequest, Cart),
   convert: endpoint('cart.carts.convert', ConvertCartRequest, Cart),
+  reserveCoupon: endpoint('cart.coupons.reserve', ReserveCouponRequest, CouponReservation),
+  releaseCoupon: endpoint('cart.coupons.release', ReleaseCouponRequest, CouponRelease),
 };
 
 export const cartEvents = {

@@ -1,8 +1,9 @@
 import { cartApi, orderEvents, OrderConfirmedEvent } from '@shop/contracts';
 import { consumeEvents, handle, processOnce, serveEndpoints, type ServiceRuntime } from '@shop/kit';
 import type { CartService } from '../cart-service.js';
+import { CouponReservations } from '../coupon-reservations.js';
 
-export function serveCartApi(runtime: ServiceRuntime, carts: CartService) {
+export function serveCartApi(runtime: ServiceRuntime, carts: CartService, coupons = new CouponReservations(runtime.pool)) {
   return serveEndpoints(
     runtime.nc,
     { name: 'cart', version: '0.1.0', description: 'Carts, lines, coupons and checkout details', prefix: runtime.config.NATS_PREFIX, logger: runtime.logger },
@@ -19,15 +20,20 @@ export function serveCartApi(runtime: ServiceRuntime, carts: CartService) {
       handle(cartApi.startCheckout, (req) => carts.startCheckout(req)),
       handle(cartApi.updateCheckout, (req) => carts.updateCheckout(req)),
       handle(cartApi.convert, (req) => carts.convert(req)),
+      handle(cartApi.reserveCoupon, (req) => coupons.reserve(req)),
+      handle(cartApi.releaseCoupon, (req) => coupons.release(req)),
     ],
   );
 }
 
 const CONSUMER = 'cart_order_confirmed';
-/** Only the fields the cart acts on, so a richer event never stops coupon counting. */
-const OrderConfirmedFacts = OrderConfirmedEvent.pick({ order_id: true, cart_id: true, coupon_code: true });
+/** Only the fields the cart acts on, so a richer event never stops cart conversion. */
+const OrderConfirmedFacts = OrderConfirmedEvent.pick({ order_id: true, cart_id: true });
 
-/** Counts coupon usage (and converts the cart) when an order is confirmed, once per event. */
+/**
+ * Converts the cart of a confirmed order if orders has not yet, once per event. Coupon uses are
+ * not counted here: orders reserved them at placement (cart.coupons.reserve).
+ */
 export function consumeOrderEvents(runtime: ServiceRuntime, carts: CartService) {
   return consumeEvents({
     nc: runtime.nc,
