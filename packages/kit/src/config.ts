@@ -20,10 +20,18 @@ export type BaseConfig = z.infer<typeof BaseConfig>;
 
 /** Parses configuration from an environment; a bad value names the variable and the rule. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(withoutEmpty(env));
   if (!result.success) {
     const err = invalidInput(result.error);
     throw new AppError('INVALID_INPUT', `Configuration error: ${err.message}`, err.details);
   }
   return result.data;
+}
+
+/**
+ * A variable set to "" counts as unset, so its default applies: `FOO: ${FOO:-}` in
+ * docker-compose.yml (or `FOO=` in a shell) passes an empty string when the operator set nothing.
+ */
+export function withoutEmpty(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
 }
