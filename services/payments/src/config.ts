@@ -20,6 +20,16 @@ export const PaymentsConfig = BaseConfig.extend({
   CHECKOUT_LINK_TTL_MINUTES: z.coerce.number().int().min(30).max(24 * 60).default(60),
   /** How often webhook events that were recorded but not yet processed are retried. */
   WEBHOOK_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** A provider call whose answer was not recorded this long after it began is asked again (same idempotency key). */
+  PAYMENTS_INTENT_STALE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** How often such stale intents are looked for. */
+  PAYMENTS_INTENT_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Fault tests only, and read only when NODE_ENV=test: the demo provider holds every authorisation
+   * for this customer PAYMENTS_TEST_HANG_MS before answering (a hung provider).
+   */
+  PAYMENTS_TEST_HANG_CUSTOMER: OptionalText,
+  PAYMENTS_TEST_HANG_MS: z.coerce.number().int().min(1).max(120_000).default(30_000),
 }).superRefine((c, ctx) => {
   if (c.PAYMENTS_PROVIDER === 'stripe' && !c.STRIPE_SECRET_KEY) {
     ctx.addIssue({ code: 'custom', path: ['STRIPE_SECRET_KEY'], message: 'is required when PAYMENTS_PROVIDER=stripe' });

@@ -31,13 +31,14 @@ export async function start(env: Record<string, string | undefined> = process.en
   try {
     // The public URL is known only once the server listens (port 0 in tests).
     let publicUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? '';
-    const base = buildProvider(config, runtime, () => publicUrl);
+    const base = buildProvider(config, env, runtime, () => publicUrl);
     const app = new PaymentsApp({
       pool: runtime.pool,
       provider: options.wrapProvider ? options.wrapProvider(base) : base,
       relay: runtime.relay,
       logger: runtime.logger,
       checkoutLinkTtlMinutes: config.CHECKOUT_LINK_TTL_MINUTES,
+      intentStaleMs: config.PAYMENTS_INTENT_STALE_MS,
     });
 
     const http = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, beforeJson: (h) => mountWebhook(h, app, runtime.logger) });
@@ -62,6 +63,19 @@ export async function start(env: Record<string, string | undefined> = process.en
     sweep.unref();
     runtime.onStop(() => clearInterval(sweep));
 
+    let sweepingIntents: Promise<unknown> | undefined;
+    const intents = setInterval(() => {
+      sweepingIntents ??= app
+        .sweepIntents()
+        .catch((e) => runtime.logger.warn({ err: (e as Error).message }, 'intent sweep failed'))
+        .finally(() => (sweepingIntents = undefined));
+    }, config.PAYMENTS_INTENT_SWEEP_MS);
+    intents.unref();
+    runtime.onStop(async () => {
+      clearInterval(intents);
+      await sweepingIntents;
+    });
+
     runtime.logger.info({ httpUrl, provider: base.name }, 'payments started');
     return { stop: () => runtime.stop(), httpUrl, runtime, app };
   } catch (e) {
@@ -70,7 +84,7 @@ export async function start(env: Record<string, string | undefined> = process.en
   }
 }
 
-function buildProvider(config: PaymentsConfig, runtime: ServiceRuntime, publicUrl: () => string): PaymentProvider {
+function buildProvider(config: PaymentsConfig, env: Record<string, string | undefined>, runtime: ServiceRuntime, publicUrl: () => string): PaymentProvider {
   if (chosenProvider(config) === 'stripe') {
     const secretKey = config.STRIPE_SECRET_KEY!;
     const stripe = createStripeClient({
@@ -94,8 +108,11 @@ function buildProvider(config: PaymentsConfig, runtime: ServiceRuntime, publicUr
       testMode: secretKey.startsWith('sk_test_') || secretKey.startsWith('rk_test_'),
     });
   }
+  // The hang hook exists only in test configuration: NODE_ENV=test and the customer named.
+  const hang = env.NODE_ENV === 'test' && config.PAYMENTS_TEST_HANG_CUSTOMER ? { customer: config.PAYMENTS_TEST_HANG_CUSTOMER, ms: config.PAYMENTS_TEST_HANG_MS } : undefined;
   return new DemoProvider({
     publicUrl,
+    hang,
     webhookSecret: config.STRIPE_WEBHOOK_SECRET,
     findByRef: async (ref) => {
       const row = await findPaymentByRef(runtime.pool, 'demo', ref);

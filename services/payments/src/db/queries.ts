@@ -30,6 +30,9 @@ export interface PaymentRow {
   failure_message: string | null;
   next_action_url: string | null;
   save_for_customer: string | null;
+  /** The provider call under way (intent committed, result not yet recorded), and when it was claimed. */
+  pending_op: 'authorize' | 'capture' | 'void' | null;
+  pending_since: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -135,6 +138,8 @@ const applyProviderSql = prepared(
      failure_code = $8,
      failure_message = $9,
      next_action_url = $10,
+     pending_op = null,
+     pending_since = null,
      updated_at = now()
    where id = $1
    returning *`,
@@ -145,6 +150,45 @@ export async function applyProviderPayment(db: Db, id: string, p: ProviderPaymen
     applyProviderSql([id, p.providerRef, status, p.amountCaptured, p.method.id, p.method.brand, p.method.last4, p.failureCode, p.failureMessage, p.nextActionUrl]),
   );
   return rows[0];
+}
+
+export type PendingOp = NonNullable<PaymentRow['pending_op']>;
+
+/**
+ * Claims a provider call on a locked payment: only when none is under way, or the one under way was
+ * last claimed before staleBefore (its caller crashed or gave up). Null when another holds it.
+ */
+export async function claimOp(db: Db, id: string, op: PendingOp, staleBefore: Date): Promise<PaymentRow | null> {
+  const { rows } = await db.query<PaymentRow>(
+    `update payments set pending_op = $2, pending_since = now(), updated_at = now()
+     where id = $1 and (pending_op is null or pending_since < $3) returning *`,
+    [id, op, staleBefore],
+  );
+  return rows[0] ?? null;
+}
+
+/** Ends a provider call: done (null), or failed in a way anyone may retry at once (-infinity). */
+export async function releaseOp(db: Db, id: string, op: PendingOp, retryable: boolean): Promise<void> {
+  await db.query(
+    retryable
+      ? `update payments set pending_since = '-infinity' where id = $1 and pending_op = $2`
+      : `update payments set pending_op = null, pending_since = null where id = $1 and pending_op = $2`,
+    [id, op],
+  );
+}
+
+/** Deletes the intent of an authorisation the provider refused outright: nothing was charged, nothing stays. */
+export async function deleteUnchargedPayment(db: Db, id: string): Promise<void> {
+  await db.query(`delete from payments where id = $1 and pending_op = 'authorize' and provider_ref is null and status = 'pending'`, [id]);
+}
+
+/** Payments whose provider call has not been recorded since before staleBefore. */
+export async function staleIntents(db: Db, staleBefore: Date, limit = 50): Promise<Array<{ id: string; pending_op: PendingOp }>> {
+  const { rows } = await db.query<{ id: string; pending_op: PendingOp }>(
+    'select id, pending_op from payments where pending_op is not null and pending_since < $1 order by pending_since limit $2',
+    [staleBefore, limit],
+  );
+  return rows;
 }
 
 const setRefundedSql = prepared('payments_set_refunded', 'update payments set amount_refunded = $2, status = $3, updated_at = now() where id = $1 returning *');
@@ -161,6 +205,11 @@ export interface RefundRow {
   reason: string | null;
   idempotency_key: string;
   provider_ref: string | null;
+  /** Null while the provider's answer is not recorded yet. */
+  settled_at: Date | null;
+  attempt_at: Date | null;
+  requested_by: string;
+  failure_message: string | null;
   created_at: Date;
 }
 
@@ -175,15 +224,94 @@ export async function findRefundByKey(db: Db, key: string): Promise<RefundRow | 
 }
 
 const insertRefundSql = prepared(
-  'refunds_insert',
-  'insert into refunds (id, payment_id, amount, status, reason, idempotency_key, provider_ref) values ($1, $2, $3, $4, $5, $6, $7) returning *',
+  'refunds_insert_intent',
+  `insert into refunds (id, payment_id, amount, status, reason, idempotency_key, requested_by, attempt_at) values ($1, $2, $3, 'pending', $4, $5, $6, now()) returning *`,
 );
-export async function insertRefund(
+/** The refund's intent: written and committed before the provider is asked. */
+export async function insertRefundIntent(
   db: Db,
-  r: { id: string; paymentId: string; amount: number; status: RefundRow['status']; reason: string | null; idempotencyKey: string; providerRef: string | null },
+  r: { id: string; paymentId: string; amount: number; reason: string | null; idempotencyKey: string; requestedBy: string },
 ): Promise<RefundRow> {
-  const { rows } = await db.query<RefundRow>(insertRefundSql([r.id, r.paymentId, r.amount, r.status, r.reason, r.idempotencyKey, r.providerRef]));
+  const { rows } = await db.query<RefundRow>(insertRefundSql([r.id, r.paymentId, r.amount, r.reason, r.idempotencyKey, r.requestedBy]));
   return rows[0];
+}
+
+/** What refunds of this payment not yet settled hold back from what may still be refunded. */
+export async function unsettledRefundTotal(db: Db, paymentId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('select coalesce(sum(amount), 0)::bigint as n from refunds where payment_id = $1 and settled_at is null', [paymentId]);
+  return rows[0].n;
+}
+
+/** Claims the provider call of an unsettled refund (none under way, or the one under way is stale). */
+export async function claimRefund(db: Db, id: string, staleBefore: Date): Promise<RefundRow | null> {
+  const { rows } = await db.query<RefundRow>(
+    'update refunds set attempt_at = now() where id = $1 and settled_at is null and (attempt_at is null or attempt_at < $2) returning *',
+    [id, staleBefore],
+  );
+  return rows[0] ?? null;
+}
+
+/** A retryable failure: anyone may ask the provider again at once. */
+export async function releaseRefund(db: Db, id: string): Promise<void> {
+  await db.query(`update refunds set attempt_at = '-infinity' where id = $1 and settled_at is null`, [id]);
+}
+
+export async function lockRefund(db: Db, id: string): Promise<RefundRow | null> {
+  const { rows } = await db.query<RefundRow>('select * from refunds where id = $1 for update', [id]);
+  return rows[0] ?? null;
+}
+
+export async function findRefund(db: Db, id: string): Promise<RefundRow | null> {
+  const { rows } = await db.query<RefundRow>('select * from refunds where id = $1', [id]);
+  return rows[0] ?? null;
+}
+
+export async function settleRefund(db: Db, id: string, r: { status: RefundRow['status']; providerRef: string | null; failureMessage: string | null }): Promise<RefundRow> {
+  const { rows } = await db.query<RefundRow>(
+    'update refunds set status = $2, provider_ref = $3, failure_message = $4, settled_at = now() where id = $1 returning *',
+    [id, r.status, r.providerRef, r.failureMessage],
+  );
+  return rows[0];
+}
+
+export async function staleRefunds(db: Db, staleBefore: Date, limit = 50): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('select id from refunds where settled_at is null and attempt_at < $1 order by attempt_at limit $2', [staleBefore, limit]);
+  return rows.map((r) => r.id);
+}
+
+export interface LinkIntentRow {
+  idempotency_key: string;
+  request: unknown;
+  attempt_at: Date;
+}
+
+/** Records (or re-claims, when stale) the intent to create a checkout link; null when another holds it. */
+export async function claimLinkIntent(db: Db, key: string, request: unknown, staleBefore: Date): Promise<LinkIntentRow | null> {
+  const { rows } = await db.query<LinkIntentRow>(
+    `insert into checkout_link_intents (idempotency_key, request) values ($1, $2)
+     on conflict (idempotency_key) do update set attempt_at = now() where checkout_link_intents.attempt_at < $3
+     returning *`,
+    [key, JSON.stringify(request), staleBefore],
+  );
+  return rows[0] ?? null;
+}
+
+export async function deleteLinkIntent(db: Db, key: string): Promise<void> {
+  await db.query('delete from checkout_link_intents where idempotency_key = $1', [key]);
+}
+
+export async function releaseLinkIntent(db: Db, key: string): Promise<void> {
+  await db.query(`update checkout_link_intents set attempt_at = '-infinity' where idempotency_key = $1`, [key]);
+}
+
+export async function findLinkIntent(db: Db, key: string): Promise<LinkIntentRow | null> {
+  const { rows } = await db.query<LinkIntentRow>('select * from checkout_link_intents where idempotency_key = $1', [key]);
+  return rows[0] ?? null;
+}
+
+export async function staleLinkIntents(db: Db, staleBefore: Date, limit = 50): Promise<LinkIntentRow[]> {
+  const { rows } = await db.query<LinkIntentRow>('select * from checkout_link_intents where attempt_at < $1 order by attempt_at limit $2', [staleBefore, limit]);
+  return rows;
 }
 
 export interface CheckoutLinkRow {
@@ -209,6 +337,11 @@ export interface CheckoutLinkRow {
 export function toCheckoutLink(r: CheckoutLinkRow, now = new Date()): CheckoutLink {
   const status = r.status === 'open' && r.expires_at <= now ? 'expired' : r.status;
   return { id: r.id, url: r.url, status, expires_at: r.expires_at.toISOString(), payment_id: r.payment_id };
+}
+
+export async function findCheckoutLinkOfPayment(db: Db, paymentId: string): Promise<CheckoutLinkRow | null> {
+  const { rows } = await db.query<CheckoutLinkRow>('select * from checkout_links where payment_id = $1', [paymentId]);
+  return rows[0] ?? null;
 }
 
 /** The link a payment was recorded for, locked: a link payment is voided by closing its link. */
@@ -286,6 +419,11 @@ export interface WebhookEventRow {
   type: string;
   payload: unknown;
   processed_at: Date | null;
+}
+
+export async function findPendingWebhookEvent(db: Db, id: string): Promise<WebhookEventRow | null> {
+  const { rows } = await db.query<WebhookEventRow>('select event_id, type, payload, processed_at from processed_webhook_events where event_id = $1 and processed_at is null', [id]);
+  return rows[0] ?? null;
 }
 
 /** Locks an unprocessed event; a concurrent processor skips it instead of waiting. */

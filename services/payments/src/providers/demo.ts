@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, type PaymentStatus, type SavedPaymentMethod } from '@shop/contracts';
 import { demoSavedMethods, failureMessageFor, findDemoMethod } from '../domain/demo-methods.js';
 import type {
@@ -28,6 +29,8 @@ export interface DemoProviderOptions {
   publicUrl: () => string;
   webhookSecret?: string;
   findByRef: (providerRef: string) => Promise<DemoRecord | null>;
+  /** Test configuration only (see main.ts): authorisations for this customer answer after ms. */
+  hang?: { customer: string; ms: number };
 }
 
 export function demoPaymentRef(paymentId: string): string {
@@ -42,6 +45,7 @@ export class DemoProvider implements PaymentProvider {
   async authorize(input: AuthorizeInput): Promise<ProviderPayment> {
     const method = findDemoMethod(input.paymentMethodId);
     if (!method) throw new AppError('PAYMENT_METHOD_NOT_FOUND', 'That payment method is not one of your saved methods.', { payment_method_id: input.paymentMethodId });
+    if (this.opts.hang && input.customer === this.opts.hang.customer) await sleep(this.opts.hang.ms);
     const base = {
       providerRef: demoPaymentRef(input.paymentId),
       method: { id: method.id, brand: method.brand, last4: method.last4 },
