@@ -6,7 +6,8 @@
 # through the build cache, so an unchanged tree costs seconds.
 #
 # Prints the variables to hand to docker-compose (POSTGRES_IMAGE, NATS_IMAGE, NODE_IMAGE).
-# Set REBUILD_LOCAL_IMAGES=1 to rebuild the bases too.
+# Set REBUILD_LOCAL_IMAGES=1 to rebuild the bases too; APP_FROM_GIT=<commit> builds the project
+# image from that commit instead of the working tree.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=e2e/compose
@@ -70,6 +71,11 @@ secret=()
 # The host may reach the npm registry through a proxy whose CA only the host trusts: hand that
 # bundle to the build as a secret (never a layer of the image).
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then secret=(--secret "id=npm_ca,src=$NODE_EXTRA_CA_CERTS"); fi
-docker build "${secret[@]}" --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$APP_IMAGE" . >&2
+if [ -n "${APP_FROM_GIT:-}" ]; then
+  # A committed tree (e.g. APP_FROM_GIT=HEAD) instead of the working tree, whose edits in progress may not build.
+  git archive --format=tar "$APP_FROM_GIT" | docker build "${secret[@]}" --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$APP_IMAGE" - >&2
+else
+  docker build "${secret[@]}" --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$APP_IMAGE" . >&2
+fi
 
 printf 'POSTGRES_IMAGE=%s\nNATS_IMAGE=%s\nNODE_IMAGE=%s\n' "$POSTGRES_IMAGE" "$NATS_IMAGE" "$NODE_IMAGE"

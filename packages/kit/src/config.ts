@@ -6,7 +6,10 @@ export const BaseConfig = z.object({
   SERVICE_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().url('must be a postgres:// URL'),
+  /** One URL or several, comma-separated (the nodes of a cluster). */
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** Replicas of the event stream when a service creates it: 3 on a three-node JetStream cluster. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Prefix for every subject and stream, so several stacks (tests) share one NATS server. */
   NATS_PREFIX: z
     .string()

@@ -10,12 +10,17 @@ export function eventStreamName(prefix: string): string {
   return prefix ? `EVENTS_${prefix.replace(/[^A-Za-z0-9_-]/g, '')}` : 'EVENTS';
 }
 
-export async function ensureEventStream(nc: NatsConnection, prefix: string): Promise<string> {
+/**
+ * Creates the event stream when it is missing, with `replicas` copies (a stream made with fewer,
+ * before the stack moved to a cluster, is raised to that number; never lowered).
+ */
+export async function ensureEventStream(nc: NatsConnection, prefix: string, replicas = 1): Promise<string> {
   const jsm = await jetstreamManager(nc);
   const name = eventStreamName(prefix);
-  const config = { name, subjects: [`${prefix}evt.>`], duplicate_window: 120_000_000_000, max_age: 7 * 24 * 3600 * 1_000_000_000 };
+  const config = { name, subjects: [`${prefix}evt.>`], duplicate_window: 120_000_000_000, max_age: 7 * 24 * 3600 * 1_000_000_000, num_replicas: replicas };
   try {
-    await jsm.streams.info(name);
+    const info = await jsm.streams.info(name);
+    if (info.config.num_replicas < replicas) await jsm.streams.update(name, { ...info.config, num_replicas: replicas });
   } catch {
     try {
       await jsm.streams.add(config);
@@ -62,6 +67,8 @@ export class OutboxRelay {
   private draining: Promise<void> | undefined;
   private failures = 0;
   private kicked = false;
+  /** Another instance held the relay lock on the last round: look again soon, its batch may not include ours. */
+  private lockedOut = false;
 
   constructor(private readonly opts: RelayOptions) {
     this.js = jetstream(opts.nc);
@@ -111,15 +118,28 @@ export class OutboxRelay {
     const batch = this.opts.batchSize ?? 100;
     const again = this.kicked || published >= batch;
     this.kicked = false;
-    const backoff = this.failures ? Math.min(5_000, 100 * 2 ** this.failures) : again ? 0 : (this.opts.pollMs ?? 500);
+    const backoff = this.failures ? Math.min(5_000, 100 * 2 ** this.failures) : again ? 0 : this.lockedOut ? 50 : (this.opts.pollMs ?? 500);
     this.schedule(backoff);
   }
 
-  /** Publishes one batch; returns how many rows were published. */
+  /**
+   * Publishes one batch; returns how many rows were published. With several instances of a
+   * service, one relay at a time publishes a database's outbox (a transaction-scoped advisory
+   * lock; the others skip the round): events leave in outbox order, which SKIP LOCKED alone would
+   * not keep across instances. A relay that dies mid-batch releases the lock with its connection;
+   * rows it published but did not mark go out again under the same Nats-Msg-Id, and JetStream
+   * drops them as duplicates.
+   */
   async drainOnce(): Promise<number> {
     const client = await this.opts.pool.connect();
     try {
       await client.query('begin');
+      const lock = await client.query<{ got: boolean }>("select pg_try_advisory_xact_lock(hashtext('kit.outbox_relay')) as got");
+      this.lockedOut = !lock.rows[0].got;
+      if (this.lockedOut) {
+        await client.query('rollback');
+        return 0;
+      }
       const { rows } = await client.query<{ id: number; msg_id: string; subject: string; payload: unknown }>(
         'select id, msg_id, subject, payload from outbox where published_at is null order by id limit $1 for update skip locked',
         [this.opts.batchSize ?? 100],
