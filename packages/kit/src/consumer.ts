@@ -15,6 +15,11 @@ export interface ConsumerOptions {
   handler: (event: EventEnvelope) => Promise<void>;
 }
 
+/** The durable consumer of one subject (unprefixed) for a durable base; NATS permissions name it too. */
+export function durableName(base: string, subject: string): string {
+  return `${base}_${subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
 /**
  * Durable JetStream consumers: a message is acknowledged only after its handler succeeded;
  * a failure is redelivered with a delay. Handlers must be idempotent (see processOnce).
@@ -26,7 +31,7 @@ export async function consumeEvents(opts: ConsumerOptions): Promise<{ stop: () =
   const iterators: ConsumerMessages[] = [];
   const loops: Promise<void>[] = [];
   for (const subject of opts.subjects) {
-    const durable = `${opts.durable}_${subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const durable = durableName(opts.durable, subject);
     await jsm.consumers
       .add(stream, {
         durable_name: durable,
