@@ -118,7 +118,7 @@ export class PaymentsApp {
         if (isRetryable(e)) await q.releaseOp(tx, row.id, 'authorize', true);
         else await q.deleteUnchargedPayment(tx, row.id);
       });
-      throw e;
+      throw asProviderError(e);
     }
     const updated = await withTransaction(this.pool, async (tx) => {
       const now = await this.locked(tx, row.id);
@@ -148,7 +148,7 @@ export class PaymentsApp {
       result = await this.tracked(row.id, () => this.provider.capture(row.provider_ref!, `capture:${row.id}`));
     } catch (e) {
       await withTransaction(this.pool, (tx) => q.releaseOp(tx, row.id, 'capture', isRetryable(e)));
-      throw e;
+      throw asProviderError(e);
     }
     const updated = await withTransaction(this.pool, async (tx) => {
       const now = await this.locked(tx, row.id);
@@ -195,7 +195,7 @@ export class PaymentsApp {
       });
     } catch (e) {
       await withTransaction(this.pool, (tx) => q.releaseOp(tx, row.id, 'void', isRetryable(e)));
-      throw e;
+      throw asProviderError(e);
     }
     const updated = await withTransaction(this.pool, async (tx) => {
       const lockedLink = await q.lockCheckoutLinkOfPayment(tx, row.id);
@@ -285,7 +285,7 @@ export class PaymentsApp {
     } catch (e) {
       if (isRetryable(e)) {
         await q.releaseRefund(this.pool, refund.id);
-        throw e;
+        throw asProviderError(e);
       }
       result = { providerRef: null, status: 'failed' };
     }
@@ -402,7 +402,7 @@ export class PaymentsApp {
     } catch (e) {
       if (isRetryable(e)) await q.releaseLinkIntent(this.pool, req.idempotency_key);
       else await q.deleteLinkIntent(this.pool, req.idempotency_key);
-      throw e;
+      throw asProviderError(e);
     }
     return withTransaction(this.pool, async (tx) => {
       await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`checkout:${req.idempotency_key}`]);
@@ -663,6 +663,12 @@ function isSettled(row: q.PaymentRow): boolean {
 /** A provider failure after which the call's outcome is unknown, or it may succeed if asked again. */
 function isRetryable(e: unknown): boolean {
   return !(e instanceof AppError) || e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT';
+}
+
+/** What a caller is told of a provider failure: a lost connection is a retryable UNAVAILABLE, not INTERNAL. */
+function asProviderError(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  return new AppError('UNAVAILABLE', 'The payment provider could not be reached. Please try again in a moment.');
 }
 
 function stillProcessing(): AppError {
