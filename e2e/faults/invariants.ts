@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { connectNats, createLogger, eventStreamName } from '@shop/kit';
-import type { FaultStack } from './harness.js';
-import { DATABASES } from './harness.js';
+import type { Pool } from '@shop/kit';
+import { DATABASES, type Db } from './harness.js';
 import type { PlacementRecord } from './workload.js';
 
 /** One line of the summary: what was checked, over how many things, and what broke. */
@@ -9,6 +9,12 @@ export interface Check {
   invariant: string;
   checked: number;
   violations: string[];
+}
+
+/** What the checks read: every service's database and the stack's event stream (a FaultStack, or the compose run's stack). */
+export interface Inspected {
+  db: Record<Db, Pool>;
+  stack: { prefix: string; infra: { natsUrl: string } };
 }
 
 export class Checks {
@@ -58,7 +64,7 @@ interface PaymentRow {
 }
 
 /** The state of every service's database, read directly (never through the services). */
-export async function snapshot(fs: FaultStack) {
+export async function snapshot(fs: Inspected) {
   const orders = (
     await fs.db.orders.query<OrderRow>(
       `select id, number, cart_id, idempotency_key, status, saga_step, total, payment_id, superseded, coupon->>'code' as coupon_code, updated_at from orders`,
@@ -86,18 +92,18 @@ export async function snapshot(fs: FaultStack) {
   return { orders, orderedByVariant, payments, variants, reservations, carts, redemptions, timesUsed };
 }
 
-export async function initialStock(fs: FaultStack): Promise<Map<string, number>> {
+export async function initialStock(fs: Inspected): Promise<Map<string, number>> {
   const { rows } = await fs.db.catalog.query<{ id: string; stock: number; reserved: number }>('select id, stock, reserved from variants');
   for (const r of rows) if (r.reserved !== 0) throw new Error(`variant ${r.id} has ${r.reserved} reserved before the run`);
   return new Map(rows.map((r) => [r.id, r.stock]));
 }
 
-export async function unfinishedSagas(fs: FaultStack): Promise<number> {
+export async function unfinishedSagas(fs: Inspected): Promise<number> {
   const { rows } = await fs.db.orders.query<{ n: number }>(`select count(*)::int n from orders where saga_step not in ('confirmed', 'failed', 'refused')`);
   return rows[0].n;
 }
 
-export async function outboxBacklog(fs: FaultStack): Promise<number> {
+export async function outboxBacklog(fs: Inspected): Promise<number> {
   let n = 0;
   for (const name of DATABASES) n += (await fs.db[name].query<{ n: number }>('select count(*)::int n from outbox where published_at is null')).rows[0].n;
   return n;
@@ -220,7 +226,7 @@ export function checkDelivery(checks: Checks, snap: Awaited<ReturnType<typeof sn
 }
 
 /** Every outbox row of every service is published and sits in the JetStream stream (by message id). */
-export async function checkOutbox(checks: Checks, fs: FaultStack, writtenDuringOutage: Set<string>): Promise<void> {
+export async function checkOutbox(checks: Checks, fs: Inspected, writtenDuringOutage: Set<string>): Promise<void> {
   const rows: Array<{ db: string; msg_id: string; published: boolean }> = [];
   for (const name of DATABASES) {
     const r = await fs.db[name].query<{ msg_id: string; published: boolean }>('select msg_id, published_at is not null as published from outbox');
@@ -239,7 +245,7 @@ export async function checkOutbox(checks: Checks, fs: FaultStack, writtenDuringO
 }
 
 /** Reads every message id in this stack's event stream through the plain JetStream API. */
-async function streamMessageIds(fs: FaultStack): Promise<Set<string>> {
+async function streamMessageIds(fs: Inspected): Promise<Set<string>> {
   const nc = await connectNats(fs.stack.infra.natsUrl, 'fault-checker', createLogger('fault-checker', 'silent'));
   const stream = eventStreamName(fs.stack.prefix);
   const api = async (subject: string, body: unknown) => (await nc.request(subject, JSON.stringify(body), { timeout: 5_000 })).json<any>();
