@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Cents, Currency } from './money.js';
-import { CartId, Caller, endpoint, IsoDate, IsoDateTime, Uuid } from './common.js';
-import { Address, CheckoutStep, MAX_DELIVERY_INSTRUCTIONS, PaymentMethodId, ShippingMethod } from './checkout.js';
+import { CartId, Caller, endpoint, FreeText, textChecks, IsoDate, IsoDateTime, Uuid } from './common.js';
+import { Address, CheckoutStep, PaymentMethodId, ShippingMethod } from './checkout.js';
+import { textLimits } from './rules/index.js';
 
 export const CartStatus = z.enum(['active', 'converted', 'abandoned']);
 export type CartStatus = z.infer<typeof CartStatus>;
@@ -108,8 +109,8 @@ export const AddLineRequest = z
     ...WithCart,
     product_id: Uuid,
     variant_id: Uuid.optional(),
-    size: z.string().trim().min(1).max(40).optional(),
-    color: z.string().trim().min(1).max(40).optional(),
+    size: FreeText(textLimits.variantOption, { min: 1 }).optional(),
+    color: FreeText(textLimits.variantOption, { min: 1 }).optional(),
     quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(99, 'must be at most 99').default(1),
   })
   .strict();
@@ -122,7 +123,7 @@ export const UpdateLineRequest = z
   .object({ ...WithCart, line_id: Uuid, quantity: z.number().int('must be a whole number').min(0, 'must not be negative').max(99, 'must be at most 99') })
   .strict();
 export const RemoveLineRequest = z.object({ ...WithCart, line_id: Uuid }).strict();
-export const ApplyCouponRequest = z.object({ ...WithCart, code: z.string().trim().min(1).max(40) }).strict();
+export const ApplyCouponRequest = z.object({ ...WithCart, code: FreeText(textLimits.couponCode, { min: 1 }) }).strict();
 export const UpdateCheckoutRequest = z
   .object({
     ...WithCart,
@@ -134,10 +135,11 @@ export const UpdateCheckoutRequest = z
     accept_terms: z.boolean().optional(),
     /** YYYY-MM-DD; checked against the shipping method (standard, until one is chosen). null clears it. */
     preferred_delivery_date: IsoDate.nullable().optional(),
-    /** Stored as given; null clears them. */
+    /** Stored as given (line breaks allowed); null clears them. */
     delivery_instructions: z
       .string()
-      .max(MAX_DELIVERY_INSTRUCTIONS, `must be at most ${MAX_DELIVERY_INSTRUCTIONS} characters`)
+      .max(textLimits.deliveryInstructions, `must be at most ${textLimits.deliveryInstructions} characters`)
+      .superRefine(textChecks({ multiline: true }))
       .nullable()
       .optional(),
     /** Save the payment method for the cart's owner once the order is paid (nothing is saved for a cart without an owner). */

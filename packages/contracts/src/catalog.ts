@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { Cents, Currency } from './money.js';
-import { endpoint, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
+import { endpoint, FreeText, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
+import { textLimits } from './rules/index.js';
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
+const Text = (max: number) => FreeText(max, { min: 1 });
 
 export const SortBy = z.enum(['relevance', 'price_asc', 'price_desc', 'rating', 'newest']);
 export type SortBy = z.infer<typeof SortBy>;
@@ -58,12 +59,12 @@ export const ProductDetail = ProductSummary.extend({
 });
 export type ProductDetail = z.infer<typeof ProductDetail>;
 
-const StringList = z.array(Text(60)).max(20, 'must list at most 20 values');
+const StringList = z.array(Text(textLimits.filterValue)).max(20, 'must list at most 20 values');
 
 export const SearchRequest = z
   .object({
-    query: z.string().trim().max(200, 'must be at most 200 characters').optional(),
-    category: Text(80).optional(),
+    query: FreeText(textLimits.searchQuery).optional(),
+    category: Text(textLimits.category).optional(),
     min_price: Cents.optional(),
     max_price: Cents.optional(),
     brands: StringList.optional(),

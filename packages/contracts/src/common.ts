@@ -1,4 +1,38 @@
 import { z } from 'zod';
+import { CARD_DATA_RULE } from './errors.js';
+import { cardDataIn, containsCardNumber, textRuleBroken, textRuleMessages } from './rules/index.js';
+
+/**
+ * The checks every free-text field gets, whatever it holds: no card data (CARD_DATA_REFUSED via
+ * invalidInput), no control characters (line breaks only in multi-line text), no bidi overrides
+ * in single-line text. Issues carry the rule, never the value.
+ */
+export function textChecks(opts: { multiline?: boolean } = {}) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const card = cardDataIn(value);
+    if (card) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain card details', params: { rule: CARD_DATA_RULE, kind: card } });
+      return;
+    }
+    const rule = textRuleBroken(value, opts);
+    if (rule) ctx.addIssue({ code: 'custom', message: textRuleMessages[rule], params: { rule } });
+  };
+}
+
+/**
+ * Free text a person typed (names, address lines, codes, queries): trimmed, at most `max`
+ * characters, at least `min` when given, and the textChecks.
+ */
+export function FreeText(max: number, opts: { min?: number; minMessage?: string; multiline?: boolean } = {}) {
+  let s = z.string().trim();
+  if (opts.min) s = s.min(opts.min, opts.minMessage ?? 'must not be empty');
+  return s.max(max, `must be at most ${max} characters`).superRefine(textChecks(opts));
+}
+
+/** For ids and keys in fixed formats (not free text): a card number is still refused as card data. */
+export function noCardNumber(value: string, ctx: z.RefinementCtx): void {
+  if (containsCardNumber(value)) ctx.addIssue({ code: 'custom', message: 'must not contain a card number', params: { rule: CARD_DATA_RULE, kind: 'card_number' } });
+}
 
 export const Uuid = z.string().uuid('must be a UUID');
 /** Server-issued cart id: 128 random bits as 32 hex characters. */
@@ -7,7 +41,12 @@ export const Subject = z.string().min(1).max(200);
 export const ConversationKey = z.string().min(1).max(200);
 export const IsoDateTime = z.string().datetime({ offset: true });
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
-export const IdempotencyKey = z.string().min(8, 'must be at least 8 characters').max(200).regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits and . _ : -');
+export const IdempotencyKey = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(200)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may only contain letters, digits and . _ : -')
+  .superRefine(noCardNumber);
 
 /** Who is asking: the shopper as the gateway resolved them. */
 export const Caller = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCardFieldName } from './rules/card.js';
 
 /** Stable error codes: part of the public contract of every API (HTTP, NATS, MCP). */
 export const ErrorCode = z.enum([
@@ -126,11 +127,42 @@ export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
 
-/** Turns a zod failure into INVALID_INPUT naming each field and the rule it broke. */
+/** The zod issue param the free-text schemas set on card data (common.ts). */
+export const CARD_DATA_RULE = 'card_data';
+
+/** The refusal for a request carrying card data. It names the field, never the value. */
+export function cardDataRefused(field: string): AppError {
+  return new AppError(
+    'CARD_DATA_REFUSED',
+    `Card details cannot be sent in ${field}. Choose a saved payment method or use the secure checkout link instead.`,
+    { field, rule: CARD_DATA_RULE },
+  );
+}
+
+const fieldPath = (root: string, path: PropertyKey[]) => [root, ...path.map(String)].filter(Boolean).join('.') || '(root)';
+
+/** The field of the first issue that is card data: a card-data refinement, or an unknown key such as card_number. */
+function cardDataField(error: z.ZodError, root: string): string | null {
+  for (const i of error.issues) {
+    if (i.code === 'custom' && (i.params as { rule?: unknown } | undefined)?.rule === CARD_DATA_RULE) return fieldPath(root, i.path);
+    if (i.code === 'unrecognized_keys') {
+      const key = i.keys.find(isCardFieldName);
+      if (key) return fieldPath(root, [...i.path, key]);
+    }
+  }
+  return null;
+}
+
+/**
+ * Turns a zod failure into INVALID_INPUT naming each field and the rule it broke; card data in
+ * any field wins and becomes CARD_DATA_REFUSED naming that field. Issues never carry the value.
+ */
 export function invalidInput(error: z.ZodError, root = ''): AppError {
+  const cardField = cardDataField(error, root);
+  if (cardField) return cardDataRefused(cardField);
   const issues = error.issues.map((i) => ({
-    field: [root, ...i.path.map(String)].filter(Boolean).join('.') || '(root)',
-    rule: i.code,
+    field: fieldPath(root, i.path),
+    rule: (i.code === 'custom' && typeof (i.params as { rule?: unknown } | undefined)?.rule === 'string' ? (i.params as { rule: string }).rule : i.code) as string,
     message: i.message,
   }));
   const first = issues[0];

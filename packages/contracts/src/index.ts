@@ -7,3 +7,4 @@ export * from './cart.js';
 export * from './payments.js';
 export * from './orders.js';
 export * from './tools.js';
+export * from './rules/index.js';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Cents, Currency } from './money.js';
-import { CartId, Caller, endpoint, IdempotencyKey, IsoDate, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
+import { CartId, Caller, endpoint, FreeText, IdempotencyKey, IsoDate, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
 import { Address, PaymentMethodId, ShippingMethod } from './checkout.js';
 import { AppliedCoupon, Cart } from './cart.js';
 import { CheckoutLink } from './payments.js';
+import { textLimits } from './rules/index.js';
 
 export const OrderStatus = z.enum(['pending', 'confirmed', 'shipped', 'delivered', 'cancelled', 'refunded', 'payment_failed']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
@@ -104,7 +105,7 @@ export const PlaceExternalRequest = z
 export const PlaceExternalResult = z.object({ order: Order, checkout_link: CheckoutLink });
 export const ListOrdersRequest = z.object({ caller: Caller, page: Page, per_page: PerPage }).strict();
 export const ListOrdersResult = z.object({ items: z.array(OrderSummary), page_info: PageInfo });
-export const CancelOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: z.string().trim().max(500).optional() }).strict();
+export const CancelOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: FreeText(textLimits.reason, { multiline: true }).optional() }).strict();
 export const ReorderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, cart_id: CartId }).strict();
 export const ReorderResult = z.object({
   cart: Cart,
@@ -121,7 +122,7 @@ export const RETURN_WINDOW_DAYS = 30;
  * A refund of a shipped or delivered order (a return), within RETURN_WINDOW_DAYS of delivery:
  * the whole amount still captured goes back; the order becomes `refunded`.
  */
-export const RefundOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: z.string().trim().max(500).optional() }).strict();
+export const RefundOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: FreeText(textLimits.reason, { multiline: true }).optional() }).strict();
 /** Fulfilment operations (staff / simulation), HTTP and NATS. */
 export const FulfilmentRequest = z.object({ order_id: z.union([Uuid, OrderNumber]) }).strict();
 

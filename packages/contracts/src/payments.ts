@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Cents, Currency } from './money.js';
-import { endpoint, IdempotencyKey, IsoDateTime, Uuid } from './common.js';
+import { endpoint, FreeText, IdempotencyKey, IsoDateTime, Uuid } from './common.js';
+import { textLimits } from './rules/index.js';
 import { PaymentMethodId } from './checkout.js';
 
 export const PaymentStatus = z.enum([
@@ -74,7 +75,7 @@ export const AuthorizeRequest = z
     customer: CustomerRef,
     /** true: charge now (authorise + capture); false: authorise only. */
     capture: z.boolean().default(true),
-    description: z.string().max(500).optional(),
+    description: FreeText(textLimits.description, { multiline: true }).optional(),
     /** Once the payment succeeds, save its method for this customer (the shopper's owner subject) for later orders. */
     save_for_customer: CustomerRef.optional(),
   })
@@ -86,7 +87,7 @@ export const RefundRequest = z
     payment_id: Uuid,
     /** Omit for the full remaining captured amount. */
     amount: Cents.refine((v) => v > 0, 'must be more than 0').optional(),
-    reason: z.string().max(500).optional(),
+    reason: FreeText(textLimits.reason, { multiline: true }).optional(),
     idempotency_key: IdempotencyKey,
     /**
      * The service asking (orders is the only caller meant to refund); recorded on the refund. Declared by
@@ -105,7 +106,7 @@ export const CheckoutLinkRequest = z
     customer: CustomerRef,
     amount: Cents.refine((v) => v > 0, 'must be more than 0'),
     currency: Currency,
-    line_items: z.array(z.object({ name: z.string().max(200), quantity: z.number().int().min(1), unit_amount: Cents })).min(1).max(100),
+    line_items: z.array(z.object({ name: FreeText(textLimits.lineItemName), quantity: z.number().int().min(1), unit_amount: Cents })).min(1).max(100),
     idempotency_key: IdempotencyKey,
     /** The order the link pays for: payments records a pending payment for it, captured when the link is paid. */
     order_id: Uuid.optional(),

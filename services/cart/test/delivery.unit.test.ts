@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, TERMS_VERSION } from '@shop/contracts';
-import {
-  addBusinessDays,
-  assertDeliveryPreferences,
-  deliveryInstructionsIssue,
-  formatIsoDate,
-  parseIsoDate,
-  preferredDateIssue,
-  preferredDateWindow,
-} from '../src/domain/delivery.js';
+import { addBusinessDays, formatIsoDate, parseIsoDate, preferredDateWindow } from '@shop/contracts';
+import { assertDeliveryPreferences, deliveryInstructionsIssue, preferredDateIssue } from '../src/domain/delivery.js';
 import { applyCheckoutChange, checkoutState, type StoredCheckout } from '../src/domain/checkout.js';
 
 // "Today" is injected: Monday 2 November 2026, late in the (UTC) day.

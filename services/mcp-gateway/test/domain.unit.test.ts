@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, CartResult, CheckoutResult, OrderResult } from '@shop/contracts';
 import { callerFrom, cartResolution, paymentCustomer } from '../src/domain/identity.js';
 import { checkoutLinkKey, placeOrderKey } from '../src/domain/idempotency.js';
-import { addBusinessDays, shippingOptions } from '../src/domain/shipping.js';
+import { shippingOptions } from '../src/domain/shipping.js';
 import { toolErrorResult } from '../src/domain/errors.js';
 import { failedPlacement, formattedTotals, presentCart, presentCheckout, presentOrder } from '../src/domain/present.js';
 import { cartFixture, orderFixture } from './fixtures.js';
@@ -51,12 +51,6 @@ describe('idempotency keys', () => {
 
 describe('shipping options', () => {
   const friday = new Date('2026-01-09T15:00:00Z');
-
-  it('counts business days, skipping weekends', () => {
-    expect(addBusinessDays(friday, 1)).toBe('2026-01-12');
-    expect(addBusinessDays(friday, 5)).toBe('2026-01-16');
-    expect(addBusinessDays(new Date('2026-01-05T00:00:00Z'), 2)).toBe('2026-01-07');
-  });
 
   it('prices standard free at 50.00 of goods after discount, else 5.99; express 12.99', () => {
     const big = shippingOptions(cartFixture(), friday);

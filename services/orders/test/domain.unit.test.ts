@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, Cart, Order } from '@shop/contracts';
-import { addBusinessDays, estimateDelivery } from '../src/domain/delivery.js';
+import { addBusinessDays } from '@shop/contracts';
+import { estimateDelivery } from '../src/domain/delivery.js';
 import { formatOrderNumber, isOrderNumber } from '../src/domain/order-number.js';
 import {
   cartChangedError,

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { cartApi, EventEnvelope, formatMoney, orderEvents, ordersApi, TERMS_VERSION, type Caller } from '@shop/contracts';
 import { eventStreamName } from '@shop/kit';
-import { addBusinessDays } from '../src/domain/delivery.js';
+import { addBusinessDays } from '@shop/contracts';
 import { pickVariant, readyCart, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-notify-mail-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PaymentStatus } from '@shop/contracts';
 import { assertTransition, canTransition, isTerminal, refundAmount, statusAfterRefund, transitions, type Cause } from '../src/domain/payment-state.js';
-import { containsCardNumber, findCardData, luhnValid } from '../src/domain/card-guard.js';
+import { containsCardNumber, findCardData, luhnValid } from '@shop/contracts';
 import { failureCode, interpretStripeEvent, statusFromIntent } from '../src/domain/stripe-mapping.js';
 import { checkoutLineItems } from '../src/domain/checkout.js';
 import { demoMethods, demoSavedMethods, findDemoMethod } from '../src/domain/demo-methods.js';

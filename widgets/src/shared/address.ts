@@ -1,10 +1,9 @@
 // Address checks the shopper can fix before a round trip, and server refusals mapped onto fields.
+import { COUNTRY_CODE, isUsState, postalCodeValid } from '@shop/contracts/rules';
 
 export type AddressField = 'name' | 'line1' | 'line2' | 'city' | 'state' | 'postal_code' | 'country' | 'phone';
 export type AddressDraft = Record<AddressField, string>;
 export type FieldErrors = Partial<Record<AddressField, string>>;
-
-const US_POSTAL = /^\d{5}(-\d{4})?$/;
 
 /** Client-side checks for what the shopper can fix before a round trip; the server re-validates. */
 export function validateAddress(a: AddressDraft): FieldErrors {
@@ -18,11 +17,11 @@ export function validateAddress(a: AddressDraft): FieldErrors {
   ];
   for (const [field, message] of required) if (!a[field].trim()) errors[field] = message;
   const country = a.country.trim().toUpperCase();
-  if (country && !/^[A-Z]{2}$/.test(country)) errors.country = 'Use a 2-letter country code, e.g. US.';
+  if (country && !COUNTRY_CODE.test(country)) errors.country = 'Use a 2-letter country code, e.g. US.';
   if (country === 'US') {
-    if (a.postal_code.trim() && !US_POSTAL.test(a.postal_code.trim())) errors.postal_code = 'Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.';
+    if (a.postal_code.trim() && !postalCodeValid(country, a.postal_code)) errors.postal_code = 'Enter a 5-digit ZIP code, e.g. 94107 or 94107-1234.';
     if (!a.state.trim()) errors.state = 'Enter the state.';
-    else if (!/^[A-Za-z]{2}$/.test(a.state.trim())) errors.state = 'Use the 2-letter state code, e.g. CA.';
+    else if (!isUsState(a.state)) errors.state = 'Use the 2-letter state code, e.g. CA.';
   }
   return errors;
 }

@@ -1,30 +1,11 @@
 // Delivery preferences on the checkout's shipping step: the dates a shopper may prefer and the
-// instructions' length, checked before a round trip (the cart service re-checks both).
+// instructions' length, checked before a round trip (the cart service re-checks both with the
+// same rules from @shop/contracts/rules, which carries no zod).
+import { addDays, MAX_DELIVERY_INSTRUCTIONS, MAX_PREFERRED_DELIVERY_DAYS, preferredDateProblem, utcToday } from '@shop/contracts/rules';
 import type { ShippingMethod } from './types';
 
-// Mirrors of MAX_DELIVERY_INSTRUCTIONS / MAX_PREFERRED_DELIVERY_DAYS in contracts/checkout.ts;
-// importing values from @shop/contracts would bundle zod.
-export const MAX_INSTRUCTIONS = 500;
-export const MAX_PREFERRED_DAYS = 30;
-
-const DAY_MS = 86_400_000;
-
-/** Today as the cart service counts days: the UTC calendar date. */
-export function utcToday(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
-}
-
-export function addDays(isoDate: string, days: number): string {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The weekday of a YYYY-MM-DD date (0 Sunday … 6 Saturday), or null when it is no real date. */
-function weekday(isoDate: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
-  if (!m) return null;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === isoDate ? d.getUTCDay() : null;
-}
+export { addDays, utcToday };
+export const MAX_INSTRUCTIONS = MAX_DELIVERY_INSTRUCTIONS;
 
 export interface DateWindow {
   /** The chosen method's earliest delivery (its shipping option's estimate). */
@@ -34,18 +15,24 @@ export interface DateWindow {
 }
 
 export function preferredDateWindow(earliest: string, today: string): DateWindow {
-  return { min: earliest.slice(0, 10), max: addDays(today, MAX_PREFERRED_DAYS) };
+  return { min: earliest.slice(0, 10), max: addDays(today, MAX_PREFERRED_DELIVERY_DAYS) };
 }
 
 /** Why a preferred date cannot be asked for with this method, or null when it can (or none is set). */
 export function preferredDateError(date: string, method: ShippingMethod, window: DateWindow): string | null {
   if (!date) return null;
-  const day = weekday(date);
-  if (day === null) return 'Enter a date as YYYY-MM-DD.';
-  if (date < window.min) return `The earliest ${method} delivery is ${window.min}.`;
-  if (date > window.max) return `Choose a date within ${MAX_PREFERRED_DAYS} days (by ${window.max}).`;
-  if (method === 'standard' && (day === 0 || day === 6)) return 'Standard shipping delivers Monday to Friday only. Choose a weekday, or Express shipping.';
-  return null;
+  switch (preferredDateProblem(date, method, { earliest: window.min, latest: window.max })) {
+    case null:
+      return null;
+    case 'invalid_date':
+      return 'Enter a date as YYYY-MM-DD.';
+    case 'too_early':
+      return `The earliest ${method} delivery is ${window.min}.`;
+    case 'too_late':
+      return `Choose a date within ${MAX_PREFERRED_DELIVERY_DAYS} days (by ${window.max}).`;
+    case 'weekday_only':
+      return 'Standard shipping delivers Monday to Friday only. Choose a weekday, or Express shipping.';
+  }
 }
 
 /**

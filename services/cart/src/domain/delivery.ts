@@ -1,48 +1,17 @@
-import { AppError, MAX_DELIVERY_INSTRUCTIONS, MAX_PREFERRED_DELIVERY_DAYS, shippingMethods, type ShippingMethod } from '@shop/contracts';
+import {
+  AppError,
+  MAX_DELIVERY_INSTRUCTIONS,
+  MAX_PREFERRED_DELIVERY_DAYS,
+  parseIsoDate,
+  preferredDateProblem,
+  preferredDateWindow,
+  shippingMethods,
+  textRuleBroken,
+  weekdayNames,
+  type ShippingMethod,
+} from '@shop/contracts';
 
-// Delivery dates are calendar days in UTC, the same days orders uses for its delivery estimate.
-const DAY_MS = 86_400_000;
-const weekdayNames = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-function startOfUtcDay(d: Date): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-}
-
-function isWeekend(d: Date): boolean {
-  const day = d.getUTCDay();
-  return day === 0 || day === 6;
-}
-
-export function formatIsoDate(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
-
-/** The day a YYYY-MM-DD text names, or null when it is no real date (2026-02-30). */
-export function parseIsoDate(text: string): Date | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const d = new Date(Date.UTC(year, month - 1, day));
-  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day ? d : null;
-}
-
-/** The day `days` business days after `today` (today itself does not count; weekends are skipped). */
-export function addBusinessDays(today: Date, days: number): Date {
-  const d = startOfUtcDay(today);
-  let left = days;
-  while (left > 0) {
-    d.setUTCDate(d.getUTCDate() + 1);
-    if (!isWeekend(d)) left--;
-  }
-  return d;
-}
-
-/** The dates a shopper may prefer with this method: from its earliest delivery to 30 days out. */
-export function preferredDateWindow(method: ShippingMethod, today: Date): { earliest: string; latest: string } {
-  const earliest = addBusinessDays(today, shippingMethods[method].minBusinessDays);
-  const latest = new Date(startOfUtcDay(today).getTime() + MAX_PREFERRED_DELIVERY_DAYS * DAY_MS);
-  return { earliest: formatIsoDate(earliest), latest: formatIsoDate(latest) };
-}
+// Delivery dates are calendar days in UTC, counted by the shared rules (the same days orders uses for its estimate).
 
 export interface FieldIssue {
   field: string;
@@ -53,24 +22,24 @@ export interface FieldIssue {
 /** Why a preferred delivery date cannot be kept with this method as of today, or null when it can. */
 export function preferredDateIssue(date: string, method: ShippingMethod, today: Date): FieldIssue | null {
   const field = 'preferred_delivery_date';
-  const day = parseIsoDate(date);
-  if (!day) return { field, rule: 'invalid_date', message: `${date} is not a real calendar date (use YYYY-MM-DD)` };
-  const { earliest, latest } = preferredDateWindow(method, today);
+  const window = preferredDateWindow(method, today);
   const { minBusinessDays, maxBusinessDays } = shippingMethods[method];
-  if (date < earliest) {
-    return {
-      field,
-      rule: 'too_early',
-      message: `${date} is too early for ${method} shipping (${minBusinessDays}–${maxBusinessDays} business days): the earliest is ${earliest}`,
-    };
+  switch (preferredDateProblem(date, method, window)) {
+    case null:
+      return null;
+    case 'invalid_date':
+      return { field, rule: 'invalid_date', message: `${date} is not a real calendar date (use YYYY-MM-DD)` };
+    case 'too_early':
+      return {
+        field,
+        rule: 'too_early',
+        message: `${date} is too early for ${method} shipping (${minBusinessDays}–${maxBusinessDays} business days): the earliest is ${window.earliest}`,
+      };
+    case 'too_late':
+      return { field, rule: 'too_late', message: `${date} is more than ${MAX_PREFERRED_DELIVERY_DAYS} days out: the latest is ${window.latest}` };
+    case 'weekday_only':
+      return { field, rule: 'weekday_only', message: `${date} is a ${weekdayNames[parseIsoDate(date)!.getUTCDay()]}: standard shipping delivers Monday to Friday only` };
   }
-  if (date > latest) {
-    return { field, rule: 'too_late', message: `${date} is more than ${MAX_PREFERRED_DELIVERY_DAYS} days out: the latest is ${latest}` };
-  }
-  if (method === 'standard' && isWeekend(day)) {
-    return { field, rule: 'weekday_only', message: `${date} is a ${weekdayNames[day.getUTCDay()]}: standard shipping delivers Monday to Friday only` };
-  }
-  return null;
 }
 
 /** Why delivery instructions cannot be stored, or null when they can. */
@@ -80,7 +49,7 @@ export function deliveryInstructionsIssue(text: string): FieldIssue | null {
     return { field, rule: 'too_big', message: `must be at most ${MAX_DELIVERY_INSTRUCTIONS} characters (got ${text.length})` };
   }
   // Tabs and line breaks are fine; other control characters (NUL cannot even be stored) are not text.
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text)) {
+  if (textRuleBroken(text, { multiline: true })) {
     return { field, rule: 'control_characters', message: 'must not contain control characters' };
   }
   return null;

@@ -1,4 +1,4 @@
-import { formatMoney, shippingMethods, ShippingMethod, type Cart, type ShippingOption } from '@shop/contracts';
+import { deliveryEstimate, formatMoney, shippingMethods, ShippingMethod, type Cart, type ShippingOption } from '@shop/contracts';
 
 /** The store's default shipping rates (ARCHITECTURE.md "Money and pricing"), in cents. */
 export interface ShippingRates {
@@ -7,18 +7,6 @@ export interface ShippingRates {
   freeStandardThreshold: number;
 }
 export const defaultShippingRates: ShippingRates = { standard: 599, express: 1299, freeStandardThreshold: 5000 };
-
-/** Adds business days (Mon–Fri) to a date, in UTC, and returns YYYY-MM-DD. */
-export function addBusinessDays(from: Date, days: number): string {
-  const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()));
-  let added = 0;
-  while (added < days) {
-    d.setUTCDate(d.getUTCDate() + 1);
-    const weekday = d.getUTCDay();
-    if (weekday !== 0 && weekday !== 6) added += 1;
-  }
-  return d.toISOString().slice(0, 10);
-}
 
 /**
  * The shipping choices for a cart. The cart service prices the chosen method; that figure is
@@ -41,7 +29,7 @@ export function shippingOptions(cart: Cart, now: Date, rates: ShippingRates = de
       label: info.label,
       price,
       price_formatted: formatMoney(price, cart.currency),
-      estimate: { earliest: addBusinessDays(now, info.minBusinessDays), latest: addBusinessDays(now, info.maxBusinessDays) },
+      estimate: deliveryEstimate(method, now),
     };
   });
 }

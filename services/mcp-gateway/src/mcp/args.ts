@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { Address, CartId, IdempotencyKey, PaymentMethodId, ShippingMethod, SortBy, UpdateCheckoutRequest, Uuid } from '@shop/contracts';
+import { Address, CartId, FreeText, IdempotencyKey, noCardNumber, PaymentMethodId, ShippingMethod, SortBy, textLimits, UpdateCheckoutRequest, Uuid } from '@shop/contracts';
 
 /**
  * Tool argument schemas: the public contract of the MCP tools (snake_case names). Every field has
  * limits, and objects are strict, so huge strings, negative numbers, wrong types and unknown
- * arguments are refused before any service is asked.
+ * arguments are refused before any service is asked. Free text is the contracts' FreeText: card
+ * data is refused as CARD_DATA_REFUSED, control characters as INVALID_INPUT, naming the field.
  */
 
 const MAX_DOLLARS = 1_000_000;
@@ -15,8 +16,8 @@ const Dollars = z
   .max(MAX_DOLLARS, `must be at most ${MAX_DOLLARS}`)
   .refine((v) => /^-?\d+(\.\d{1,2})?$/.test(v.toString()), 'must have at most 2 decimals');
 
-const Label = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const Labels = z.array(Label(60)).max(20, 'must list at most 20 values');
+const Label = (max: number) => FreeText(max, { min: 1 });
+const Labels = z.array(Label(textLimits.filterValue)).max(20, 'must list at most 20 values');
 const SessionId = CartId.describe('The cart id (session_id) returned by an earlier cart or checkout result; only needed when the host sends no conversation id.');
 const Quantity = z.number().int('must be a whole number');
 
@@ -25,6 +26,7 @@ export const OrderIdArg = z
   .string()
   .trim()
   .max(60, 'must be at most 60 characters')
+  .superRefine(noCardNumber)
   .refine((v) => Uuid.safeParse(v).success || /^ord-\d{4}-\d{5,}$/i.test(v), 'must be an order id or an order number like ORD-2026-00042')
   .describe('The order id or its number (ORD-2026-00042).');
 
@@ -35,8 +37,8 @@ export function normaliseOrderId(value: string): string {
 export const toolArgs = {
   search_products: z
     .object({
-      query: z.string().trim().max(200, 'must be at most 200 characters').optional().describe('Free text, e.g. "running shoes".'),
-      category: Label(80).optional().describe('Category name or slug, e.g. "running" or "Shoes".'),
+      query: FreeText(textLimits.searchQuery).optional().describe('Free text, e.g. "running shoes".'),
+      category: Label(textLimits.category).optional().describe('Category name or slug, e.g. "running" or "Shoes".'),
       min_price: Dollars.optional().describe('Lowest price in dollars, e.g. 20 or 19.99.'),
       max_price: Dollars.optional().describe('Highest price in dollars, e.g. 100.'),
       brands: Labels.optional(),
@@ -57,8 +59,8 @@ export const toolArgs = {
     .object({
       product_id: Uuid,
       quantity: Quantity.min(1, 'must be at least 1').max(99, 'must be at most 99').optional(),
-      size: Label(40).optional(),
-      color: Label(40).optional(),
+      size: Label(textLimits.variantOption).optional(),
+      color: Label(textLimits.variantOption).optional(),
       session_id: SessionId.optional(),
     })
     .strict(),
@@ -71,7 +73,7 @@ export const toolArgs = {
     })
     .strict(),
   remove_from_cart: z.object({ item_id: Uuid.describe('The cart item id from the cart.'), session_id: SessionId.optional() }).strict(),
-  apply_coupon: z.object({ code: Label(40).describe('The coupon code, e.g. WELCOME10.'), session_id: SessionId.optional() }).strict(),
+  apply_coupon: z.object({ code: Label(textLimits.couponCode).describe('The coupon code, e.g. WELCOME10.'), session_id: SessionId.optional() }).strict(),
   remove_coupon: z.object({ session_id: SessionId.optional() }).strict(),
   start_checkout: z.object({ session_id: SessionId.optional() }).strict(),
   update_checkout: z
@@ -104,15 +106,11 @@ export const toolArgs = {
     .strict(),
   get_order_status: z.object({ order_id: OrderIdArg }).strict(),
   list_orders: z.object({ page: z.number().int().min(1).max(1000).optional() }).strict(),
-  cancel_order: z.object({ order_id: OrderIdArg, reason: z.string().trim().max(500, 'must be at most 500 characters').optional() }).strict(),
+  cancel_order: z.object({ order_id: OrderIdArg, reason: FreeText(textLimits.reason, { multiline: true }).optional() }).strict(),
   reorder: z.object({ order_id: OrderIdArg, session_id: SessionId.optional() }).strict(),
   get_store_policies: z
     .object({
-      topic: z
-        .string()
-        .trim()
-        .min(1, 'must not be empty')
-        .max(100, 'must be at most 100 characters')
+      topic: Label(textLimits.policyTopic)
         .optional()
         .describe('terms, privacy, returns, refunds or shipping for a whole policy; or a few words of the question (e.g. "express delivery time") for the matching sections. Omit for every policy.'),
     })

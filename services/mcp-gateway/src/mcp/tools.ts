@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ListToolsRequestSchema, type CallToolResult, type ListToolsResult, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ListToolsResult, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
 import {
   AppError,
@@ -13,6 +14,7 @@ import {
   cartApi,
   catalogApi,
   dollarsToCents,
+  invalidInput,
   ordersApi,
   paymentsApi,
   toolWidgets,
@@ -60,6 +62,8 @@ interface CallContext {
   mcpSessionId: string | undefined;
   caller: Caller;
 }
+
+type ToolCallExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 interface ToolOutcome<T> {
   presented: Presented<T>;
@@ -488,7 +492,32 @@ export function toolListing(deps: ToolDeps): ListToolsResult {
 /** Registers every tool on a server; each call is wrapped so every failure is one mapped tool error. */
 export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListToolsResult): void {
   const links = policyLinks(deps.publicUrl);
-  for (const t of defineTools(deps)) {
+  const tools = defineTools(deps);
+  const callTool = async (t: (typeof tools)[number], rawArgs: unknown, extra: ToolCallExtra): Promise<CallToolResult> => {
+    const call: CallContext = { meta: extra._meta as HostMeta | undefined, mcpSessionId: extra.sessionId, caller: callerFrom(extra._meta as HostMeta | undefined, extra.sessionId) };
+    try {
+      const args = t.args.safeParse(rawArgs ?? {});
+      if (!args.success) throw invalidInput(args.error);
+      const outcome = await t.run(args.data, call);
+      // Parsing strips anything the output schema does not declare, so hosts validating it strictly accept it.
+      const structured = t.output.safeParse(withPolicyLinks(outcome.presented.structured, links));
+      if (!structured.success) {
+        deps.logger.error({ tool: t.name, issues: structured.error.issues.slice(0, 5) }, 'tool result does not match its output schema');
+        throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
+      }
+      return {
+        structuredContent: structured.data as Record<string, unknown>,
+        content: [{ type: 'text', text: outcome.presented.text }],
+        ...(outcome.cartId ? { _meta: { 'openai/widgetSessionId': outcome.cartId } } : {}),
+      };
+    } catch (e) {
+      const { result, error } = toolErrorResult(e);
+      if (error.code === 'INTERNAL') deps.logger.error({ tool: t.name, err: e }, 'tool failed');
+      else deps.logger.debug({ tool: t.name, code: error.code, field: error.details?.field }, 'tool refused');
+      return result;
+    }
+  };
+  for (const t of tools) {
     server.registerTool(
       t.name,
       {
@@ -509,6 +538,12 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
           const structured = t.output.safeParse(withPolicyLinks(outcome.presented.structured, links));
           if (!structured.success) {
             deps.logger.error({ tool: t.name, issues: structured.error.issues.slice(0, 5) }, 'tool result does not match its output schema');
+  const byName = new Map(tools.map((t) => [t.name as string, t]));
+  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    const t = byName.get(request.params.name);
+    if (!t) return toolErrorResult(new AppError('NOT_FOUND', `Tool ${request.params.name} not found`)).result;
+    return callTool(t, request.params.arguments, extra);
+  });
             throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
           }
           return {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { endpoint, paymentsApi, type Endpoint } from '@shop/contracts';
+import { cardDataRefused, endpoint, findCardData, paymentsApi, type Endpoint } from '@shop/contracts';
 import { handle, type HandlerBinding, type Logger } from '@shop/kit';
-import { cardDataRefused, findCardData } from '../domain/card-guard.js';
 import type { PaymentsApp } from '../app/payments.js';
 
 /**

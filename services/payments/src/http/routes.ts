@@ -1,9 +1,8 @@
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import { z } from 'zod';
-import { AppError, ListPaymentsQuery, Payment, PaymentList, Uuid } from '@shop/contracts';
+import { AppError, cardDataRefused, findCardData, ListPaymentsQuery, Payment, PaymentList, Uuid } from '@shop/contracts';
 import { buildOpenApi, parseParams, parseQuery, type Logger } from '@shop/kit';
 import type { PaymentsApp } from '../app/payments.js';
-import { cardDataRefused, findCardData } from '../domain/card-guard.js';
 import { demoAuthenticationEvent, demoCheckoutCompletedEvent } from '../domain/demo-events.js';
 import { demoNote, escapeHtml, money, page } from './pages.js';
 
