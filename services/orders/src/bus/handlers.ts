@@ -10,6 +10,7 @@ export function orderHandlers(placement: Placement, lifecycle: Lifecycle) {
     handle(ordersApi.get, (req) => lifecycle.get(req.order_id, req.caller)),
     handle(ordersApi.list, (req) => lifecycle.list(req)),
     handle(ordersApi.cancel, (req) => lifecycle.cancel(req)),
+    handle(ordersApi.refund, (req) => lifecycle.refund(req)),
     handle(ordersApi.reorder, (req) => lifecycle.reorder(req)),
     handle(ordersApi.ship, (req) => lifecycle.ship(req.order_id)),
     handle(ordersApi.deliver, (req) => lifecycle.deliver(req.order_id)),

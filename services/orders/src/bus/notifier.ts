@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { OrderCancelledEvent, OrderConfirmedEvent, OrderDeliveredEvent, orderEvents, OrderShippedEvent, type EventEnvelope, type Order } from '@shop/contracts';
+import { OrderCancelledEvent, OrderConfirmedEvent, OrderDeliveredEvent, orderEvents, OrderRefundedEvent, OrderShippedEvent, type EventEnvelope, type Order } from '@shop/contracts';
 import { consumeEvents, processOnce } from '@shop/kit';
 import { renderNotification, type Notification, type NotificationKind, type RenderedEmail } from '../domain/email.js';
 import { findById, renderOrder } from '../db/orders.js';
@@ -11,7 +11,7 @@ import type { WorkflowContext } from '../workflows/context.js';
 interface Trigger {
   kind: NotificationKind;
   orderId: string;
-  /** What the shopper got back; only on cancellations. */
+  /** What the shopper got back; only on cancellations and refunds. */
   refundAmount: number;
 }
 
@@ -34,17 +34,21 @@ export function notificationTrigger(event: EventEnvelope): Trigger | null {
       const data = OrderCancelledEvent.safeParse(event.data);
       return data.success ? { kind: 'cancelled', orderId: data.data.order_id, refundAmount: data.data.refund_amount } : null;
     }
+    case orderEvents.refunded: {
+      const data = OrderRefundedEvent.safeParse(event.data);
+      return data.success ? { kind: 'refunded', orderId: data.data.order_id, refundAmount: data.data.refund_amount } : null;
+    }
     default:
       return null;
   }
 }
 
 function notificationOf(trigger: Trigger, order: Order): Notification {
-  return trigger.kind === 'cancelled' ? { kind: 'cancelled', order, refundAmount: trigger.refundAmount } : { kind: trigger.kind, order };
+  return trigger.kind === 'cancelled' || trigger.kind === 'refunded' ? { kind: trigger.kind, order, refundAmount: trigger.refundAmount } : { kind: trigger.kind, order };
 }
 
 /**
- * Mails the shopper once per order transition (confirmed, shipped, delivered, cancelled): through
+ * Mails the shopper once per order transition (confirmed, shipped, delivered, cancelled, refunded): through
  * SMTP when SMTP_URL is set, else as `<order-number>-<kind>.eml` in MAIL_DIR (nodemailer's stream
  * transport renders the same MIME message). Twice guarded: processOnce skips a redelivered event,
  * and the (order, kind) claim skips another event announcing the same transition.
@@ -81,7 +85,7 @@ export async function startNotifier(ctx: WorkflowContext, nc: Parameters<typeof 
     nc,
     prefix: config.NATS_PREFIX,
     durable: 'orders_notifier',
-    subjects: [orderEvents.confirmed, orderEvents.shipped, orderEvents.delivered, orderEvents.cancelled],
+    subjects: [orderEvents.confirmed, orderEvents.shipped, orderEvents.delivered, orderEvents.cancelled, orderEvents.refunded],
     logger,
     handler: async (event) => {
       const trigger = notificationTrigger(event);

@@ -11,12 +11,12 @@ export interface RenderedEmail {
 }
 
 /** The order e-mails the shopper gets: one per transition. */
-export const NotificationKind = ['confirmed', 'shipped', 'delivered', 'cancelled'] as const;
+export const NotificationKind = ['confirmed', 'shipped', 'delivered', 'cancelled', 'refunded'] as const;
 export type NotificationKind = (typeof NotificationKind)[number];
 
 export type Notification =
   | { kind: 'confirmed' | 'shipped' | 'delivered'; order: Order }
-  | { kind: 'cancelled'; order: Order; refundAmount: number };
+  | { kind: 'cancelled' | 'refunded'; order: Order; refundAmount: number };
 
 /**
  * A block of the message, written once for both parts: `text` lines for the plain part; `html`
@@ -103,6 +103,10 @@ ${blocks.map((b) => b.html ?? `<p>${b.text.map(e).join('<br>')}</p>`).join('\n')
   return { subject, text, html };
 }
 
+function refundSentence(order: Order, amount: number): string {
+  return `A refund of ${formatMoney(amount, order.currency)} has been issued to your ${order.payment.brand ?? 'card'}${order.payment.last4 ? ` ending in ${order.payment.last4}` : ''}. It may take a few business days to appear.`;
+}
+
 /** Renders the e-mail for one transition of an order. Every value is HTML-escaped. */
 export function renderNotification(n: Notification): RenderedEmail {
   const { order } = n;
@@ -131,11 +135,15 @@ export function renderNotification(n: Notification): RenderedEmail {
         linesBlock(order),
         para('We hope you enjoy it. If anything is wrong with your order, just reply to this e-mail.'),
       ]);
+    case 'refunded':
+      return compose(`Your order ${order.number} has been refunded`, `Your refund is on its way, ${name}.`, [
+        number,
+        para(refundSentence(order, n.refundAmount)),
+        ...(order.reason ? [para(`Reason: ${order.reason}`)] : []),
+        linesBlock(order),
+      ]);
     case 'cancelled': {
-      const refund =
-        n.refundAmount > 0
-          ? `A refund of ${formatMoney(n.refundAmount, order.currency)} has been issued to your ${order.payment.brand ?? 'card'}${order.payment.last4 ? ` ending in ${order.payment.last4}` : ''}. It may take a few business days to appear.`
-          : 'You have not been charged.';
+      const refund = n.refundAmount > 0 ? refundSentence(order, n.refundAmount) : 'You have not been charged.';
       return compose(`Your order ${order.number} has been cancelled`, `Your order has been cancelled, ${name}.`, [
         number,
         ...(order.reason ? [para(`Reason: ${order.reason}`)] : []),

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { ConversationKey, ListOrdersResult, Order, OrderNumber, Page, PerPage, Subject, Uuid } from '@shop/contracts';
-import { buildOpenApi, parseParams, parseQuery } from '@shop/kit';
+import { Caller, ConversationKey, ListOrdersResult, Order, OrderNumber, Page, PerPage, Subject, Uuid } from '@shop/contracts';
+import { buildOpenApi, parseBody, parseParams, parseQuery } from '@shop/kit';
 import type { Lifecycle } from '../workflows/lifecycle.js';
 
 const OrderPath = z.object({ id: z.union([Uuid, OrderNumber], 'must be an order id (UUID) or an order number (ORD-…)') });
@@ -11,6 +11,12 @@ const ListQuery = z
   .object({ subject: Subject.optional(), conversation: ConversationKey.optional(), page: Page, per_page: PerPage })
   .strict()
   .refine((q) => q.subject || q.conversation, { message: 'subject or conversation is required', path: ['subject'] });
+
+/** A return: the shopper whose order it is, and why. */
+const RefundBody = z
+  .object({ caller: Caller, reason: z.string().trim().max(500, 'must be at most 500 characters').optional() })
+  .strict()
+  .refine((b) => b.caller.subject || b.caller.conversation, { message: 'subject or conversation is required', path: ['caller', 'subject'] });
 
 export function mountRoutes(app: Express, lifecycle: Lifecycle): void {
   app.get('/v1/orders', async (req, res) => {
@@ -28,11 +34,17 @@ export function mountRoutes(app: Express, lifecycle: Lifecycle): void {
   app.post('/v1/orders/:id/deliver', async (req, res) => {
     res.json(await lifecycle.deliver(parseParams(OrderPath, req).id));
   });
-  const openapi = buildOpenApi({ title: 'Orders service', version: '0.1.0', description: 'Order status, history and fulfilment.' }, [
+  app.post('/v1/orders/:id/refund', async (req, res) => {
+    const { id } = parseParams(OrderPath, req);
+    const body = parseBody(RefundBody, req);
+    res.json(await lifecycle.refund({ order_id: id, caller: body.caller, reason: body.reason }));
+  });
+  const openapi = buildOpenApi({ title: 'Orders service', version: '0.1.0', description: 'Order status, history, fulfilment and returns.' }, [
     { method: 'get', path: '/v1/orders', summary: "A shopper's orders, newest first", query: ListQuery, response: ListOrdersResult },
     { method: 'get', path: '/v1/orders/:id', summary: 'An order by id or number, with tracking and timeline', query: GetOrderQuery, response: Order },
     { method: 'post', path: '/v1/orders/:id/ship', summary: 'Ship a confirmed order (tracking number and carrier)', response: Order },
     { method: 'post', path: '/v1/orders/:id/deliver', summary: 'Mark a shipped order delivered', response: Order },
+    { method: 'post', path: '/v1/orders/:id/refund', summary: 'Refund a shipped order, or a delivered one within the returns window (the order becomes refunded)', body: RefundBody, response: Order },
   ]);
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openapi);
