@@ -112,6 +112,18 @@ describe('confirmation, delivered and cancelled e-mails', () => {
   });
 });
 
+describe('refunded e-mail', () => {
+  it('states the amount refunded and the card it went to, with the reason escaped', () => {
+    const refunded = order({ status: 'refunded', reason: 'Too <i>tight</i>', payment: { status: 'refunded', brand: 'visa', last4: '4242' } });
+    const mail = renderNotification({ kind: 'refunded', order: refunded, refundAmount: 3424 });
+    expect(mail.subject).toBe('Your order ORD-2026-00042 has been refunded');
+    expect(mail.text).toContain('A refund of $34.24 has been issued to your visa ending in 4242.');
+    expect(mail.text).toContain('Reason: Too <i>tight</i>');
+    expect(mail.html).toContain('Reason: Too &lt;i&gt;tight&lt;/i&gt;');
+    expect(mail.html).not.toContain('<i>');
+  });
+});
+
 describe('which e-mail an event asks for', () => {
   const envelope = (type: string, data: Record<string, unknown>) => ({ id: 'e1', type, occurred_at: '2026-03-05T10:00:00Z', data });
   const ids = { order_id: '00000000-0000-4000-8000-0000000000aa', order_number: 'ORD-2026-00042' };
@@ -123,6 +135,14 @@ describe('which e-mail an event asks for', () => {
       orderId: ids.order_id,
       refundAmount: 3424,
     });
+  });
+  it('maps evt.order.refunded to the refunded e-mail with its amount', () => {
+    expect(notificationTrigger(envelope('evt.order.refunded', { ...ids, cart_id: 'a'.repeat(32), reason: 'x', refund_amount: 999, currency: 'USD' }))).toEqual({
+      kind: 'refunded',
+      orderId: ids.order_id,
+      refundAmount: 999,
+    });
+    expect(notificationTrigger(envelope('evt.order.refunded', ids))).toBeNull();
   });
   it('answers null for data that does not match the contract or an event it does not mail', () => {
     expect(notificationTrigger(envelope('evt.order.cancelled', { ...ids, cart_id: 'a'.repeat(32), reason: 'x' }))).toBeNull();

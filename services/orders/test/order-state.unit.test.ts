@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrderStatus, type OrderStatus as Status } from '@shop/contracts';
-import { assertTransition, canTransition, transitions, type Actor } from '../src/domain/order-state.js';
+import { assertTransition, canTransition, returnWindowOpen, transitions, type Actor } from '../src/domain/order-state.js';
 
 const allowed: Array<[Status, Status, Actor]> = [
   ['pending', 'confirmed', 'system'],
@@ -10,6 +10,10 @@ const allowed: Array<[Status, Status, Actor]> = [
   ['confirmed', 'cancelled', 'shopper'],
   ['confirmed', 'cancelled', 'system'],
   ['shipped', 'delivered', 'fulfilment'],
+  ['confirmed', 'refunded', 'system'],
+  ['shipped', 'refunded', 'shopper'],
+  ['shipped', 'refunded', 'system'],
+  ['delivered', 'refunded', 'shopper'],
   ['delivered', 'refunded', 'system'],
   ['delivered', 'refunded', 'fulfilment'],
 ];
@@ -49,5 +53,27 @@ describe('order state machine', () => {
     expect(canTransition('confirmed', 'shipped', 'shopper')).toBe(false);
     expect(canTransition('pending', 'confirmed', 'shopper')).toBe(false);
     expect(canTransition('pending', 'cancelled', 'shopper')).toBe(false);
+  });
+});
+
+describe('refunds and the returns window', () => {
+  it('a refunded order can no longer be shipped or delivered, and says so', () => {
+    expect(() => assertTransition({ number: 'ORD-2026-00042', status: 'refunded' }, 'shipped', 'fulfilment')).toThrow('Order ORD-2026-00042 was refunded, so it can no longer be shipped');
+    expect(() => assertTransition({ number: 'ORD-2026-00042', status: 'refunded' }, 'delivered', 'fulfilment')).toThrow('can no longer be delivered');
+  });
+
+  it('a shopper refunds a shipped or delivered order, and is told to cancel one that has not shipped', () => {
+    expect(() => assertTransition({ number: 'ORD-2026-00042', status: 'confirmed' }, 'refunded', 'shopper')).toThrow('has not shipped yet: cancel it instead');
+    expect(() => assertTransition({ number: 'ORD-2026-00042', status: 'refunded' }, 'refunded', 'shopper')).toThrow('has already been refunded');
+  });
+
+  it('the window: a shipped order is always inside it, a delivered one for the given days after delivery, others never', () => {
+    const delivered = new Date('2026-03-01T12:00:00Z');
+    const day = 86_400_000;
+    expect(returnWindowOpen('shipped', null, new Date('2027-01-01T00:00:00Z'), 30)).toBe(true);
+    expect(returnWindowOpen('delivered', delivered, new Date(delivered.getTime() + 30 * day), 30)).toBe(true);
+    expect(returnWindowOpen('delivered', delivered, new Date(delivered.getTime() + 30 * day + 1), 30)).toBe(false);
+    expect(returnWindowOpen('delivered', null, delivered, 30)).toBe(false);
+    expect(returnWindowOpen('confirmed', null, delivered, 30)).toBe(false);
   });
 });
