@@ -12,10 +12,16 @@ import {
   linkAlreadyPaidError,
   linkReplacement,
   linkReservationTtlSeconds,
+  assertChain,
+  cartOrderedError,
+  linkPaymentMismatch,
   missingStepsMessage,
-  recoveryAction,
+  orderInProgressError,
+  recoveryPlan,
   shortageMessage,
+  type StepShape,
 } from '../src/domain/saga.js';
+import { checkoutLink, directCharge } from '../src/workflows/placement/flows.js';
 import { makeTracking } from '../src/domain/tracking.js';
 import { escapeHtml, renderNotification } from '../src/domain/email.js';
 
@@ -46,22 +52,61 @@ describe('delivery estimates in business days', () => {
   });
 });
 
-describe('saga recovery decisions', () => {
+describe('the placement step lists', () => {
+  it('read as the saga: each step runs from where the one before landed', () => {
+    expect(directCharge.map((s) => s.name)).toEqual(['validate-cart', 'reserve-coupon', 'reserve-stock', 'charge-payment', 'confirm-order']);
+    expect(checkoutLink.map((s) => s.name)).toEqual(['validate-cart', 'reserve-coupon', 'reserve-stock', 'request-checkout-link', 'await-link-payment', 'confirm-order']);
+    expect(directCharge.map((s) => s.to)).toEqual(['validated', 'coupon_reserved', 'reserved', 'charged', 'confirmed']);
+    // The coupon use is taken before the stock is held and before any money moves.
+    for (const steps of [directCharge, checkoutLink]) expect(steps.findIndex((s) => s.name === 'reserve-coupon')).toBeLessThan(steps.findIndex((s) => s.name === 'reserve-stock'));
+  });
+  it('refuse a list with a gap or one that does not end confirmed', () => {
+    const step = (name: string, from: StepShape['from'], to: StepShape['to']): StepShape => ({ name, from, to, recovery: 'abandon' });
+    expect(() => assertChain([step('a', 'created', 'validated'), step('b', 'reserved', 'confirmed')])).toThrow(/step b runs from reserved/);
+    expect(() => assertChain([step('a', 'created', 'validated')])).toThrow(/lands on validated, not confirmed/);
+  });
+  it('undo what they did: every step that holds something has a compensation', () => {
+    const undoes = (steps: typeof directCharge) => steps.filter((s) => s.compensate).map((s) => s.name);
+    expect(undoes(directCharge)).toEqual(['reserve-coupon', 'reserve-stock', 'charge-payment']);
+    expect(undoes(checkoutLink)).toEqual(['reserve-coupon', 'reserve-stock', 'request-checkout-link']);
+  });
+});
+
+describe('saga recovery, derived from the step lists', () => {
+  const grace = 60_000;
   it('confirms charged orders and finishes compensations at once', () => {
-    expect(recoveryAction('charged', 0, 60_000)).toBe('confirm');
-    expect(recoveryAction('compensating', 0, 60_000)).toBe('compensate');
+    for (const steps of [directCharge, checkoutLink]) {
+      expect(recoveryPlan(steps, 'charged', 0, grace)).toEqual({ do: 'resume', step: 'confirm-order' });
+      expect(recoveryPlan(steps, 'compensating', 0, grace)).toEqual({ do: 'compensate' });
+    }
   });
   it('waits for the grace period before touching steps another process may hold', () => {
-    for (const step of ['created', 'validated', 'reserved', 'charging'] as const) expect(recoveryAction(step, 1_000, 60_000)).toBe('wait');
+    for (const step of ['created', 'validated', 'coupon_reserved', 'reserved', 'charging'] as const) expect(recoveryPlan(directCharge, step, 1_000, grace)).toEqual({ do: 'wait' });
   });
-  it('compensates stale sagas that never started payment and resumes started charges', () => {
-    expect(recoveryAction('created', 61_000, 60_000)).toBe('compensate');
-    expect(recoveryAction('validated', 61_000, 60_000)).toBe('compensate');
-    expect(recoveryAction('reserved', 61_000, 60_000)).toBe('compensate');
-    expect(recoveryAction('charging', 61_000, 60_000)).toBe('resume_charge');
+  it('abandons stale sagas that never started payment and resumes started charges', () => {
+    for (const step of ['created', 'validated', 'coupon_reserved', 'reserved'] as const) expect(recoveryPlan(directCharge, step, 61_000, grace)).toEqual({ do: 'abandon' });
+    expect(recoveryPlan(directCharge, 'charging', 61_000, grace)).toEqual({ do: 'resume', step: 'charge-payment' });
+    // A link requested but not recorded: voiding whatever payment exists closes it.
+    expect(recoveryPlan(checkoutLink, 'reserved', 61_000, grace)).toEqual({ do: 'abandon' });
   });
-  it('leaves finished sagas alone', () => {
-    for (const step of ['confirmed', 'failed', 'refused'] as const) expect(recoveryAction(step, 1e9, 0)).toBe('none');
+  it('asks payments how a link stands whenever recovery lists the order', () => {
+    expect(recoveryPlan(checkoutLink, 'awaiting_payment', 0, grace)).toEqual({ do: 'resume', step: 'await-link-payment' });
+    expect(recoveryPlan(checkoutLink, 'awaiting_payment', 1e9, grace)).toEqual({ do: 'resume', step: 'await-link-payment' });
+  });
+  it('leaves finished sagas alone, and steps another list does not have', () => {
+    for (const step of ['confirmed', 'failed', 'refused'] as const) expect(recoveryPlan(directCharge, step, 1e9, 0)).toEqual({ do: 'none' });
+    expect(recoveryPlan(directCharge, 'awaiting_payment', 1e9, 0)).toEqual({ do: 'none' });
+  });
+});
+
+describe('one placement per cart', () => {
+  it('names the order in progress, and the order a cart became', () => {
+    expect(orderInProgressError({ id: 'o-1', number: 'ORD-2026-00042' }).toBody()).toEqual({
+      code: 'ORDER_IN_PROGRESS',
+      message: "This cart is already being placed as order ORD-2026-00042. Nothing more was reserved or charged: check that order's status in a moment.",
+      details: { order_id: 'o-1', order_number: 'ORD-2026-00042' },
+    });
+    expect(cartOrderedError({ id: 'o-1', number: 'ORD-2026-00042' }).toBody()).toMatchObject({ code: 'CART_NOT_ACTIVE', details: { order_id: 'o-1', order_number: 'ORD-2026-00042' } });
   });
 });
 
@@ -210,9 +255,14 @@ describe('orders paid through a checkout link', () => {
     expect(linkReservationTtlSeconds(1_380, 900)).toBeGreaterThan(1_380 * 60);
     expect(linkReservationTtlSeconds(1_440, 900)).toBe(86_400);
   });
-  it('ask payments how the link stands whenever recovery lists them', () => {
-    expect(recoveryAction('awaiting_payment', 0, 60_000)).toBe('check_payment');
-    expect(recoveryAction('awaiting_payment', 1e9, 60_000)).toBe('check_payment');
+  it("are confirmed only by this order's payment, captured, for its total", () => {
+    const order = { id: 'o-1', total: 3858, currency: 'USD' };
+    const paid = { order_id: 'o-1', status: 'captured' as const, amount: 3858, amount_captured: 3858, currency: 'USD' as const };
+    expect(linkPaymentMismatch(order, paid)).toBeNull();
+    expect(linkPaymentMismatch(order, { ...paid, order_id: 'o-2' })).toBe('the payment belongs to order o-2');
+    expect(linkPaymentMismatch(order, { ...paid, status: 'pending' })).toBe('the payment is pending, not captured');
+    expect(linkPaymentMismatch(order, { ...paid, amount: 100, amount_captured: 100 })).toMatch(/captured 100 of 100, the order's total is 3858/);
+    expect(linkPaymentMismatch(order, { ...paid, amount_captured: 3000 })).not.toBeNull();
   });
   it('are cancelled with a reason the shopper can read', () => {
     expect(closedLinkReason('checkout_expired')).toBe('The checkout link expired before it was paid, so the order was cancelled. You have not been charged.');

@@ -100,7 +100,7 @@ describe('paying through an external checkout link', () => {
     await js.publish(stack.prefix + paymentEvents.captured, JSON.stringify({ ...captured.payload, id: randomUUID() }));
     await paymentEventsDrained();
     const log = await sql<{ step: string }>(stack.dbs.orders.url, `select step from saga_log where order_id = $1 order by id`, [order.id]);
-    expect(log.map((l) => l.step)).toEqual(['created', 'validated', 'reserved', 'awaiting_payment', 'charged', 'confirmed']);
+    expect(log.map((l) => l.step)).toEqual(['created', 'validated', 'coupon_reserved', 'reserved', 'awaiting_payment', 'charged', 'confirmed']);
     expect((await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id })).status).toBe('captured');
     expect(readdirSync(mailDir).filter((f) => f.startsWith(order.number))).toEqual([`${order.number}-confirmed.eml`]);
     const [{ n: confirmations }] = await sql<{ n: number }>(stack.dbs.orders.url, `select count(*)::int as n from outbox where subject = 'evt.order.confirmed' and payload->'data'->>'order_id' = $1`, [order.id]);

@@ -365,7 +365,7 @@ export function defineTools(deps: ToolDeps) {
           {
             cart_id: cart.id,
             caller: call.caller,
-            idempotency_key: a.idempotency_key ?? placeOrderKey(cart.id, cart.version, a.payment_method_id),
+            idempotency_key: a.idempotency_key ?? placeOrderKey(cart.id, cart.version),
             payment_method_id: a.payment_method_id,
             // Orders re-validates the cart; a total other than this one (what the shopper saw) is refused with CART_CHANGED.
             expected_total: cart.totals.total,

@@ -47,7 +47,11 @@ export interface OrderRow {
   reason: string | null;
   refusal: ErrorBody | null;
   compensate_to: 'payment_failed' | 'cancelled' | null;
+  /** The saga step a compensation began at. */
+  compensate_from: SagaStep | null;
   superseded: boolean;
+  /** The direct order that took this link order's cart over. */
+  replaced_by: string | null;
   external_payment: boolean;
   checkout_link_id: string | null;
   checkout_url: string | null;
@@ -68,28 +72,63 @@ async function recordStatus(q: Queryable, orderId: string, status: OrderStatus, 
   await q.query('insert into order_status_history (order_id, status, actor, reason) values ($1, $2, $3, $4)', [orderId, status, actor, reason]);
 }
 
+export async function nextOrderNumber(q: Queryable): Promise<string> {
+  const seq = await q.query<{ n: number; year: number }>(`select nextval('order_number_seq') as n, extract(year from now())::int as year`);
+  return formatOrderNumber(seq.rows[0].year, seq.rows[0].n);
+}
+
+export interface NewOrder {
+  id: string;
+  number: string;
+  cartId: string;
+  idempotencyKey: string;
+  caller: Caller;
+  paymentMethodArg: string | null;
+  externalPayment: boolean;
+}
+
 /**
- * Step 1: the pending order under (cart, idempotency key). Returns null when the key is taken:
- * the caller then follows the order that holds it.
+ * The pending order. Returns null when its key is taken or its cart is held by another order (the
+ * two unique indexes): the caller then follows the order that holds it.
  */
-export async function insertPending(
-  tx: Queryable,
-  o: { id: string; cartId: string; idempotencyKey: string; caller: Caller; paymentMethodArg: string | null; externalPayment: boolean },
-): Promise<OrderRow | null> {
-  const seq = await tx.query<{ n: number; year: number }>(`select nextval('order_number_seq') as n, extract(year from now())::int as year`);
-  const number = formatOrderNumber(seq.rows[0].year, seq.rows[0].n);
+export async function insertPending(tx: Queryable, o: NewOrder): Promise<OrderRow | null> {
   const { rows } = await tx.query<OrderRow>(
     `insert into orders (id, number, cart_id, idempotency_key, status, saga_step, owner_subject, conversation, caller, payment_method_arg, external_payment)
      values ($1, $2, $3, $4, 'pending', 'created', $5, $6, $7, $8, $9)
-     on conflict (cart_id, idempotency_key) where not superseded do nothing
+     on conflict do nothing
      returning ${columns}`,
-    [o.id, number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg, o.externalPayment],
+    [o.id, o.number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg, o.externalPayment],
   );
   const row = rows[0];
   if (!row) return null;
   await recordStatus(tx, row.id, 'pending', 'shopper', null);
   await appendSagaLog(tx, row.id, 'created', { cart_id: o.cartId });
   return row;
+}
+
+/** The order holding the cart's one placement (in progress, awaiting its link's payment, or confirmed), if any. */
+export async function cartHolder(q: Queryable, cartId: string): Promise<OrderRow | null> {
+  const { rows } = await q.query<OrderRow>(
+    `select ${columns} from orders where cart_id = $1 and saga_step not in ('failed', 'refused') and replaced_by is null and not superseded`,
+    [cartId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * A direct placement takes the cart over from its link order awaiting payment (whose payment was
+ * just voided): the link order starts compensating with the reason and stops holding the cart. The
+ * caller inserts the direct order in the same transaction. False when the link order moved meanwhile.
+ */
+export async function takeOverFromLink(tx: Queryable, linkOrderId: string, reason: string, directOrderId: string): Promise<boolean> {
+  const res = await tx.query(
+    `update orders set saga_step = 'compensating', compensate_from = saga_step, compensate_to = 'cancelled', reason = $2, replaced_by = $3, updated_at = now()
+     where id = $1 and saga_step = 'awaiting_payment' and replaced_by is null`,
+    [linkOrderId, reason, directOrderId],
+  );
+  if (res.rowCount === 0) return false;
+  await appendSagaLog(tx, linkOrderId, 'compensating', { outcome: 'cancelled', reason, replaced_by: directOrderId });
+  return true;
 }
 
 export async function findByKey(q: Queryable, cartId: string, idempotencyKey: string): Promise<OrderRow | null> {
@@ -105,12 +144,15 @@ export async function supersede(q: Queryable, orderId: string): Promise<void> {
 
 /** Enters compensation, remembering how it ends and why. */
 export async function startCompensation(q: Queryable, orderId: string, from: SagaStep[], to: 'payment_failed' | 'cancelled', reason: string): Promise<boolean> {
-  const res = await q.query(`update orders set saga_step = 'compensating', compensate_to = $3, reason = $4, updated_at = now() where id = $1 and saga_step = any($2::text[])`, [
-    orderId,
-    from,
-    to,
-    reason,
-  ]);
+  const res = await q.query(
+    `update orders set saga_step = 'compensating', compensate_from = saga_step, compensate_to = $3, reason = $4, updated_at = now() where id = $1 and saga_step = any($2::text[])`,
+    [
+      orderId,
+      from,
+      to,
+      reason,
+    ],
+  );
   if (res.rowCount === 0) return false;
   await appendSagaLog(q, orderId, 'compensating', { outcome: to, reason });
   return true;
@@ -137,17 +179,17 @@ export interface Snapshot {
   estimatedDelivery: { earliest: string; latest: string };
 }
 
-/** Step 2: the validated cart's lines, prices and addresses, frozen on the order. */
-export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot): Promise<boolean> {
+/** The validated cart's lines, prices and addresses, frozen on the order (in the transaction that records the step). */
+export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot): Promise<void> {
   const c = s.cart;
   const checkout = c.checkout;
   const billing = checkout.billing_same_as_shipping || !checkout.billing_address ? checkout.shipping_address : checkout.billing_address;
   const updated = await tx.query(
-    `update orders set saga_step = 'validated', owner_subject = $2, conversation = $3, customer = $4, payment_method_id = $5, currency = $6,
+    `update orders set owner_subject = $2, conversation = $3, customer = $4, payment_method_id = $5, currency = $6,
        subtotal = $7, discount = $8, shipping = $9, tax = $10, total = $11, item_count = $12, coupon = $13, shipping_method = $14,
        shipping_address = $15, billing_address = $16, delivery_earliest = $17, delivery_latest = $18,
        preferred_delivery_date = $19, delivery_instructions = $20, terms_version = $21, save_payment_method_for = $22, updated_at = now()
-     where id = $1 and saga_step = 'created'`,
+     where id = $1`,
     [
       orderId,
       c.owner_subject,
@@ -173,7 +215,7 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
       s.saveMethodFor,
     ],
   );
-  if (updated.rowCount === 0) return false;
+  if (updated.rowCount === 0) throw new Error(`order ${orderId} vanished while its snapshot was saved`);
   await tx.query(
     `insert into order_lines (order_id, position, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, line_subtotal)
      select $1, l.position, l.product_id, l.variant_id, l.name, l.brand, l.size, l.color, l.image_url, l.unit_price, l.quantity, l.line_subtotal
@@ -181,8 +223,12 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
        with ordinality as l(product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, line_subtotal, position)`,
     [orderId, JSON.stringify(c.lines)],
   );
-  await appendSagaLog(tx, orderId, 'validated', { cart_version: c.version, total: c.totals.total, lines: c.lines.length });
-  return true;
+}
+
+/** The frozen lines as the catalog reserves them. */
+export async function orderLines(q: Queryable, orderId: string): Promise<Array<{ variant_id: string; quantity: number }>> {
+  const { rows } = await q.query<{ variant_id: string; quantity: number }>('select variant_id, quantity from order_lines where order_id = $1 order by position', [orderId]);
+  return rows;
 }
 
 /** Moves the saga forward only from the expected step, so two runners never both advance it. */
@@ -192,7 +238,7 @@ export async function advanceStep(
   from: SagaStep[],
   to: SagaStep,
   detail: Record<string, unknown> | null = null,
-  payment?: { id: string; status: string; brand: string | null; last4: string | null },
+  payment?: PaymentFacts,
 ): Promise<boolean> {
   const res = await tx.query(
     `update orders set saga_step = $3, updated_at = now(),
@@ -206,33 +252,24 @@ export async function advanceStep(
   return true;
 }
 
-/** Stock is held and the link exists: the order waits for the shopper to pay it. */
-export async function awaitPayment(tx: Queryable, orderId: string, link: { id: string; url: string; expiresAt: string; paymentId: string | null }): Promise<boolean> {
-  const res = await tx.query(
-    `update orders set saga_step = 'awaiting_payment', checkout_link_id = $2, checkout_url = $3, checkout_expires_at = $4,
-       payment_id = $5, payment_status = 'awaiting_payment', updated_at = now()
-     where id = $1 and saga_step = 'reserved'`,
-    [orderId, link.id, link.url, link.expiresAt, link.paymentId],
-  );
-  if (res.rowCount === 0) return false;
-  await appendSagaLog(tx, orderId, 'awaiting_payment', { checkout_id: link.id, expires_at: link.expiresAt });
-  return true;
+export interface PaymentFacts {
+  id: string;
+  status: string;
+  brand: string | null;
+  last4: string | null;
 }
 
-/**
- * The cart's orders paid through a checkout link that still stand: awaiting payment, or paid
- * (charged, confirmed, and not cancelled since). A direct placement of the cart must not pay twice.
- */
-export async function standingLinkOrders(q: Queryable, cartId: string): Promise<OrderRow[]> {
-  // "not superseded" lets the (cart_id, idempotency_key) partial index serve the lookup.
-  const { rows } = await q.query<OrderRow>(
-    `select ${columns} from orders
-     where cart_id = $1 and not superseded and external_payment
-       and (saga_step = 'awaiting_payment' or (saga_step in ('charged', 'confirmed') and status in ('pending', 'confirmed', 'shipped', 'delivered')))
-     order by created_at`,
-    [cartId],
+/** The payment as payments reported it (a declined or unfinished one, recorded before compensating). */
+export async function recordPayment(q: Queryable, orderId: string, p: PaymentFacts): Promise<void> {
+  await q.query('update orders set payment_id = $2, payment_status = $3, payment_brand = $4, payment_last4 = $5, updated_at = now() where id = $1', [orderId, p.id, p.status, p.brand, p.last4]);
+}
+
+/** The checkout link the order waits on (in the transaction that records the step). */
+export async function recordCheckoutLink(tx: Queryable, orderId: string, link: { id: string; url: string; expiresAt: string; paymentId: string | null }): Promise<void> {
+  await tx.query(
+    `update orders set checkout_link_id = $2, checkout_url = $3, checkout_expires_at = $4, payment_id = $5, payment_status = 'awaiting_payment', updated_at = now() where id = $1`,
+    [orderId, link.id, link.url, link.expiresAt, link.paymentId],
   );
-  return rows;
 }
 
 /** Recovery asked payments about this order's link payment and found it still open. */
@@ -358,9 +395,9 @@ export async function listOrders(q: Queryable, by: { subject?: string; conversat
  * Sagas to look at. An order awaiting its link's payment is listed only once the link expired or it
  * was not checked for checkMs, so open links never crowd other sagas out of the batch.
  */
-export async function unfinishedSagas(q: Queryable, limit: number, checkMs: number): Promise<Array<{ id: string; saga_step: SagaStep; age_ms: number }>> {
-  const { rows } = await q.query<{ id: string; saga_step: SagaStep; age_ms: number }>(
-    `select id, saga_step, (extract(epoch from now() - updated_at) * 1000)::bigint as age_ms
+export async function unfinishedSagas(q: Queryable, limit: number, checkMs: number): Promise<Array<{ id: string; saga_step: SagaStep; age_ms: number; external_payment: boolean }>> {
+  const { rows } = await q.query<{ id: string; saga_step: SagaStep; age_ms: number; external_payment: boolean }>(
+    `select id, saga_step, external_payment, (extract(epoch from now() - updated_at) * 1000)::bigint as age_ms
      from orders where saga_step not in ('confirmed', 'failed', 'refused')
        and (saga_step <> 'awaiting_payment' or checkout_expires_at <= now()
             or coalesce(payment_checked_at, updated_at) <= now() - make_interval(secs => $2::double precision / 1000))

@@ -1,13 +1,14 @@
-import { AppError, formatMoney, type Cart, type CartMessage, type CheckoutStep, type PaymentStatus } from '@shop/contracts';
+import { AppError, formatMoney, type Cart, type CartMessage, type CheckoutStep, type Payment, type PaymentStatus } from '@shop/contracts';
 
 /**
  * Where a placement saga is. Each step is persisted before the next one starts, so a restarted
- * process knows what was done and what is left.
- *   created → validated → reserved → charging → charged → confirmed
- *   paid through a checkout link: created → validated → reserved → awaiting_payment → charged → confirmed
- *   any failure → compensating → failed (payment_failed / cancelled), or refused (nothing to undo)
+ * process knows what was done and what is left. The step lists in workflows/placement/ name the
+ * order of these; both paths begin created → validated → coupon_reserved → reserved, then
+ *   charged by the saga: reserved → charging (the charge's intent) → charged → confirmed
+ *   paid through a checkout link: reserved → awaiting_payment → charged → confirmed
+ *   any failure → compensating → failed (payment_failed / cancelled), or refused (nothing kept)
  */
-export const SagaStep = ['created', 'validated', 'reserved', 'charging', 'awaiting_payment', 'charged', 'confirmed', 'compensating', 'failed', 'refused'] as const;
+export const SagaStep = ['created', 'validated', 'coupon_reserved', 'reserved', 'charging', 'awaiting_payment', 'charged', 'confirmed', 'compensating', 'failed', 'refused'] as const;
 export type SagaStep = (typeof SagaStep)[number];
 
 export const finishedSteps: ReadonlySet<SagaStep> = new Set(['confirmed', 'failed', 'refused']);
@@ -18,23 +19,49 @@ export const settledSteps: ReadonlySet<SagaStep> = new Set([...finishedSteps, 'a
 /** How an order is paid: a saved method charged by the saga, or an external checkout link the shopper pays. */
 export type PaymentVia = 'saved_method' | 'checkout_link';
 
-export type RecoveryAction = 'none' | 'confirm' | 'resume_charge' | 'compensate' | 'check_payment' | 'wait';
-
 /**
- * What recovery does with a saga it finds unfinished. Steps whose remaining work is idempotent
- * (confirming a charged order, finishing a compensation) resume at once; steps another process may
- * still be working on wait for the grace period. A charge that started is resumed (authorize again
- * with the same idempotency key returns the same payment), never abandoned: the shopper may have paid.
- * An order awaiting its link's payment asks payments how it stands (recovery lists it when its link
- * expired or it was not checked for a while): paid → confirm; closed or expired unpaid → compensate.
+ * A step of a placement as recovery sees it: it runs from saga step `from` and lands on `to`; a step
+ * that moves money first persists `intent` (written, committed, then the remote call made).
+ * `recovery` says what becomes of a saga found at `from` by a process that is not running it:
+ * `abandon` (nothing was paid yet: compensate, after the grace period another process may still be
+ * within) or `resume` (finishing is idempotent and the shopper may have paid: run the step again at once).
+ * A saga found at a step's intent is always resumed after the grace period: the remote call may have
+ * happened, and repeating it under the same idempotency key returns what it did.
  */
-export function recoveryAction(step: SagaStep, ageMs: number, graceMs: number): RecoveryAction {
-  if (finishedSteps.has(step)) return 'none';
-  if (step === 'charged') return 'confirm';
-  if (step === 'compensating') return 'compensate';
-  if (step === 'awaiting_payment') return 'check_payment';
-  if (ageMs < graceMs) return 'wait';
-  return step === 'charging' ? 'resume_charge' : 'compensate';
+export interface StepShape {
+  name: string;
+  from: SagaStep;
+  to: SagaStep;
+  intent?: SagaStep;
+  recovery: 'abandon' | 'resume';
+}
+
+export type RecoveryPlan = { do: 'none' } | { do: 'wait' } | { do: 'compensate' } | { do: 'abandon' } | { do: 'resume'; step: string };
+
+/** The step of a list that a saga at `at` is in (about to run, or inside its intent); undefined past the list. */
+export function stepAt<S extends StepShape>(steps: readonly S[], at: SagaStep): S | undefined {
+  return steps.find((s) => s.from === at || s.intent === at);
+}
+
+/** What recovery does with a saga it finds unfinished, derived from the saga's own step list. */
+export function recoveryPlan(steps: readonly StepShape[], at: SagaStep, ageMs: number, graceMs: number): RecoveryPlan {
+  if (finishedSteps.has(at)) return { do: 'none' };
+  if (at === 'compensating') return { do: 'compensate' };
+  const step = stepAt(steps, at);
+  if (!step) return { do: 'none' };
+  const settle = step.intent === at || step.recovery === 'abandon';
+  if (settle && ageMs < graceMs) return { do: 'wait' };
+  return step.intent === at || step.recovery === 'resume' ? { do: 'resume', step: step.name } : { do: 'abandon' };
+}
+
+/** Each step runs from where the one before landed: created first, confirmed last. Throws otherwise. */
+export function assertChain(steps: readonly StepShape[]): void {
+  let at: SagaStep = 'created';
+  for (const s of steps) {
+    if (s.from !== at) throw new Error(`step ${s.name} runs from ${s.from}, but the step before lands on ${at}`);
+    at = s.to;
+  }
+  if (at !== 'confirmed') throw new Error(`the last step lands on ${at}, not confirmed`);
 }
 
 const stepInstructions: Record<CheckoutStep, string> = {
@@ -189,3 +216,36 @@ export const linkUnavailableReason = 'We could not create a checkout link right 
 export const requiresActionReason =
   'Your bank asked for an extra verification step that cannot be completed here. Please use another payment method.';
 export const declinedFallbackReason = 'Your payment was declined. Please use another payment method.';
+
+/**
+ * Why a payment does not pay for this order, or null when it does: it must be this order's payment,
+ * captured, for the order's total in its currency. A link order is confirmed only on a payment read
+ * back from payments that passes this, whatever an event claimed.
+ */
+export function linkPaymentMismatch(order: { id: string; total: number | null; currency: string }, payment: Pick<Payment, 'order_id' | 'status' | 'amount' | 'amount_captured' | 'currency'>): string | null {
+  if (payment.order_id !== order.id) return `the payment belongs to order ${payment.order_id}`;
+  if (payment.status !== 'captured') return `the payment is ${payment.status}, not captured`;
+  if (payment.currency !== order.currency) return `the payment is in ${payment.currency}, the order in ${order.currency}`;
+  if (payment.amount !== order.total || payment.amount_captured !== order.total) return `the payment captured ${payment.amount_captured} of ${payment.amount}, the order's total is ${order.total}`;
+  return null;
+}
+
+/** Another placement of the same cart has not finished yet: this one reserved and charged nothing. */
+export function orderInProgressError(order: { id: string; number: string }): AppError {
+  return new AppError(
+    'ORDER_IN_PROGRESS',
+    `This cart is already being placed as order ${order.number}. Nothing more was reserved or charged: check that order's status in a moment.`,
+    { order_id: order.id, order_number: order.number },
+  );
+}
+
+/** A checkout link asked for a cart that was already ordered and paid directly. */
+export function cartOrderedError(order: { id: string; number: string }): AppError {
+  return new AppError('CART_NOT_ACTIVE', `This cart was already ordered: order ${order.number}. Nothing was charged again.`, {
+    order_id: order.id,
+    order_number: order.number,
+  });
+}
+
+export const interruptedReason = 'We could not finish placing your order, so it was cancelled. You have not been charged.';
+export const lostReservationReason = 'Your items could not be held while your payment went through, so the order was cancelled and your payment refunded.';

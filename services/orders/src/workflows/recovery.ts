@@ -1,11 +1,13 @@
-import { recoveryAction } from '../domain/saga.js';
+import { recoveryPlan } from '../domain/saga.js';
 import { unfinishedSagas } from '../db/orders.js';
+import { stepsFor } from './placement/flows.js';
 import type { Placement } from './placement.js';
 import type { WorkflowContext } from './context.js';
 
 /**
- * Finds sagas left unfinished (a crash, a timeout) and resumes or compensates each. Runs at start
- * and every ORDERS_RECOVERY_MS; every step it calls is idempotent, so two instances may overlap.
+ * Finds sagas left unfinished (a crash, a timeout) and resumes or compensates each, as its own step
+ * list says (recoveryPlan over placement/flows.ts). Runs at start and every ORDERS_RECOVERY_MS; every
+ * step it runs moves only from the step it expects, so two instances may overlap.
  */
 export class Recovery {
   private timer: NodeJS.Timeout | undefined;
@@ -40,21 +42,20 @@ export class Recovery {
       this.ctx.logger.warn({ err: (e as Error).message }, 'recovery could not list sagas');
       return;
     }
+    const { runner } = this.placement;
     for (const saga of sagas) {
       if (this.placement.inFlight.has(saga.id)) continue;
-      const action = recoveryAction(saga.saga_step, saga.age_ms, this.ctx.config.ORDERS_SAGA_GRACE_MS);
-      if (action === 'none' || action === 'wait') continue;
+      const plan = recoveryPlan(stepsFor(saga), saga.saga_step, saga.age_ms, this.ctx.config.ORDERS_SAGA_GRACE_MS);
+      if (plan.do === 'none' || plan.do === 'wait') continue;
       try {
         await this.placement.drive(saga.id, async () => {
-          if (action === 'confirm') await this.placement.confirm(saga.id);
-          else if (action === 'resume_charge') await this.placement.charge(saga.id);
-          else if (action === 'check_payment') await this.placement.checkLinkPayment(saga.id);
-          else if (saga.saga_step === 'compensating') await this.placement.compensate(saga.id, [], 'cancelled', 'Your order was cancelled.');
-          else await this.placement.abandon(saga.id);
+          if (plan.do === 'resume') await runner.run(saga.id, { triggered: true });
+          else if (plan.do === 'abandon') await runner.abandon(saga.id);
+          else await runner.compensate(saga.id, [], 'cancelled', 'Your order was cancelled.');
         });
-        this.ctx.logger.info({ order_id: saga.id, step: saga.saga_step, action }, 'recovered saga');
+        this.ctx.logger.info({ order_id: saga.id, step: saga.saga_step, plan }, 'recovered saga');
       } catch (e) {
-        this.ctx.logger.warn({ order_id: saga.id, step: saga.saga_step, action, err: (e as Error).message }, 'saga recovery failed; will retry');
+        this.ctx.logger.warn({ order_id: saga.id, step: saga.saga_step, plan, err: (e as Error).message }, 'saga recovery failed; will retry');
       }
     }
   }
