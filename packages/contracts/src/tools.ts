@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Cents } from './money.js';
-import { CartId, IsoDate, PageInfo } from './common.js';
+import { CartId, IsoDate, PageInfo, Uuid } from './common.js';
 import { Facets, ProductDetail, ProductSummary, SortBy } from './catalog.js';
 import { Cart, CartLine } from './cart.js';
 import { ShippingMethod } from './checkout.js';
@@ -117,7 +117,23 @@ export const CheckoutResult = z.object({
 });
 export type CheckoutResult = z.infer<typeof CheckoutResult>;
 
-/** place_order, get_order_status, cancel_order. */
+/**
+ * refund_order's arguments: the order (its id, or its number in any letter case) and why. A return
+ * of a shipped order, or a delivered one within RETURN_WINDOW_DAYS; the result is an OrderResult.
+ */
+export const RefundOrderArgs = z
+  .object({
+    order_id: z
+      .string()
+      .trim()
+      .max(60, 'must be at most 60 characters')
+      .refine((v) => Uuid.safeParse(v).success || /^ord-\d{4}-\d{5,}$/i.test(v), 'must be an order id or an order number like ORD-2026-00042')
+      .describe('The order id or its number (ORD-2026-00042).'),
+    reason: z.string().trim().max(500, 'must be at most 500 characters').optional().describe('Why the shopper is returning it, in their words.'),
+  })
+  .strict();
+
+/** place_order, get_order_status, cancel_order, refund_order. */
 export const OrderResult = z.object({
   kind: z.literal('order'),
   order: Order,
@@ -182,6 +198,7 @@ export const toolWidgets = {
   place_order: 'order',
   get_order_status: 'order',
   cancel_order: 'order',
+  refund_order: 'order',
   list_orders: 'order',
 } as const satisfies Record<string, WidgetName>;
 

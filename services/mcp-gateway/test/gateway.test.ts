@@ -62,7 +62,7 @@ describe('gateway surface', () => {
       expect(meta['openai/toolInvocation/invoked'].length).toBeLessThanOrEqual(64);
     }
     const destructive = tools.filter((t) => t.annotations?.destructiveHint).map((t) => t.name);
-    expect(destructive.sort()).toEqual(['cancel_order', 'place_order']);
+    expect(destructive.sort()).toEqual(['cancel_order', 'place_order', 'refund_order']);
     expect(tools.find((t) => t.name === 'place_order')?.description).toMatch(/charges.*irreversible/);
     expect(tools.find((t) => t.name === 'get_store_policies')).toMatchObject({
       title: 'Store policies',
@@ -166,7 +166,7 @@ describe('gateway surface', () => {
     for (let i = 0; i < 3; i++) {
       const res = await rawRequest(stack.mcpUrl, { method: 'POST', headers: mcpHeaders, body: rpc('tools/list', {}, i) });
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body).result.tools).toHaveLength(18);
+      expect(JSON.parse(res.body).result.tools).toHaveLength(19);
     }
     const unknown = await rawRequest(stack.mcpUrl, { method: 'POST', headers: { ...mcpHeaders, 'mcp-session-id': 'no-such-session' }, body: rpc('tools/list') });
     expect(unknown.status).toBe(404);

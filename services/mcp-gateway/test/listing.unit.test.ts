@@ -24,7 +24,7 @@ describe('cached tools/list', () => {
   it('is exactly what the SDK would list itself', async () => {
     const own = await listVia();
     const cached = await listVia(toolListing(deps));
-    expect(own.tools).toHaveLength(18);
+    expect(own.tools).toHaveLength(19);
     expect(cached).toEqual(own);
   });
 });

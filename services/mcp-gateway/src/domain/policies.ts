@@ -1,4 +1,4 @@
-import { formatMoney, MAX_PREFERRED_DELIVERY_DAYS, shippingMethods, TERMS_VERSION, type Policy, type PolicyLinks, type PolicyName, type PolicySection } from '@shop/contracts';
+import { formatMoney, MAX_PREFERRED_DELIVERY_DAYS, RETURN_WINDOW_DAYS, shippingMethods, TERMS_VERSION, type Policy, type PolicyLinks, type PolicyName, type PolicySection } from '@shop/contracts';
 import { defaultShippingRates } from './shipping.js';
 
 /**
@@ -24,7 +24,8 @@ const standard = shippingMethods.standard;
 const express = shippingMethods.express;
 const days = (m: { minBusinessDays: number; maxBusinessDays: number }) => `${m.minBusinessDays}–${m.maxBusinessDays} business days`;
 
-export const RETURN_WINDOW_DAYS = 30;
+// The same number orders enforces on refund_order (contracts), so the words and the rule cannot differ.
+export { RETURN_WINDOW_DAYS };
 const REFUND_DAYS = '5–10 business days';
 
 const terms: PolicyDocument = {

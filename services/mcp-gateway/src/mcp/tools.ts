@@ -10,6 +10,8 @@ import {
   OrderResult,
   PolicyResult,
   ProductDetailResult,
+  RefundOrderArgs,
+  RETURN_WINDOW_DAYS,
   ProductListResult,
   cartApi,
   catalogApi,
@@ -411,6 +413,21 @@ export function defineTools(deps: ToolDeps) {
       run: async (a, call) => {
         const order = await bus.call(ordersApi.cancel, { order_id: normaliseOrderId(a.order_id), caller: call.caller, reason: a.reason || undefined }, { timeoutMs: deps.placeOrderTimeoutMs });
         return { presented: presentOrder(order, 'Cancelled.') };
+      },
+    }),
+    spec({
+      name: 'refund_order',
+      title: 'Refund order',
+      description:
+        `Use this when the shopper explicitly asks to return an order that has already shipped or been delivered and get their money back, within the returns window of the store policy (${RETURN_WINDOW_DAYS} days after delivery); the full amount paid is refunded to the original payment method and the order becomes refunded. For an order that has not shipped, use cancel_order instead. This cannot be undone.`,
+      args: RefundOrderArgs,
+      output: OrderResult,
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+      invoking: 'Refunding the order…',
+      invoked: 'Order refunded',
+      run: async (a, call) => {
+        const order = await bus.call(ordersApi.refund, { order_id: normaliseOrderId(a.order_id), caller: call.caller, reason: a.reason || undefined }, { timeoutMs: deps.placeOrderTimeoutMs });
+        return { presented: presentOrder(order, 'Refunded.') };
       },
     }),
     spec({
