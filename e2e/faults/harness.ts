@@ -1,7 +1,4 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { freePort, startStack, type Stack } from '@shop/launcher';
+import { ownInfraOptions, startStack, type Stack } from '@shop/launcher';
 import { createPool, type Pool } from '@shop/kit';
 
 export const DATABASES = ['catalog', 'cart', 'orders', 'payments'] as const;
@@ -26,14 +23,7 @@ export interface FaultStack {
  * servers other test files use.
  */
 export async function startFaultStack(): Promise<FaultStack> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-faults-'));
-  // As root, embedded PostgreSQL runs as the postgres user, which must reach its data directory.
-  chmodSync(dataDir, 0o755);
-  const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_NATS_PORT: String(await freePort()) };
-  delete env.DATABASE_URL;
-  delete env.NATS_URL;
-  delete env.MAIL_DIR;
-  delete env.SMTP_URL;
+  const { dataDir, env } = await ownInfraOptions();
   const stack = await startStack({
     fresh: true,
     randomPorts: true,

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { connectNats, createLogger, eventStreamName } from '@shop/kit';
-import type { Pool } from '@shop/kit';
+import type { NatsSettings, Pool } from '@shop/kit';
 import { DATABASES, type Db } from './harness.js';
 import type { PlacementRecord } from './workload.js';
 
@@ -14,7 +14,8 @@ export interface Check {
 /** What the checks read: every service's database and the stack's event stream (a FaultStack, or the compose run's stack). */
 export interface Inspected {
   db: Record<Db, Pool>;
-  stack: { prefix: string; infra: { natsUrl: string } };
+  /** natsSettings: how the checker connects as the NATS admin user when the server requires credentials. */
+  stack: { prefix: string; infra: { natsUrl: string; natsSettings?: (user: string) => NatsSettings } };
 }
 
 export class Checks {
@@ -246,7 +247,7 @@ export async function checkOutbox(checks: Checks, fs: Inspected, writtenDuringOu
 
 /** Reads every message id in this stack's event stream through the plain JetStream API. */
 async function streamMessageIds(fs: Inspected): Promise<Set<string>> {
-  const nc = await connectNats(fs.stack.infra.natsUrl, 'fault-checker', createLogger('fault-checker', 'silent'));
+  const nc = await connectNats(fs.stack.infra.natsSettings?.('admin') ?? fs.stack.infra.natsUrl, 'fault-checker', createLogger('fault-checker', 'silent'));
   const stream = eventStreamName(fs.stack.prefix);
   const api = async (subject: string, body: unknown) => (await nc.request(subject, JSON.stringify(body), { timeout: 5_000 })).json<any>();
   try {

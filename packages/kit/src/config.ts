@@ -8,6 +8,11 @@ export const BaseConfig = z.object({
   DATABASE_URL: z.string().url('must be a postgres:// URL'),
   /** One URL or several, comma-separated (the nodes of a cluster). */
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** This process's own NATS user; unset for an open server (the shared dev/test one). */
+  NATS_USER: z.string().min(1).optional(),
+  /** Its password, or NATS_PASSWORD_FILE: a file holding it (what the launcher and compose secrets hand over). */
+  NATS_PASSWORD: z.string().min(1).optional(),
+  NATS_PASSWORD_FILE: z.string().min(1).optional(),
   /** Replicas of the event stream when a service creates it: 3 on a three-node JetStream cluster. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Prefix for every subject and stream, so several stacks (tests) share one NATS server. */

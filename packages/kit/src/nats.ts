@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import type { z } from 'zod';
@@ -10,25 +11,81 @@ export type { NatsConnection };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** One connection per process, reconnecting forever: a NATS restart must not need a service restart. */
-export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
-  const nc = await connect({
-    servers: url.split(','),
-    name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    waitOnFirstConnect: true,
-    timeout: 10_000,
-    // Otherwise every request builds two Error objects (stack traces) up front in case it fails;
-    // a failed request is mapped to an AppError without that stack anyway.
-    noAsyncTraces: true,
-  });
+/** Replies to a user's requests arrive under its own inbox prefix, so its NATS permissions can keep others from reading them. */
+export function natsInboxPrefix(user: string): string {
+  return `_INBOX.${user}`;
+}
+
+/** Where and as whom to connect: the NATS_* settings of BaseConfig. */
+export interface NatsSettings {
+  NATS_URL: string;
+  NATS_USER?: string | undefined;
+  NATS_PASSWORD?: string | undefined;
+  NATS_PASSWORD_FILE?: string | undefined;
+}
+
+/** The user and password of settings; neither for an open server. A half-configured credential is an error. */
+export function natsCredentials(s: NatsSettings): { user: string; pass: string } | undefined {
+  if (s.NATS_PASSWORD && s.NATS_PASSWORD_FILE) throw new Error('Configuration error: set NATS_PASSWORD or NATS_PASSWORD_FILE, not both');
+  let pass = s.NATS_PASSWORD;
+  if (s.NATS_PASSWORD_FILE) {
+    try {
+      pass = readFileSync(s.NATS_PASSWORD_FILE, 'utf8').trim();
+    } catch (e) {
+      throw new Error(`Configuration error: NATS_PASSWORD_FILE ${s.NATS_PASSWORD_FILE} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (!pass) throw new Error(`Configuration error: NATS_PASSWORD_FILE ${s.NATS_PASSWORD_FILE} is empty`);
+  }
+  if (!s.NATS_USER && !pass) return undefined;
+  if (!s.NATS_USER) throw new Error('Configuration error: NATS_USER is required when a NATS password is set');
+  if (!pass) throw new Error(`Configuration error: NATS_USER is "${s.NATS_USER}" but neither NATS_PASSWORD nor NATS_PASSWORD_FILE is set`);
+  return { user: s.NATS_USER, pass };
+}
+
+/**
+ * One connection per process, reconnecting forever: a NATS restart must not need a service restart.
+ * A server that refuses our credentials (or demands some we lack) is a configuration error, not an
+ * outage: the first connect fails with a message saying so instead of retrying.
+ */
+export async function connectNats(settings: string | NatsSettings, name: string, logger: Logger): Promise<NatsConnection> {
+  const s = typeof settings === 'string' ? { NATS_URL: settings } : settings;
+  const creds = natsCredentials(s);
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: s.NATS_URL.split(','),
+      name,
+      ...(creds ? { user: creds.user, pass: creds.pass, inboxPrefix: natsInboxPrefix(creds.user) } : {}),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: true,
+      timeout: 10_000,
+      // Otherwise every request builds two Error objects (stack traces) up front in case it fails;
+      // a failed request is mapped to an AppError without that stack anyway.
+      noAsyncTraces: true,
+    });
+  } catch (e) {
+    if (isAuthError(e)) {
+      throw new Error(
+        creds
+          ? `NATS at ${s.NATS_URL} rejected user "${creds.user}": wrong or rotated password (${(e as Error).message}). Check NATS_USER and NATS_PASSWORD/NATS_PASSWORD_FILE.`
+          : `NATS at ${s.NATS_URL} requires credentials and none are configured (${(e as Error).message}). Set NATS_USER and NATS_PASSWORD or NATS_PASSWORD_FILE.`,
+      );
+    }
+    throw e;
+  }
   void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn({ nats: s.type }, `nats ${s.type}`);
+    for await (const st of nc.status()) {
+      if (st.type === 'error') logger.warn({ nats: st.type, err: (st as { error?: Error }).error?.message }, 'nats error');
+      else if (st.type === 'disconnect' || st.type === 'reconnect') logger.warn({ nats: st.type }, `nats ${st.type}`);
     }
   })();
   return nc;
+}
+
+function isAuthError(e: unknown): boolean {
+  const err = e as { name?: string; message?: string };
+  return err?.name === 'AuthorizationError' || /authorization violation|authentication/i.test(err?.message ?? '');
 }
 
 export type Handler<E extends Endpoint<z.ZodType, z.ZodType>> = (req: z.infer<E['request']>) => Promise<z.input<E['response']>>;

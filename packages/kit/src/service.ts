@@ -28,7 +28,7 @@ export async function bootRuntime(name: string, config: BaseConfig, migrationsDi
   await ensureDatabase(config.DATABASE_URL);
   await migrate(config.DATABASE_URL, migrationsDir, logger);
   const pool = createPool(config.DATABASE_URL, config.DB_POOL_MAX, logger);
-  const nc = await connectNats(config.NATS_URL, name, logger);
+  const nc = await connectNats(config, name, logger);
   await ensureEventStream(nc, config.NATS_PREFIX, config.NATS_STREAM_REPLICAS);
   const relay = new OutboxRelay({ pool, nc, prefix: config.NATS_PREFIX, logger });
   relay.start();

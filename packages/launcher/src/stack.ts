@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonEnv, passThroughEnv, serviceSpecs, type ServiceSpec, type StackUrls } from './services.js';
 import { freePort, startInfra, waitFor, type Infra } from './infra.js';
+import { canProvisionRoles, databaseUrl, dropServiceRole, provisionServiceDatabase, type ServiceDatabase } from './db-roles.js';
+import { randomSecret, SecretStore } from './secrets.js';
 import { dropDatabase } from '@shop/kit';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -45,7 +48,10 @@ export interface Stack {
   playgroundUrl: string;
   prefix: string;
   processes: Map<string, RunningProcess>;
-  databaseUrlFor: (service: string) => string;
+  /** A service database's URL as the launcher's own (admin) user: for tests and operators, never a service. */
+  databaseUrlFor: (database: string) => string;
+  /** The role each service database belongs to (absent when DATABASE_URL's user cannot create roles). */
+  databaseRoles: Map<string, ServiceDatabase>;
   /** SIGKILL a service (fault runs). */
   kill: (name: string) => Promise<void>;
   /** Start a killed or stopped service again and wait until it is ready. */
@@ -64,13 +70,34 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = opts.dataDir ?? path.join(repoRoot, '.data');
   mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
   const specs = serviceSpecs.filter((s) => (opts.only ? opts.only.includes(s.name) : built(s)));
-  const infra = await startInfra(dataDir, env);
   const suffix = opts.fresh ? `_${randomBytes(4).toString('hex')}` : '';
   const prefix = opts.fresh ? `s${randomBytes(4).toString('hex')}.` : (env.NATS_PREFIX ?? '');
-  const databaseUrlFor = (db: string) => {
-    const u = new URL(infra.databaseUrl);
-    u.pathname = `/${db}${suffix}`;
-    return u.toString();
+  const infra = await startInfra(dataDir, env, { prefix });
+  const databaseUrlFor = (db: string) => databaseUrl(infra.databaseUrl, `${db}${suffix}`);
+
+  // One login role per service database, owning it; the services never see the admin URL.
+  const databaseRoles = new Map<string, ServiceDatabase>();
+  try {
+    if (await canProvisionRoles(infra.databaseUrl)) {
+      const secrets = new SecretStore(dataDir);
+      for (const spec of specs) {
+        if (!spec.database) continue;
+        const name = `${spec.database}${suffix}`;
+        // A fresh stack's roles are dropped with its databases; npm start's are kept with their passwords.
+        const s: ServiceDatabase = { database: name, role: name, password: opts.fresh ? randomSecret() : secrets.get(`postgres-${name}`) };
+        await provisionServiceDatabase(infra.databaseUrl, s);
+        databaseRoles.set(spec.database, s);
+      }
+    } else {
+      infra.notes.push("PostgreSQL: DATABASE_URL's user cannot create roles, so every service connects as that user");
+    }
+  } catch (e) {
+    await infra.stop();
+    throw e;
+  }
+  const serviceDatabaseUrl = (db: string) => {
+    const role = databaseRoles.get(db);
+    return role ? databaseUrl(infra.databaseUrl, role.database, role) : databaseUrlFor(db);
   };
 
   const ports = new Map<string, number>();
@@ -89,11 +116,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const port = ports.get(spec.name)!;
     const serviceEnv: Record<string, string> = {
       NATS_URL: infra.natsUrl,
+      // Only its own NATS user; its password stays in a 0600 file (not in the environment).
+      ...(infra.natsAuth ? { NATS_USER: spec.name, NATS_PASSWORD_FILE: infra.natsAuth.passwordFile(spec.name) } : {}),
       NATS_PREFIX: prefix,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
-      ...(spec.database ? { DATABASE_URL: databaseUrlFor(spec.database) } : {}),
+      ...(spec.database ? { DATABASE_URL: serviceDatabaseUrl(spec.database) } : {}),
       ...spec.env(urls),
       ...opts.serviceEnv?.[spec.name],
     };
@@ -151,6 +180,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     prefix,
     processes,
     databaseUrlFor,
+    databaseRoles,
     kill: async (name) => stopProcess(processes.get(name)!, 'SIGKILL'),
     restart: async (name) => {
       const proc = processes.get(name)!;
@@ -163,6 +193,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // A fresh stack's databases are throwaway: drop them so repeated test runs leave nothing behind.
       if (opts.fresh && !opts.keepDatabases) {
         for (const spec of specs) if (spec.database) await dropDatabase(databaseUrlFor(spec.database)).catch(() => undefined);
+        for (const role of databaseRoles.values()) await dropServiceRole(infra.databaseUrl, role.role).catch(() => undefined);
       }
       await infra.stop();
     },
@@ -183,4 +214,18 @@ function tail(file: string, lines = 15): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * Options for a stack on its OWN infrastructure: a launcher-owned embedded PostgreSQL and
+ * nats-server (with its authorization) on free ports, data under a new temp dir, so stopping or
+ * reconfiguring them never touches the machine's shared servers other test files use.
+ */
+export async function ownInfraOptions(base: NodeJS.ProcessEnv = process.env): Promise<{ dataDir: string; env: NodeJS.ProcessEnv }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-stack-'));
+  // As root, embedded PostgreSQL runs as the postgres user, which must reach its data directory.
+  chmodSync(dataDir, 0o755);
+  const env: NodeJS.ProcessEnv = { ...base, EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_NATS_PORT: String(await freePort()) };
+  for (const name of ['DATABASE_URL', 'NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'NATS_PASSWORD_FILE', 'MAIL_DIR', 'SMTP_URL']) delete env[name];
+  return { dataDir, env };
 }

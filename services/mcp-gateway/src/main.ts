@@ -14,7 +14,7 @@ const VERSION = '0.1.0';
 export async function start(env: Record<string, string | undefined> = process.env) {
   const config = loadGatewayConfig(env);
   const logger = createLogger(NAME, config.LOG_LEVEL);
-  const nc = await connectNats(config.NATS_URL, NAME, logger);
+  const nc = await connectNats(config, NAME, logger);
   const bus = new BusClient(nc, config.NATS_PREFIX, config.BUS_TIMEOUT_MS);
   const widgets = await loadWidgets(config.WIDGETS_DIR, logger);
 
