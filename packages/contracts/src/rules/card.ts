@@ -40,6 +40,14 @@ export function luhnValid(digits: string): boolean {
 }
 
 /**
+ * The first digit of a payment card number (ISO/IEC 7812 major industry identifier): 2 and 5
+ * Mastercard, 3 Amex/Diners/JCB, 4 Visa, 6 Discover/UnionPay/Maestro. Numbers starting with 0, 1,
+ * 7, 8 or 9 are not payment cards; skipping them keeps millisecond timestamps (1767300000000) and
+ * phone numbers written with a leading 0 from being taken for one.
+ */
+const cardFirstDigit = /^[2-6]/;
+
+/**
  * The card number inside one digit run, as [start, end) offsets into the run, or null. The whole
  * run is tried, then every span of whole digit groups, so a number followed by more digits
  * ("4242 4242 4242 4242 123") is still found.
@@ -51,7 +59,7 @@ function cardSpanInRun(run: string): [number, number] | null {
     for (let j = i; j < groups.length; j++) {
       digits += run.slice(groups[j].start, groups[j].end);
       if (digits.length > CARD_NUMBER_MAX_DIGITS) break;
-      if (digits.length >= CARD_NUMBER_MIN_DIGITS && luhnValid(digits)) return [groups[i].start, groups[j].end];
+      if (digits.length >= CARD_NUMBER_MIN_DIGITS && cardFirstDigit.test(digits) && luhnValid(digits)) return [groups[i].start, groups[j].end];
     }
   }
   return null;
@@ -69,7 +77,7 @@ function cardNumberSpans(text: string): Array<[number, number]> {
   return spans;
 }
 
-/** True when the text holds something shaped like a card number: 13–19 digits passing Luhn. */
+/** True when the text holds something shaped like a card number: 13–19 digits, starting 2–6, passing Luhn. */
 export function containsCardNumber(text: string): boolean {
   return cardNumberSpans(text).length > 0;
 }

@@ -29,6 +29,8 @@ export interface TestStack {
   gatewayUrl: string;
   mcpUrl: string;
   serviceUrls: Record<string, string>;
+  /** Each domain service's database, by service name (for tests that inspect what was stored). */
+  databaseUrls: Record<string, string>;
   stop: () => Promise<void>;
 }
 
@@ -39,12 +41,15 @@ export const DOMAIN_SERVICES = ['catalog', 'cart', 'payments', 'orders'] as cons
  * with a fresh database), sharing one fresh NATS prefix with the gateway under test.
  * `services: []` starts the gateway alone (transport, schema and HTTP tests).
  */
-export async function startTestStack(opts: { services?: readonly string[]; gatewayEnv?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: { services?: readonly string[]; gatewayEnv?: Record<string, string>; serviceEnv?: Record<string, Record<string, string>> } = {},
+): Promise<TestStack> {
   const prefix = freshPrefix();
   const port = await freePort();
   const publicUrl = `http://localhost:${port}`;
   const stoppers: Array<() => Promise<void>> = [];
   const serviceUrls: Record<string, string> = {};
+  const databaseUrls: Record<string, string> = {};
   const stop = async () => {
     for (const fn of stoppers.reverse()) await fn().catch(() => undefined);
   };
@@ -52,9 +57,10 @@ export async function startTestStack(opts: { services?: readonly string[]; gatew
     for (const name of opts.services ?? DOMAIN_SERVICES) {
       const db = await freshDatabase(`gw_${name}`);
       stoppers.push(db.drop);
+      databaseUrls[name] = db.url;
       const mod = (await import(`@shop/${name}`)) as { start: StartFn };
       const extra: Record<string, string> = name === 'catalog' ? { IMAGE_BASE_URL: `${publicUrl}/images` } : {};
-      const running = await mod.start(testEnv(db.url, prefix, extra));
+      const running = await mod.start(testEnv(db.url, prefix, { ...extra, ...opts.serviceEnv?.[name] }));
       stoppers.push(running.stop);
       serviceUrls[name] = running.httpUrl;
     }
@@ -68,7 +74,7 @@ export async function startTestStack(opts: { services?: readonly string[]; gatew
       ...opts.gatewayEnv,
     });
     stoppers.push(gateway.stop);
-    return { prefix, gatewayUrl: publicUrl, mcpUrl: `${publicUrl}/mcp`, serviceUrls, stop };
+    return { prefix, gatewayUrl: publicUrl, mcpUrl: `${publicUrl}/mcp`, serviceUrls, databaseUrls, stop };
   } catch (e) {
     await stop();
     throw e;
