@@ -228,7 +228,7 @@ describe('one placement per cart, decided by the orders database', () => {
 });
 
 describe('coupon uses reserved at placement', () => {
-  it('a coupon limited to 2 uses, 10 shoppers placing at once: 2 discounted orders, 8 refused before any charge, times_used 2', async () => {
+  it('a coupon limited to 2 uses, 10 shoppers placing at once: 2 discounted orders, 8 refused before any charge, times_used 2; a cancelled order gives its use back', async () => {
     const code = `DUO${randomBytes(3).toString('hex').toUpperCase()}`;
     await sql(stack.dbs.cart.url, `insert into coupons (code, type, value, min_subtotal, usage_limit, description) values ($1, 'fixed', 100, 0, 2, '$1.00 off, twice')`, [code]);
     const item = await pickVariant(live(), 5);
@@ -270,5 +270,15 @@ describe('coupon uses reserved at placement', () => {
     expect(await sql(stack.dbs.payments.url, 'select id from payments where order_id = any($1::uuid[])', [refusedIds])).toEqual([]);
     expect(await sql(stack.dbs.catalog.url, `select order_id from reservations where order_id = any($1::uuid[]) and status in ('active', 'committed')`, [refusedIds])).toEqual([]);
     expect(await availableOf(stack, item.variant_id)).toEqual({ available: 48, stock: 48 });
+
+    // One of the two is cancelled before it ships: its use goes back, and a later shopper gets the discount.
+    const cancelled = await bus().call(ordersApi.cancel, { order_id: placed[0].id, caller: shoppers[answers.indexOf(placed[0])] }, LONG);
+    expect(cancelled.status).toBe('cancelled');
+    expect((await sql<{ times_used: number }>(stack.dbs.cart.url, 'select times_used from coupons where code = $1', [code]))[0].times_used).toBe(1);
+    const later = shopper();
+    const laterCart = await bus().call(cartApi.applyCoupon, { cart_id: (await readyCart(live(), later, item, 1)).id, caller: later, code });
+    const laterOrder = await bus().call(ordersApi.place, { cart_id: laterCart.id, caller: later, idempotency_key: `coupon-${laterCart.id}`, expected_total: laterCart.totals.total }, LONG);
+    expect(laterOrder).toMatchObject({ status: 'confirmed', discount: 100, coupon: { code } });
+    expect((await sql<{ times_used: number }>(stack.dbs.cart.url, 'select times_used from coupons where code = $1', [code]))[0].times_used).toBe(2);
   }, 120_000);
 });

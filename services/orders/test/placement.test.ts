@@ -148,9 +148,13 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(await count(stack.dbs.orders.url, `select count(*) as n from orders where cart_id = $1 and status = 'confirmed'`, [cart.id])).toBe(0);
     const log = await count(stack.dbs.orders.url, `select count(*) as n from saga_log where order_id = $1 and step in ('created','validated','reserved','charging','compensating','failed')`, [order.id]);
     expect(log).toBe(6);
-    // The same cart then paid with a good card goes through.
-    const ok = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `retry-${cart.id}`, payment_method_id: 'pm_card_visa' }, LONG);
-    expect(ok.status).toBe('confirmed');
+    // The same request again is the same failed order; under the same key with another card it is a new attempt, which goes through.
+    const again = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(again).toMatchObject({ id: order.id, status: 'payment_failed' });
+    const ok = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}`, payment_method_id: 'pm_card_visa' }, LONG);
+    expect(ok).toMatchObject({ status: 'confirmed', payment: { brand: 'visa' } });
+    expect(ok.id).not.toBe(order.id);
+    expect(await count(stack.dbs.payments.url, `select count(*) as n from payments where order_id = $1 and status = 'captured'`, [ok.id])).toBe(1);
   });
 
   it('a payment that asks for authentication fails with a reason to use another method, and is voided', async () => {

@@ -5,7 +5,7 @@ import { interruptedReason, stepAt, type SagaStep } from '../../domain/saga.js';
 import { advanceStep, changeStatus, findById, recordPayment, startCompensation, type OrderRow } from '../../db/orders.js';
 import type { WorkflowContext } from '../context.js';
 import { stepsFor } from './flows.js';
-import type { PlacementStep, StepInput, Undone } from './step.js';
+import type { StepInput, Undone } from './step.js';
 
 /**
  * Walks an order's step list (flows.ts). Each step's result is persisted before the next starts,
@@ -109,7 +109,7 @@ export class SagaRunner {
     const current = at ? stepAt(steps, at) : undefined;
     const upTo = current ? steps.indexOf(current) : steps.length - 1;
     const undone: Undone = {};
-    for (const step of steps.slice(0, upTo + 1).reverse() as PlacementStep[]) {
+    for (const step of steps.slice(0, upTo + 1).reverse()) {
       Object.assign(undone, (await step.compensate?.(this.ctx, order)) ?? {});
     }
     return undone;
