@@ -88,18 +88,22 @@ describe('a crash between charge and confirm', () => {
     expect(converted.status ?? converted.code).not.toBe('active');
   }, 90_000);
 
-  it('a saga abandoned before payment is compensated after the grace period: stock released, nothing charged', async () => {
+  it('a saga abandoned before payment is compensated after the grace period: stock and coupon use released, nothing charged', async () => {
     const crashing = runOrders({ ORDERS_CRASH_AFTER_STEP: 'reserved' });
     await until(() => stack.bus.call(ordersApi.list, { caller: { subject: 'probe' }, page: 1, per_page: 1 }));
     const caller = { subject: `abandon-${randomBytes(4).toString('hex')}` };
     const item = await pickVariant(stack, 1);
     const before = await availableOf(stack, item.variant_id);
-    const cart = await readyCart(stack, caller, item, 1);
+    const ready = await readyCart(stack, caller, item, 1);
+    const cart = await stack.bus.call(cartApi.applyCoupon, { cart_id: ready.id, caller, code: 'FREESHIP' });
+    const timesUsed = async () => (await sql<{ times_used: number }>(stack.dbs.cart.url, `select times_used from coupons where code = 'FREESHIP'`))[0].times_used;
+    const usesBefore = await timesUsed();
     const crash = await placeUntilCrash(crashing, { cart_id: cart.id, caller, idempotency_key: `abandon-${cart.id}` });
     expect(crash.code).toBe(137);
     const [stuck] = await sql<{ id: string; saga_step: string }>(stack.dbs.orders.url, 'select id, saga_step from orders where cart_id = $1', [cart.id]);
     expect(stuck.saga_step).toBe('reserved');
     expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 1);
+    expect(await timesUsed()).toBe(usesBefore + 1);
 
     const restarted = runOrders({ ORDERS_SAGA_GRACE_MS: '500' });
     const order = await until(async () => {
@@ -108,6 +112,7 @@ describe('a crash between charge and confirm', () => {
     });
     expect(order.reason).toMatch(/not been charged/);
     expect(await availableOf(stack, item.variant_id)).toEqual(before);
+    expect(await timesUsed()).toBe(usesBefore);
     const payments = await sql<{ n: string }>(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [stuck.id]);
     expect(Number(payments[0].n)).toBe(0);
     expect((await stack.bus.call(cartApi.get, { cart_id: cart.id, caller })).status).toBe('active');
