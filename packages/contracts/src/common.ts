@@ -37,8 +37,17 @@ export function noCardNumber(value: string, ctx: z.RefinementCtx): void {
 export const Uuid = z.string().uuid('must be a UUID');
 /** Server-issued cart id: 128 random bits as 32 hex characters. */
 export const CartId = z.string().regex(/^[0-9a-f]{32}$/, 'must be a server-issued cart id (32 hex characters)');
-export const Subject = z.string().min(1).max(200);
-export const ConversationKey = z.string().min(1).max(200);
+/** Identity values from the host (not typed by the shopper): no control characters, which no store could keep. */
+const IdentityText = () =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .superRefine((value, ctx) => {
+      if (textRuleBroken(value) === 'control_characters') ctx.addIssue({ code: 'custom', message: textRuleMessages.control_characters, params: { rule: 'control_characters' } });
+    });
+export const Subject = IdentityText();
+export const ConversationKey = IdentityText();
 export const IsoDateTime = z.string().datetime({ offset: true });
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
 export const IdempotencyKey = z

@@ -157,7 +157,9 @@ describe('gateway surface', () => {
     expect(nothing.notice).toBe('Nothing in the store policies matched "zebra xylophone", so every policy is given in full.');
     expect(nothing.policies).toHaveLength(4);
 
-    expect(errorText(await c.call('get_store_policies', { topic: 'x'.repeat(101) }))).toMatch(/must be at most 100 characters at topic/);
+    const tooLong = await c.call('get_store_policies', { topic: 'x'.repeat(101) });
+    expect(errorText(tooLong)).toBe('Invalid topic: must be at most 100 characters');
+    expect(tooLong._meta?.['shop/error']).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'topic', rule: 'too_big' }] } });
     expect(errorText(await c.call('get_store_policies', { topic: 'returns', extra: 1 }))).toMatch(/extra|Unrecognized/i);
     await c.close();
   });
