@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Cents } from './money.js';
-import { CartId, IsoDate, PageInfo, Uuid } from './common.js';
+import { CartId, FreeText, IsoDate, noCardNumber, PageInfo, Uuid } from './common.js';
+import { textLimits } from './rules/index.js';
 import { Facets, ProductDetail, ProductSummary, SortBy } from './catalog.js';
 import { Cart, CartLine } from './cart.js';
 import { ShippingMethod } from './checkout.js';
@@ -117,19 +118,23 @@ export const CheckoutResult = z.object({
 });
 export type CheckoutResult = z.infer<typeof CheckoutResult>;
 
+/** An order's UUID or its number as shown to the shopper (ORD-2026-00042; any letter case): a tool argument. */
+export const OrderIdArg = z
+  .string()
+  .trim()
+  .max(60, 'must be at most 60 characters')
+  .superRefine(noCardNumber)
+  .refine((v) => Uuid.safeParse(v).success || /^ord-\d{4}-\d{5,}$/i.test(v), 'must be an order id or an order number like ORD-2026-00042')
+  .describe('The order id or its number (ORD-2026-00042).');
+
 /**
  * refund_order's arguments: the order (its id, or its number in any letter case) and why. A return
  * of a shipped order, or a delivered one within RETURN_WINDOW_DAYS; the result is an OrderResult.
  */
 export const RefundOrderArgs = z
   .object({
-    order_id: z
-      .string()
-      .trim()
-      .max(60, 'must be at most 60 characters')
-      .refine((v) => Uuid.safeParse(v).success || /^ord-\d{4}-\d{5,}$/i.test(v), 'must be an order id or an order number like ORD-2026-00042')
-      .describe('The order id or its number (ORD-2026-00042).'),
-    reason: z.string().trim().max(500, 'must be at most 500 characters').optional().describe('Why the shopper is returning it, in their words.'),
+    order_id: OrderIdArg,
+    reason: FreeText(textLimits.reason, { multiline: true }).optional().describe('Why the shopper is returning it, in their words.'),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Address, CartId, FreeText, IdempotencyKey, noCardNumber, PaymentMethodId, ShippingMethod, SortBy, textLimits, UpdateCheckoutRequest, Uuid } from '@shop/contracts';
+import { Address, CartId, FreeText, IdempotencyKey, OrderIdArg, PaymentMethodId, ShippingMethod, SortBy, textLimits, UpdateCheckoutRequest, Uuid } from '@shop/contracts';
 
 /**
  * Tool argument schemas: the public contract of the MCP tools (snake_case names). Every field has
@@ -20,15 +20,6 @@ const Label = (max: number) => FreeText(max, { min: 1 });
 const Labels = z.array(Label(textLimits.filterValue)).max(20, 'must list at most 20 values');
 const SessionId = CartId.describe('The cart id (session_id) returned by an earlier cart or checkout result; only needed when the host sends no conversation id.');
 const Quantity = z.number().int('must be a whole number');
-
-/** A order's UUID or its number as shown to the shopper (ORD-2026-00042; any letter case). */
-export const OrderIdArg = z
-  .string()
-  .trim()
-  .max(60, 'must be at most 60 characters')
-  .superRefine(noCardNumber)
-  .refine((v) => Uuid.safeParse(v).success || /^ord-\d{4}-\d{5,}$/i.test(v), 'must be an order id or an order number like ORD-2026-00042')
-  .describe('The order id or its number (ORD-2026-00042).');
 
 export function normaliseOrderId(value: string): string {
   return /^ord-/i.test(value) ? value.toUpperCase() : value.toLowerCase();
