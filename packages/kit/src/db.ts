@@ -131,12 +131,16 @@ export async function databaseReady(pool: pg.Pool): Promise<boolean> {
   }
 }
 
-/** Driver errors that mean "the database is not reachable right now". */
+/**
+ * Driver errors that mean "the database is not reachable right now". Under Docker, a stopped
+ * database container's name stops resolving (ENOTFOUND, EAI_AGAIN) and a cut network gives
+ * EHOSTUNREACH: the same outage as a refused connection.
+ */
 export function isConnectionError(e: unknown): boolean {
   const code = (e as { code?: string })?.code ?? '';
   const message = (e as { message?: string })?.message ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001'].includes(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001'].includes(code) ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i.test(message)
   );
 }
