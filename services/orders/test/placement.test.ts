@@ -130,6 +130,9 @@ describe('placing an order through the real catalog, cart and payments', () => {
     const list = await stack.bus.call(ordersApi.list, { caller: { subject: caller.subject }, page: 1, per_page: 1 });
     expect(list.items.map((i) => i.number)).toEqual([second.number]);
     expect(list.page_info).toMatchObject({ total: 2, total_pages: 2, has_more: true });
+    // The conversation id alone is no key to a subject's orders.
+    const byConversation = await stack.bus.call(ordersApi.list, { caller: { conversation: caller.conversation }, page: 1, per_page: 20 });
+    expect(byConversation.items).toEqual([]);
   });
 
   it('a declined card leaves the order payment_failed, releases the stock and keeps the cart', async () => {

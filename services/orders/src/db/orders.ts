@@ -375,10 +375,14 @@ export interface SummaryRow {
   first_item_name: string;
 }
 
-/** A shopper's orders, newest first: by owner subject when known, else by conversation. */
+/**
+ * A shopper's orders, newest first: by owner subject when known, else the conversation's
+ * anonymous orders only (the rule ownedBy applies), so a conversation id never lists a subject's.
+ */
 export async function listOrders(q: Queryable, by: { subject?: string; conversation?: string }, page: number, perPage: number): Promise<{ rows: SummaryRow[]; total: number }> {
   const [column, value] = by.subject ? ['owner_subject', by.subject] : ['conversation', by.conversation];
-  const where = `${column} = $1 and saga_step <> 'refused' and total is not null`;
+  const anonymousOnly = by.subject ? '' : ' and owner_subject is null';
+  const where = `${column} = $1${anonymousOnly} and saga_step <> 'refused' and total is not null`;
   const [items, count] = await Promise.all([
     q.query<SummaryRow>(
       `select o.id, o.number, o.status, o.total, o.currency, o.item_count, o.created_at, o.delivery_earliest::text as delivery_earliest, o.delivery_latest::text as delivery_latest,
