@@ -27,6 +27,16 @@ describe('validateAddress', () => {
   });
 });
 
+describe('validateAddress: card data and control characters', () => {
+  it('refuses them before anything is sent, on the field that holds them', () => {
+    expect(validateAddress({ ...good, line1: '1 Main St 4242 4242 4242 4242' }).line1).toMatch(/^Card details/);
+    expect(validateAddress({ ...good, phone: '4242424242424242' }).phone).toMatch(/^Card details/);
+    expect(validateAddress({ ...good, name: 'Ada\u0000' }).name).toMatch(/control/);
+    expect(validateAddress({ ...good, name: 'Ada \u202Eevil' }).name).toMatch(/direction/);
+    expect(validateAddress({ ...good, phone: '+1 (415) 555-0100' })).toEqual({});
+  });
+});
+
 describe('serverFieldErrors', () => {
   it('reads the MCP SDK input-validation wording', () => {
     const text = 'MCP error -32602: Input validation error: Invalid arguments for tool update_checkout: must be a 2-letter US state code (e.g. CA) at shipping_address.state';

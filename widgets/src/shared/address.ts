@@ -1,5 +1,5 @@
 // Address checks the shopper can fix before a round trip, and server refusals mapped onto fields.
-import { COUNTRY_CODE, isUsState, postalCodeValid } from '@shop/contracts/rules';
+import { cardDataIn, COUNTRY_CODE, isUsState, postalCodeValid, textRuleBroken } from '@shop/contracts/rules';
 
 export type AddressField = 'name' | 'line1' | 'line2' | 'city' | 'state' | 'postal_code' | 'country' | 'phone';
 export type AddressDraft = Record<AddressField, string>;
@@ -16,6 +16,11 @@ export function validateAddress(a: AddressDraft): FieldErrors {
     ['country', 'Enter the country code.'],
   ];
   for (const [field, message] of required) if (!a[field].trim()) errors[field] = message;
+  // The server refuses these too (CARD_DATA_REFUSED / INVALID_INPUT); caught here, nothing is sent.
+  for (const field of Object.keys(fieldLabels) as AddressField[]) {
+    if (cardDataIn(a[field])) errors[field] = 'Card details can’t go in an address. Pay with a saved card or the secure checkout link.';
+    else if (textRuleBroken(a[field].trim())) errors[field] = 'Remove the control or direction characters.';
+  }
   const country = a.country.trim().toUpperCase();
   if (country && !COUNTRY_CODE.test(country)) errors.country = 'Use a 2-letter country code, e.g. US.';
   if (country === 'US') {
