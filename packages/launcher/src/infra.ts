@@ -105,23 +105,26 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
   }
   const password = new SecretStore(dataDir).get('postgres-superuser');
   const port = Number(env.EMBEDDED_PG_PORT ?? 54329);
-  const pgServer = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    port,
-    persistent: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'password_encryption=scram-sha-256'],
-    // As root, PostgreSQL refuses to run; the package then creates and uses a postgres user.
-    createPostgresUser: asRoot,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
+  const server = (flags: string[]) =>
+    new EmbeddedPostgres({
+      databaseDir: dir,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      port,
+      persistent: true,
+      postgresFlags: ['-c', 'password_encryption=scram-sha-256', ...flags],
+      // As root, PostgreSQL refuses to run; the package then creates and uses a postgres user.
+      createPostgresUser: asRoot,
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+  const pgServer = server(['-c', 'listen_addresses=127.0.0.1']);
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await pgServer.initialise();
   // Rewritten in place (keeps the file's owner when PostgreSQL runs as another user): also moves a
   // data dir made before passwords were required off its old `password` method.
-  writeFileSync(path.join(dir, 'pg_hba.conf'), PG_HBA);
+  const hba = path.join(dir, 'pg_hba.conf');
+  writeFileSync(hba, PG_HBA);
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   const connects = async (u: string) => {
     const c = new pg.Client({ connectionString: u });
@@ -141,7 +144,33 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
       rejected = r === 'rejected';
       return r !== 'down';
     }, 30_000, 'embedded PostgreSQL');
-    if (rejected) await adoptGeneratedPassword(port, password);
+    if (!rejected) return;
+    // The data dir's superuser password is not the one in secrets (rotated, or a data dir from
+    // before generated passwords): reset it once through a socket only the data dir's owner reaches.
+    await pgServer.stop();
+    const sockets = dir;
+    writeFileSync(hba, `local postgres postgres trust\n`);
+    const recovery = server(['-c', 'listen_addresses=', '-c', `unix_socket_directories=${sockets}`, '-c', 'unix_socket_permissions=0700']);
+    let started = false;
+    try {
+      await recovery.start().catch(() => {
+        throw new Error(`embedded PostgreSQL did not start to reset its superuser password (data in ${dir})`);
+      });
+      started = true;
+      const c = new pg.Client({ host: sockets, port, user: 'postgres', database: 'postgres' });
+      await c.connect();
+      try {
+        await c.query(`alter role postgres password ${c.escapeLiteral(password)}`);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      // stop() of an instance whose server never came up would wait forever for its exit.
+      if (started) await recovery.stop();
+      writeFileSync(hba, PG_HBA);
+    }
+    await pgServer.start();
+    await waitFor(async () => (await connects(url)) === 'ok', 30_000, 'embedded PostgreSQL with the generated superuser password');
   };
   await up();
   return {
@@ -157,21 +186,6 @@ export async function startPostgres(dataDir: string, env = process.env): Promise
       }
     },
   };
-}
-
-/** A data dir initialised when the superuser's password was the fixed `postgres`: switch it to the generated one. */
-async function adoptGeneratedPassword(port: number, password: string): Promise<void> {
-  const c = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres` });
-  try {
-    await c.connect();
-  } catch (e) {
-    throw new Error(`embedded PostgreSQL rejects the superuser password in .data/secrets/postgres-superuser (${(e as Error).message}); restore that file or delete the data dir's postgres folder`);
-  }
-  try {
-    await c.query(`alter role postgres password ${c.escapeLiteral(password)}`);
-  } finally {
-    await c.end();
-  }
 }
 
 /** Adds search (x) permission for others on dir and every ancestor that lacks it; nothing more. */
