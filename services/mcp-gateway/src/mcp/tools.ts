@@ -506,7 +506,12 @@ export function toolListing(deps: ToolDeps): ListToolsResult {
   };
 }
 
-/** Registers every tool on a server; each call is wrapped so every failure is one mapped tool error. */
+/**
+ * Registers every tool on a server; each call is wrapped so every failure is one mapped tool error.
+ * tools/call is answered here rather than by the SDK, which would check the arguments itself and
+ * answer a bad one with bare text: parsed here with the same schema, a bad argument becomes the
+ * contracts' INVALID_INPUT naming the field, and card data CARD_DATA_REFUSED naming the field.
+ */
 export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListToolsResult): void {
   const links = policyLinks(deps.publicUrl);
   const tools = defineTools(deps);
@@ -547,35 +552,14 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
         annotations: { title: t.title, ...t.annotations },
         _meta: toolMeta(t.name, t.invoking, t.invoked),
       },
-      async (args: unknown, extra): Promise<CallToolResult> => {
-        const call: CallContext = { meta: extra._meta as HostMeta | undefined, mcpSessionId: extra.sessionId, caller: callerFrom(extra._meta as HostMeta | undefined, extra.sessionId) };
-        try {
-          const outcome = await t.run(args, call);
-          // Parsing strips anything the output schema does not declare, so hosts validating it strictly accept it.
-          const structured = t.output.safeParse(withPolicyLinks(outcome.presented.structured, links));
-          if (!structured.success) {
-            deps.logger.error({ tool: t.name, issues: structured.error.issues.slice(0, 5) }, 'tool result does not match its output schema');
+      (args: unknown, extra) => callTool(t, args, extra),
+    );
+  }
   const byName = new Map(tools.map((t) => [t.name as string, t]));
   server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const t = byName.get(request.params.name);
     if (!t) return toolErrorResult(new AppError('NOT_FOUND', `Tool ${request.params.name} not found`)).result;
     return callTool(t, request.params.arguments, extra);
   });
-            throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
-          }
-          return {
-            structuredContent: structured.data as Record<string, unknown>,
-            content: [{ type: 'text', text: outcome.presented.text }],
-            ...(outcome.cartId ? { _meta: { 'openai/widgetSessionId': outcome.cartId } } : {}),
-          };
-        } catch (e) {
-          const { result, error } = toolErrorResult(e);
-          if (error.code === 'INTERNAL') deps.logger.error({ tool: t.name, err: e }, 'tool failed');
-          else deps.logger.debug({ tool: t.name, code: error.code }, 'tool refused');
-          return result;
-        }
-      },
-    );
-  }
   if (listing) server.server.setRequestHandler(ListToolsRequestSchema, () => listing);
 }
