@@ -222,7 +222,7 @@ export class Placement {
     const row = await findById(this.ctx.pool, orderId);
     // A charged or confirmed order was paid by it; a compensation under way refunds what it finds itself.
     if (!row || (row.saga_step !== 'failed' && row.saga_step !== 'refused')) return;
-    const refund = await this.ctx.bus.call(paymentsApi.refund, { payment_id: paymentId, idempotency_key: paymentKeys.refund(orderId), reason: row.reason ?? 'Your order was cancelled.' });
+    const refund = await this.ctx.bus.call(paymentsApi.refund, { payment_id: paymentId, idempotency_key: paymentKeys.refund(orderId), reason: row.reason ?? 'Your order was cancelled.', requested_by: 'orders' });
     this.ctx.logger.warn({ order_id: orderId, payment_id: paymentId, amount: refund.amount }, 'payment captured for a closed order; refunded');
   }
 

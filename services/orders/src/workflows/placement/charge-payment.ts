@@ -58,7 +58,7 @@ export async function settlePayment(ctx: WorkflowContext, order: OrderRow): Prom
   const payment = await paymentOf(ctx, order.id);
   if (!payment) return {};
   if (payment.status === 'captured' || payment.status === 'partially_refunded') {
-    const refund = await ctx.bus.call(paymentsApi.refund, { payment_id: payment.id, idempotency_key: paymentKeys.refund(order.id), reason: order.reason ?? 'Your order was cancelled.' });
+    const refund = await ctx.bus.call(paymentsApi.refund, { payment_id: payment.id, idempotency_key: paymentKeys.refund(order.id), reason: order.reason ?? 'Your order was cancelled.', requested_by: 'orders' });
     return { paymentStatus: 'refunded', refundAmount: refund.amount };
   }
   if (payment.status === 'authorized' || payment.status === 'requires_action' || payment.status === 'pending') {
