@@ -7,14 +7,13 @@ import type { Inspected } from '../faults/invariants.js';
 const run = promisify(execFile);
 
 /**
- * The running compose project, as e2e/compose/run.sh started it: COMPOSE_PROJECT_NAME and
- * COMPOSE_FILE (read by docker-compose itself), the loopback ports of the test override, and
+ * The running compose project, as e2e/compose/run.sh started it: COMPOSE_PROJECT_NAME (the
+ * containers' com.docker.compose.project label), the loopback ports of the test override, and
  * DOCKER, the docker client run.sh picked.
  */
 export const env = {
   project: need('COMPOSE_PROJECT_NAME'),
   docker: process.env.DOCKER ?? 'docker',
-  compose: process.env.DOCKER_COMPOSE ?? 'docker-compose',
   pgPort: Number(need('COMPOSE_TEST_PG_PORT')),
   natsPorts: [need('COMPOSE_TEST_NATS_PORT'), process.env.COMPOSE_TEST_NATS2_PORT, process.env.COMPOSE_TEST_NATS3_PORT].filter(Boolean).map(Number),
   mailDir: need('COMPOSE_TEST_MAIL_DIR'),
@@ -29,10 +28,6 @@ function need(name: string): string {
 
 export async function docker(...args: string[]): Promise<string> {
   return (await run(env.docker, args, { maxBuffer: 16 << 20 })).stdout.trim();
-}
-
-export async function compose(...args: string[]): Promise<string> {
-  return (await run(env.compose, args, { maxBuffer: 16 << 20 })).stdout.trim();
 }
 
 export interface ContainerState {
@@ -64,7 +59,8 @@ export async function inspect(id: string): Promise<ContainerState> {
 
 /** The containers of one service (several when scaled), in a stable order. */
 export async function containersOf(service: string): Promise<ContainerState[]> {
-  const ids = (await compose('ps', '-q', service)).split('\n').filter(Boolean);
+  // docker's label filter, not `docker-compose ps` (a Python start-up per call, seconds each).
+  const ids = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${env.project}`, '--filter', `label=com.docker.compose.service=${service}`)).split('\n').filter(Boolean);
   const all = await Promise.all(ids.map(inspect));
   return all.sort((a, b) => a.name.localeCompare(b.name));
 }
