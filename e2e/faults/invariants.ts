@@ -88,7 +88,7 @@ export async function snapshot(fs: Inspected) {
     )
   ).rows;
   const carts = (await fs.db.cart.query<{ id: string; status: string; order_id: string | null }>('select id, status, order_id from carts')).rows;
-  const redemptions = (await fs.db.cart.query<{ order_id: string; code: string }>('select order_id, code from coupon_redemptions')).rows;
+  const redemptions = (await fs.db.cart.query<{ order_id: string; code: string }>('select order_id, code from coupon_reservations where released_at is null and code is not null')).rows;
   const timesUsed = (await fs.db.cart.query<{ times_used: number }>(`select times_used from coupons where code = 'FREESHIP'`)).rows[0].times_used;
   return { orders, orderedByVariant, payments, variants, reservations, carts, redemptions, timesUsed };
 }
