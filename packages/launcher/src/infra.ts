@@ -243,7 +243,7 @@ export async function startNats(dataDir: string, env = process.env, prefix = '')
   await up();
   return {
     url: `nats://127.0.0.1:${port}`,
-    note: `NATS: ${bin} -js on 127.0.0.1:${port}, auth by ${configFile}, store in ${store}`,
+    note: `NATS: ${bin} (JetStream) on 127.0.0.1:${port}, users and permissions in ${configFile}, store in ${store}`,
     auth: { configFile, passwordFile: (u) => secrets.file(secretName(u)), password: (u) => secrets.get(secretName(u)) },
     stop,
     restart: async (whileDown) => {
