@@ -5,19 +5,15 @@ import { viteSingleFile } from 'vite-plugin-singlefile';
 import type { Plugin } from 'vite';
 
 /**
- * ext-apps' App takes zod as a namespace value (`import { z }` and, for app-registered tools,
- * `await import("zod/v4")`), which keeps all of zod (JIT compiler, JSON-schema converters,
- * every locale) in the bundle: ~105 KB gzip instead of ~42 KB. Widgets register no app tools,
- * so the dynamic import is replaced and the static one becomes a tree-shakable namespace import.
+ * ext-apps' App takes zod as a namespace value (`import { z } from "zod/v4"`), which keeps all of
+ * zod (every locale, the JIT compiler) in the bundle. As a namespace import it tree-shakes.
  */
 function shakeZodFromExtApps(): Plugin {
   return {
     name: 'shake-zod-from-ext-apps',
     transform(code, id) {
       if (!id.includes('@modelcontextprotocol/ext-apps')) return null;
-      const out = code
-        .replace(/await import\("zod\/v4"\)/g, '({z:{toJSONSchema(){throw Error("app-registered tools are not supported in these widgets")}}})')
-        .replace(/import\{z as (\w+)\}from"zod\/v4"/g, 'import * as $1 from"zod/v4"');
+      const out = code.replace(/import\{z as (\w+)\}from"zod\/v4"/g, 'import * as $1 from"zod/v4"');
       return out === code ? null : { code: out, map: null };
     },
   };
@@ -35,6 +31,11 @@ export default defineConfig(() => {
       emptyOutDir: true,
       target: 'es2022',
       reportCompressedSize: false,
+      rolldownOptions: {
+        // ext-apps 2.x takes Protocol from @modelcontextprotocol/client, whose bundle carries its own
+        // copy of the SDK core; without this, its module-level statements keep all of it (~15 KB gzip).
+        treeshake: { moduleSideEffects: (id: string) => !/node_modules\/(@modelcontextprotocol\/(client|core)|zod)\//.test(id) },
+      },
     },
     logLevel: 'warn',
   };

@@ -73,6 +73,8 @@ export function useWidgetDataSource(): WidgetData {
       }
       if (!options.keepView && isResult(result.structuredContent)) setLocal(result.structuredContent);
       else if (options.optimistic) setLocal(before);
+      // The model saw the result it asked for, not this change: tell it what the shopper now has.
+      host.updateModelContext(result);
       return result;
     },
     [host],

@@ -24,6 +24,7 @@ function WidgetRoot({ name, views, emptyTitle }: { name: string; views: Views; e
   let body;
   if (View && data) body = <View data={data} />;
   else if (hostError) body = <ErrorBanner message={hostError} />;
+  else if (snapshot.cancelled) body = <EmptyState title={snapshot.cancelled} />;
   else if (data) body = <EmptyState title="This result cannot be shown here." />;
   else if (host.kind === 'none') body = <EmptyState title={emptyTitle} />;
   else

@@ -68,10 +68,38 @@ function productSvg(name: string): string {
 
 export interface Harness {
   baseUrl: string;
+  /** The MCP Apps sandbox proxy, on an origin of its own. */
+  sandboxUrl: string;
   context: BrowserContext;
   screenshots: string[];
   newPage(handler: ToolHandler, width?: number): Promise<Page>;
   close(): Promise<void>;
+}
+
+/** A resource's `_meta.ui.csp` (MCP Apps): the origins a widget may reach. */
+export interface CspDomains {
+  connectDomains?: string[];
+  resourceDomains?: string[];
+  frameDomains?: string[];
+  baseUriDomains?: string[];
+}
+
+/** The sandbox's policy, the way ext-apps' basic-host builds it: own origin and inline code, plus the listed origins. */
+export function sandboxCsp(csp: CspDomains | undefined): string {
+  // Only origins: an entry that could smuggle in a directive or keyword is dropped.
+  const list = (d?: string[]) => (d ?? []).filter((x) => typeof x === 'string' && !/[;\r\n'" ]/.test(x)).join(' ');
+  const res = list(csp?.resourceDomains);
+  return [
+    "default-src 'self' 'unsafe-inline'",
+    `script-src 'self' 'unsafe-inline' blob: data: ${res}`.trim(),
+    `style-src 'self' 'unsafe-inline' blob: data: ${res}`.trim(),
+    `img-src 'self' data: blob: ${res}`.trim(),
+    `font-src 'self' data: blob: ${res}`.trim(),
+    `connect-src 'self' ${list(csp?.connectDomains)}`.trim(),
+    list(csp?.frameDomains) ? `frame-src ${list(csp?.frameDomains)}` : "frame-src 'none'",
+    "object-src 'none'",
+    list(csp?.baseUriDomains) ? `base-uri ${list(csp?.baseUriDomains)}` : "base-uri 'none'",
+  ].join('; ');
 }
 
 export interface HarnessOptions {
@@ -85,6 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const work = mkdtempSync(path.join(tmpdir(), 'widgets-test-'));
   const { appsHost, openaiHost } = await bundleHostModules(path.join(work, 'host-modules'));
   const hostHtml = readFileSync(path.join(widgetsDir, 'test/host/host.html'), 'utf8');
+  const sandboxHtml = readFileSync(path.join(widgetsDir, 'test/host/sandbox.html'), 'utf8');
   const shim = readFileSync(path.join(widgetsDir, 'src/host/openai-shim.js'), 'utf8');
 
   const server: Server = createServer(async (req, res) => {
@@ -94,6 +123,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       res.end(body);
     };
     if (url.pathname === '/host.html') return send('text/html; charset=utf-8', hostHtml);
+    const raw = /^\/widget-html\/([a-z-]+)\.html$/.exec(url.pathname)?.[1];
+    if (raw && (WIDGETS as readonly string[]).includes(raw)) {
+      // The MCP Apps host hands the HTML over the bridge, as read from the resource: no shim.
+      try {
+        return send('text/html; charset=utf-8', await widgetHtml(raw as WidgetName));
+      } catch (e) {
+        return send('text/plain', `widget ${raw} unavailable: ${(e as Error).message}`, 502);
+      }
+    }
     if (url.pathname === '/apps-host.js') return send('text/javascript', appsHost);
     if (url.pathname === '/openai-host.js') return send('text/javascript', openaiHost);
     const widget = /^\/widget\/([a-z-]+)\.html$/.exec(url.pathname)?.[1];
@@ -114,6 +152,31 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  // The sandbox proxy's own origin (another port), as an MCP Apps host must have it. The widget's CSP
+  // comes as a header built from ?csp=; the fixtures' relative /img/ pictures resolve here.
+  const sandboxServer: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/sandbox.html') {
+      let csp: CspDomains | undefined;
+      try {
+        csp = url.searchParams.has('csp') ? (JSON.parse(url.searchParams.get('csp')!) as CspDomains) : undefined;
+      } catch {
+        res.writeHead(400).end('bad csp');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': sandboxCsp(csp) });
+      return res.end(sandboxHtml);
+    }
+    const img = /^\/img\/([\w-]+)\.svg$/.exec(url.pathname)?.[1];
+    if (img) {
+      res.writeHead(200, { 'content-type': 'image/svg+xml' });
+      return res.end(productSvg(img));
+    }
+    res.writeHead(404).end('only the sandbox is served here');
+  });
+  await new Promise<void>((resolve) => sandboxServer.listen(0, '127.0.0.1', resolve));
+  const sandboxUrl = `http://localhost:${(sandboxServer.address() as AddressInfo).port}/sandbox.html`;
+
   const context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -124,6 +187,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   return {
     baseUrl,
+    sandboxUrl,
     context,
     screenshots: [],
     async newPage(handler, width = 1024) {
@@ -135,6 +199,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await context.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => sandboxServer.close(() => resolve()));
       rmSync(work, { recursive: true, force: true });
     },
   };
@@ -149,22 +214,29 @@ export interface MountOptions {
   locale?: string;
   /** Wait until the widget renders a result (default); false to look at loading and error states. */
   waitForResult?: boolean;
+  /** MCP Apps only: the host's style variables. */
+  styles?: Record<string, string>;
+  /** MCP Apps only: cancel the tool call with this reason instead of sending the result. */
+  cancel?: string;
+  /** MCP Apps only: the resource's CSP (default: the sandbox's own origin only). */
+  csp?: CspDomains;
 }
 
 /** Opens the host page and renders a widget for a tool result, as a host does after a tool call. */
-export async function mount(h: Harness, page: Page, { mode, widget, result, input = {}, theme = 'light', locale = 'en-US', waitForResult = true }: MountOptions): Promise<Frame> {
+export async function mount(h: Harness, page: Page, { mode, widget, result, input = {}, theme = 'light', locale = 'en-US', waitForResult = true, styles, cancel, csp }: MountOptions): Promise<Frame> {
   await page.goto(`${h.baseUrl}/host.html`);
   const opts = { widget, result, input, theme, locale };
   if (mode === 'openai') await page.evaluate((o) => (window as unknown as { __mountOpenAi(o: unknown): void }).__mountOpenAi(o), opts);
-  else await page.evaluate((o) => (window as unknown as { __mountApps(o: unknown): Promise<void> }).__mountApps(o), opts);
-  const frame = await waitForFrame(page, widget);
+  else await page.evaluate((o) => (window as unknown as { __mountApps(o: unknown): Promise<void> }).__mountApps(o), { ...opts, styles, cancel, csp, sandboxUrl: h.sandboxUrl });
+  const frame = await waitForFrame(page, mode, widget);
   await frame.waitForSelector(waitForResult ? `main[data-widget="${widget}"]:not([data-kind="none"])` : `main[data-widget="${widget}"]`);
   return frame;
 }
 
-async function waitForFrame(page: Page, widget: string): Promise<Frame> {
+/** The widget's own frame: the host page's child in ChatGPT mode, the sandbox proxy's child in MCP Apps mode. */
+async function waitForFrame(page: Page, mode: HostMode, widget: string): Promise<Frame> {
   for (let i = 0; i < 100; i++) {
-    const frame = page.frames().find((f) => f.url().endsWith(`/widget/${widget}.html`));
+    const frame = page.frames().find((f) => (mode === 'openai' ? f.url().endsWith(`/widget/${widget}.html`) : !!f.parentFrame()?.url().includes('/sandbox.html')));
     if (frame) {
       await frame.waitForLoadState('load');
       return frame;
