@@ -20,5 +20,5 @@ export const CatalogConfig = BaseConfig.extend({
 export type CatalogConfig = z.infer<typeof CatalogConfig>;
 
 export function loadCatalogConfig(env: Record<string, string | undefined>): CatalogConfig {
-  return loadConfig(CatalogConfig, env);
+  return loadConfig(CatalogConfig, env, { productionSecrets: ['API_TOKENS'] });
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Express } from 'express';
-import { bootRuntime, closeServer, createHttpApp, finishHttpApp, listen, runMain, serveEndpoints, stopNatsService, type ServiceRuntime } from '@shop/kit';
+import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain, serveEndpoints, stopNatsService, type ServiceRuntime } from '@shop/kit';
 import { loadCatalogConfig } from './config.js';
 import { Catalog } from './catalog.js';
 import { sampleFeed } from './domain/feed.js';
@@ -33,8 +33,8 @@ export async function start(env: Record<string, string | undefined> = process.en
     }
     await catalog.categories.refresh();
 
-    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness() });
-    mountRoutes(app, catalog);
+    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness(), security: httpSecurity(config, runtime.name) });
+    mountRoutes(app, catalog, apiCredentials(config.API_TOKENS, runtime.name));
     finishHttpApp(app, runtime.logger);
     const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));

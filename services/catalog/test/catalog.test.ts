@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { AppError, catalogApi, catalogEvents, type ProductSummary } from '@shop/contracts';
-import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
+import { adminHeaders, freshDatabase, freshPrefix, httpBoundaryProblems, rawRequest, serviceHeaders, testEnv } from '@shop/kit/testing';
 import { start, type RunningCatalog } from '../src/main.js';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -254,7 +254,7 @@ describe('inventory', () => {
   it('never oversells: 50 parallel orders for 10 units, exactly 10 succeed', async () => {
     const pegasus = await productNamed('Pegasus 41 Road Running Shoe');
     const v = pegasus.variants[0];
-    await request(svc.app).patch(`/v1/admin/variants/${v.id}`).send({ stock: 10 }).expect(200);
+    await request(svc.app).patch(`/v1/admin/variants/${v.id}`).set(adminHeaders).send({ stock: 10 }).expect(200);
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, () => bus().call(catalogApi.reserve, { order_id: randomUUID(), lines: [{ variant_id: v.id, quantity: 1 }] }, { timeoutMs: 20_000 })),
     );
@@ -271,11 +271,11 @@ describe('inventory', () => {
 
 describe('HTTP API', () => {
   it('searches with query-string parameters', async () => {
-    const res = await request(svc.app).get('/v1/products').query({ q: 'pegasas', per_page: '5', brands: 'Stridewell,Fleetfoot', in_stock_only: 'true' });
+    const res = await request(svc.app).get('/v1/products').set(serviceHeaders).query({ q: 'pegasas', per_page: '5', brands: 'Stridewell,Fleetfoot', in_stock_only: 'true' });
     expect(res.status).toBe(200);
     expect(res.body.items[0].name).toBe('Pegasus 41 Road Running Shoe');
     expect(res.body.page_info.per_page).toBe(5);
-    const res2 = await fetch(`${svc.httpUrl}/v1/products?category=shoes&sizes=10&colors=BLACK&sort_by=price_asc`);
+    const res2 = await fetch(`${svc.httpUrl}/v1/products?category=shoes&sizes=10&colors=BLACK&sort_by=price_asc`, { headers: serviceHeaders });
     expect(res2.status).toBe(200);
     const body = await res2.json();
     expect(body.items.length).toBeGreaterThan(0);
@@ -291,7 +291,7 @@ describe('HTTP API', () => {
     ['colour=red', 'query'],
     ['in_stock_only=maybe', 'query.in_stock_only'],
   ])('rejects %s with INVALID_INPUT naming %s', async (qs, field) => {
-    const res = await request(svc.app).get(`/v1/products?${qs}`);
+    const res = await request(svc.app).get(`/v1/products?${qs}`).set(serviceHeaders);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_INPUT');
     expect(res.body.error.message).toContain(field);
@@ -317,15 +317,15 @@ describe('HTTP API', () => {
 
   it('gives details, refused items, errors by code and the OpenAPI document', async () => {
     const pegasus = await productNamed('Pegasus 41 Road Running Shoe');
-    const res = await request(svc.app).get(`/v1/products/${pegasus.id}`);
+    const res = await request(svc.app).get(`/v1/products/${pegasus.id}`).set(serviceHeaders);
     expect(res.status).toBe(200);
     expect(res.body.variants).toHaveLength(14);
-    expect((await request(svc.app).get('/v1/products/not-a-uuid')).body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('path.product_id') });
-    expect((await request(svc.app).get(`/v1/products/${randomUUID()}`)).status).toBe(404);
-    const refused = await request(svc.app).get('/v1/refused-items');
+    expect((await request(svc.app).get('/v1/products/not-a-uuid').set(serviceHeaders)).body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('path.product_id') });
+    expect((await request(svc.app).get(`/v1/products/${randomUUID()}`).set(serviceHeaders)).status).toBe(404);
+    const refused = await request(svc.app).get('/v1/refused-items').set(serviceHeaders);
     expect(refused.body.items).toHaveLength(10);
     const wine = refused.body.items.find((i: { name: string }) => i.name.includes('Chateau'));
-    const prohibited = await request(svc.app).get(`/v1/products/${wine.id}`);
+    const prohibited = await request(svc.app).get(`/v1/products/${wine.id}`).set(serviceHeaders);
     expect(prohibited.status).toBe(422);
     expect(prohibited.body.error).toMatchObject({ code: 'PROHIBITED_ITEM', details: { reason: expect.stringContaining('Alcoholic') } });
     const doc = await request(svc.app).get('/v1/openapi.json');
@@ -337,7 +337,7 @@ describe('HTTP API', () => {
   it('lets an operator change a price and stock, validated', async () => {
     const mug = await productNamed('Classic Ceramic Coffee Mug');
     const id = mug.variants[0].id;
-    const ok = await request(svc.app).patch(`/v1/admin/variants/${id}`).send({ price: 1299 });
+    const ok = await request(svc.app).patch(`/v1/admin/variants/${id}`).set(adminHeaders).send({ price: 1299 });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ id, price: 1299, stock: 500 });
     const p = await bus().call(catalogApi.get, { product_id: mug.id });
@@ -350,18 +350,18 @@ describe('HTTP API', () => {
       [{ price: 100, discount: 5 }, 'body'],
       [{}, 'body.price'],
     ] as const) {
-      const res = await request(svc.app).patch(`/v1/admin/variants/${id}`).send(body);
+      const res = await request(svc.app).patch(`/v1/admin/variants/${id}`).set(adminHeaders).send(body);
       expect(res.status).toBe(400);
       expect(res.body.error.message).toContain(field);
     }
-    expect((await request(svc.app).patch(`/v1/admin/variants/${randomUUID()}`).send({ stock: 1 })).body.error.code).toBe('VARIANT_NOT_FOUND');
+    expect((await request(svc.app).patch(`/v1/admin/variants/${randomUUID()}`).set(adminHeaders).send({ stock: 1 })).body.error.code).toBe('VARIANT_NOT_FOUND');
     const order = randomUUID();
     await bus().call(catalogApi.reserve, { order_id: order, lines: [{ variant_id: id, quantity: 3 }] });
-    const below = await request(svc.app).patch(`/v1/admin/variants/${id}`).send({ stock: 2 });
+    const below = await request(svc.app).patch(`/v1/admin/variants/${id}`).set(adminHeaders).send({ stock: 2 });
     expect(below.status).toBe(400);
     expect(below.body.error.message).toContain('stock');
     await bus().call(catalogApi.release, { order_id: order });
-    await request(svc.app).patch(`/v1/admin/variants/${id}`).send({ price: 999, stock: 500 }).expect(200);
+    await request(svc.app).patch(`/v1/admin/variants/${id}`).set(adminHeaders).send({ price: 999, stock: 500 }).expect(200);
   });
 
   it('keeps the variant filter keys in step with the variants (code and SQL agree)', async () => {
@@ -381,5 +381,48 @@ describe('HTTP API', () => {
     const after = await svc.runtime.pool.query('select count(*)::int n from products');
     expect(after.rows[0].n).toBe(before.rows[0].n);
     expect(before.rows[0].n).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('HTTP trust boundary', () => {
+  it('every route but the images and the OpenAPI document needs a credential; stock and price changes an admin one', async () => {
+    const { checked, problems } = await httpBoundaryProblems(svc.httpUrl, {
+      public: ['GET /v1/openapi.json', 'GET /v1/images/:file'],
+      admin: ['PATCH /v1/admin/variants/:id', 'POST /v1/reservations', 'POST /v1/reservations/:order_id/commit', 'POST /v1/reservations/:order_id/release', 'POST /v1/reservations/:order_id/restock'],
+    });
+    expect(problems).toEqual([]);
+    expect(checked.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('a price change needs the admin token: none, a wrong one or the service one change nothing', async () => {
+    const mug = await productNamed('Classic Ceramic Coffee Mug');
+    const v = mug.variants[0];
+    const none = await rawRequest(`${svc.httpUrl}/v1/admin/variants/${v.id}`, { method: 'PATCH', body: JSON.stringify({ price: 1 }) });
+    expect([none.status, JSON.parse(none.text).error.code, none.headers['www-authenticate']]).toEqual([401, 'UNAUTHENTICATED', 'Bearer realm="catalog"']);
+    const wrong = await request(svc.app).patch(`/v1/admin/variants/${v.id}`).set({ authorization: `Bearer ${'x'.repeat(29)}` }).send({ price: 1 });
+    expect([wrong.status, wrong.body.error.code, wrong.headers['www-authenticate']]).toEqual([401, 'UNAUTHENTICATED', 'Bearer realm="catalog", error="invalid_token"']);
+    const asService = await request(svc.app).patch(`/v1/admin/variants/${v.id}`).set(serviceHeaders).send({ price: 1 });
+    expect([asService.status, asService.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect(asService.body.error.message).toContain('test-service');
+    expect((await bus().call(catalogApi.get, { product_id: mug.id })).variants.find((x) => x.id === v.id)!.price).toBe(v.price);
+  });
+
+  it('refuses a rebinding Host (health checks excepted) and a cross-origin change, even with the admin token', async () => {
+    const port = new URL(svc.httpUrl).port;
+    const rebound = await rawRequest(`${svc.httpUrl}/v1/products`, { headers: { ...serviceHeaders, host: `attacker.example:${port}` } });
+    expect([rebound.status, JSON.parse(rebound.text).error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await rawRequest(`${svc.httpUrl}/healthz`, { headers: { host: 'attacker.example' } })).status).toBe(200);
+    for (const host of [`localhost:${port}`, `catalog:${port}`, `[::1]:${port}`]) expect((await rawRequest(`${svc.httpUrl}/v1/openapi.json`, { headers: { host } })).status).toBe(200);
+
+    const mug = await productNamed('Classic Ceramic Coffee Mug');
+    const v = mug.variants[0];
+    for (const origin of ['https://attacker.example', 'null', `http://localhost:${Number(port) + 1}`]) {
+      const res = await rawRequest(`${svc.httpUrl}/v1/admin/variants/${v.id}`, { method: 'PATCH', headers: { ...adminHeaders, origin, 'content-type': 'text/plain' }, body: JSON.stringify({ price: 1 }) });
+      expect([origin, res.status, JSON.parse(res.text).error.code]).toEqual([origin, 403, 'FORBIDDEN']);
+    }
+    expect((await bus().call(catalogApi.get, { product_id: mug.id })).variants.find((x) => x.id === v.id)!.price).toBe(v.price);
+    // Its own origin, or none (curl, a service), is fine.
+    const same = await rawRequest(`${svc.httpUrl}/v1/admin/variants/${v.id}`, { method: 'PATCH', headers: { ...adminHeaders, origin: svc.httpUrl }, body: JSON.stringify({ price: v.price }) });
+    expect(same.status).toBe(200);
   });
 });

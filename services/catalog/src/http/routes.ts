@@ -15,7 +15,7 @@ import {
   Uuid,
   Variant,
 } from '@shop/contracts';
-import { buildOpenApi, parseBody, parseParams, type OpenApiRoute } from '@shop/kit';
+import { buildOpenApi, parseBody, parseParams, type ApiCredentials, type OpenApiRoute } from '@shop/kit';
 import type { Catalog } from '../catalog.js';
 import { searchFromQueryString } from './search-query.js';
 
@@ -37,11 +37,36 @@ const openApiRoutes: OpenApiRoute[] = [
   { method: 'patch', path: '/v1/admin/variants/:id', summary: 'Operator change of a variant price and/or stock (cents, units)', body: UpdateVariantBody, response: Variant },
 ];
 
-export function mountRoutes(app: Express, c: Catalog): void {
-  const openApi = buildOpenApi({ title: 'Catalog service', version: '0.1.0', description: 'Products, search with facets, stock and reservations.' }, openApiRoutes);
+/**
+ * Public: the OpenAPI document and product images (shoppers' browsers load them). Everything else
+ * under /v1 needs a credential; anything that changes stock or prices needs an admin one (orders
+ * reserves and commits stock over NATS, so over HTTP that is an operator's repair tool).
+ */
+export function mountRoutes(app: Express, c: Catalog, credentials: ApiCredentials): void {
+  const openApi = buildOpenApi(
+    { title: 'Catalog service', version: '0.1.0', description: 'Products, search with facets, stock and reservations. Every route but the images needs Authorization: Bearer <token>; reserve, commit, release, restock and /v1/admin need an admin token.' },
+    openApiRoutes,
+  );
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+
+  app.get('/v1/images/:file', async (req, res) => {
+    const { file } = parseParams(ImagePath, req);
+    const { product_id } = parseOrThrow(GetProductRequest, { product_id: file.slice(0, -4) }, 'path');
+    const svg = await c.image(product_id);
+    res
+      .type('image/svg+xml')
+      .set('Cache-Control', 'public, max-age=86400')
+      // An SVG can carry script: forbid it from running if the image is opened directly.
+      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+      .set('X-Content-Type-Options', 'nosniff')
+      .send(svg);
+  });
+
+  // Every route below needs a credential (the ones above are public).
+  app.use('/v1', credentials.requireCredential('service'));
+  const admin = credentials.requireCredential('admin');
 
   app.get('/v1/products', async (req, res) => {
     const search = parseOrThrow(SearchRequest, searchFromQueryString(req.query as Record<string, unknown>), 'query');
@@ -58,35 +83,28 @@ export function mountRoutes(app: Express, c: Catalog): void {
     res.json({ variants: await c.products.lookupVariants(body.variant_ids) });
   });
 
-  app.get('/v1/images/:file', async (req, res) => {
-    const { file } = parseParams(ImagePath, req);
-    const { product_id } = parseOrThrow(GetProductRequest, { product_id: file.slice(0, -4) }, 'path');
-    const svg = await c.image(product_id);
-    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(svg);
-  });
-
   app.get('/v1/refused-items', async (_req, res) => {
     res.json({ items: await c.products.refusedItems() });
   });
 
-  app.post('/v1/reservations', async (req, res) => {
+  app.post('/v1/reservations', admin, async (req, res) => {
     const body = parseBody(ReserveRequest, req);
     res.json(await c.inventory.reserve(body.order_id, body.lines, body.ttl_seconds ?? c.config.RESERVATION_TTL_SECONDS));
   });
   app.get('/v1/reservations/:order_id', async (req, res) => {
     res.json(await c.inventory.get(parseParams(OrderPath, req).order_id));
   });
-  app.post('/v1/reservations/:order_id/commit', async (req, res) => {
+  app.post('/v1/reservations/:order_id/commit', admin, async (req, res) => {
     res.json(await c.inventory.commit(parseParams(OrderPath, req).order_id));
   });
-  app.post('/v1/reservations/:order_id/release', async (req, res) => {
+  app.post('/v1/reservations/:order_id/release', admin, async (req, res) => {
     res.json(await c.inventory.release(parseParams(OrderPath, req).order_id));
   });
-  app.post('/v1/reservations/:order_id/restock', async (req, res) => {
+  app.post('/v1/reservations/:order_id/restock', admin, async (req, res) => {
     res.json(await c.inventory.restock(parseParams(OrderPath, req).order_id));
   });
 
-  app.patch('/v1/admin/variants/:id', async (req, res) => {
+  app.patch('/v1/admin/variants/:id', admin, async (req, res) => {
     const { id } = parseParams(VariantPath, req);
     const change = parseBody(UpdateVariantBody, req);
     res.json(await c.products.updateVariant(id, change));
