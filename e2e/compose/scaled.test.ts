@@ -80,9 +80,10 @@ describe('two of each service on a three-node NATS cluster', () => {
     await underLoad('spread', async () => {
       await sleep(3_000);
     });
+    const afterLoad = new Map(await Promise.all(SCALED.map(async (s) => [s, await requestsPerInstance(nc, s)] as const)));
     const bad: string[] = [];
     for (const s of SCALED) {
-      const after = await requestsPerInstance(nc, s);
+      const after = afterLoad.get(s)!;
       const served = [...after].map(([id, n]) => [id, n - (before.get(s)?.get(id) ?? 0)] as const);
       console.log(`${s.padEnd(9)} requests per instance during the load: ${served.map(([id, n]) => `${id.slice(-6)}=${n}`).join(', ')}`);
       if (served.length !== 2) bad.push(`${s}: ${served.length} instances answered STATS`);
