@@ -63,7 +63,9 @@ export async function submitPageForm(pageUrl: string, actionSuffix: string): Pro
 /** One HTTP request with any headers, Host included (fetch always sends the URL's host). */
 export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers } }, (res) => {
+    const body = opts.body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(opts.body)) } : {};
+    // A connection per request: a refusal answered before the body was read must not spoil the next request.
+    const req = httpRequest(url, { method: opts.method ?? 'GET', agent: false, headers: { ...body, ...opts.headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));

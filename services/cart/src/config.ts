@@ -13,7 +13,7 @@ export const CartConfig = BaseConfig.extend({
 export type CartConfig = z.infer<typeof CartConfig>;
 
 export function loadCartConfig(env: Record<string, string | undefined>): CartConfig {
-  return loadConfig(CartConfig, env);
+  return loadConfig(CartConfig, env, { productionSecrets: ['API_TOKENS'] });
 }
 
 export function idleSeconds(config: CartConfig): number {

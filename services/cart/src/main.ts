@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bootRuntime, closeServer, createHttpApp, finishHttpApp, listen, runMain } from '@shop/kit';
+import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain } from '@shop/kit';
 import { idleSeconds, loadCartConfig } from './config.js';
 import { CartService } from './cart-service.js';
 import { consumeOrderEvents, serveCartApi } from './bus/handlers.js';
@@ -20,8 +20,8 @@ export async function start(env: Record<string, string | undefined> = process.en
     runtime.onStop(() => consumer.stop());
     const sweep = startIdleSweep(runtime, carts, { idleSeconds: idleSeconds(config), intervalMs: config.CART_SWEEP_INTERVAL_MS });
     runtime.onStop(() => sweep.stop());
-    const app = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness });
-    mountCartRoutes(app, carts);
+    const app = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security: httpSecurity(config, config.SERVICE_NAME) });
+    mountCartRoutes(app, carts, apiCredentials(config.API_TOKENS, config.SERVICE_NAME));
     finishHttpApp(app, runtime.logger);
     const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));

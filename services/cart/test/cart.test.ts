@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { jetstream } from '@nats-io/jetstream';
 import { Cart, cartApi, cartEvents, catalogApi, orderEvents, type ProductDetail } from '@shop/contracts';
-import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
+import { adminHeaders, freshDatabase, freshPrefix, httpBoundaryProblems, rawRequest, serviceHeaders, testEnv } from '@shop/kit/testing';
 import { start as startCatalog } from '@shop/catalog';
 import { start as startCart } from '../src/main.js';
 import { productByName, recordEvents, refusal, shopper } from './helpers.js';
@@ -93,7 +93,7 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
       ]) {
         expect((await refusal(attempt())).code).toBe('CART_FORBIDDEN');
       }
-      const http = await request(cart.httpUrl).get(`/v1/carts/${id}`).set('x-shopper-subject', intruder.subject);
+      const http = await request(cart.httpUrl).get(`/v1/carts/${id}`).set(serviceHeaders).set('x-shopper-subject', intruder.subject);
       expect(http.status).toBe(403);
       expect(http.body.error.code).toBe('CART_FORBIDDEN');
       expect(JSON.stringify(http.body)).not.toMatch(/at .*\.js/);
@@ -396,7 +396,7 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
     it('serves the cart under /v1/carts with identity from headers', async () => {
       const who = shopper('http');
       const api = () => request(cart.httpUrl);
-      const headers = { 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
+      const headers = { ...serviceHeaders, 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
       const created = await api().post('/v1/carts').set(headers).send({});
       expect(created.status).toBe(200);
       const id = created.body.id as string;
@@ -424,18 +424,49 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
 
     it('answers bad input with INVALID_INPUT naming the field, and never a stack', async () => {
       const who = shopper('http-bad');
-      const headers = { 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
+      const headers = { ...serviceHeaders, 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
       const id = (await request(cart.httpUrl).post('/v1/carts').set(headers).send({})).body.id;
       const bad = await request(cart.httpUrl).post(`/v1/carts/${id}/lines`).set(headers).send({ product_id: 'x', quantity: 0 });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('INVALID_INPUT');
       expect(bad.body.error.details.issues.map((i: { field: string }) => i.field)).toEqual(expect.arrayContaining(['product_id', 'quantity']));
-      const spoof = await request(cart.httpUrl).get(`/v1/carts/${id}`).set('x-shopper-subject', 'other');
+      const spoof = await request(cart.httpUrl).get(`/v1/carts/${id}`).set(serviceHeaders).set('x-shopper-subject', 'other');
       expect(spoof.status).toBe(403);
       const broken = await request(cart.httpUrl).post(`/v1/carts/${id}/lines`).set(headers).set('content-type', 'application/json').send('{"product_id":');
       expect(broken.status).toBe(400);
       expect(JSON.stringify(broken.body)).not.toContain('at ');
       expect((await request(cart.httpUrl).get('/v1/carts/nope').set(headers)).body.error.code).toBe('INVALID_INPUT');
+    });
+
+    it('every route but the OpenAPI document needs a credential; convert an admin one', async () => {
+      const { checked, problems } = await httpBoundaryProblems(cart.httpUrl, { public: ['GET /v1/openapi.json'], admin: ['POST /v1/carts/:id/convert'] });
+      expect(problems).toEqual([]);
+      expect(checked.length).toBeGreaterThanOrEqual(12);
+    });
+
+    it("a stranger cannot read or wipe a shopper's cart: no token, a wrong one, or the service token on convert", async () => {
+      const who = shopper('http-victim');
+      const headers = { ...serviceHeaders, 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
+      const id = (await request(cart.httpUrl).post('/v1/carts').set(headers).send({})).body.id as string;
+      await request(cart.httpUrl).post(`/v1/carts/${id}/lines`).set(headers).send({ product_id: mug.id, quantity: 1 }).expect(200);
+      const identity = { 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
+      const read = await request(cart.httpUrl).get(`/v1/carts/${id}`).set(identity);
+      expect([read.status, read.body.error.code, read.headers['www-authenticate']]).toEqual([401, 'UNAUTHENTICATED', 'Bearer realm="cart"']);
+      expect(JSON.stringify(read.body)).not.toContain(who.subject);
+      const convert = { order_id: randomUUID() };
+      const wrong = await request(cart.httpUrl).post(`/v1/carts/${id}/convert`).set({ authorization: 'Bearer guessed' }).send(convert);
+      expect([wrong.status, wrong.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+      const asService = await request(cart.httpUrl).post(`/v1/carts/${id}/convert`).set(headers).send(convert);
+      expect([asService.status, asService.body.error.code]).toEqual([403, 'FORBIDDEN']);
+      // The blind cross-site form post of the attack: text/plain, a foreign Origin.
+      const port = new URL(cart.httpUrl).port;
+      const forged = await rawRequest(`${cart.httpUrl}/v1/carts/${id}/convert`, { method: 'POST', headers: { ...adminHeaders, origin: 'https://attacker.example', 'content-type': 'text/plain' }, body: JSON.stringify(convert) });
+      expect([forged.status, JSON.parse(forged.text).error.code]).toEqual([403, 'FORBIDDEN']);
+      const rebound = await rawRequest(`${cart.httpUrl}/v1/carts/${id}`, { headers: { ...headers, host: `attacker.example:${port}` } });
+      expect(rebound.status).toBe(403);
+      const after = await request(cart.httpUrl).get(`/v1/carts/${id}`).set(headers);
+      expect([after.body.status, after.body.lines.length]).toEqual(['active', 1]);
+      expect((await rawRequest(`${cart.httpUrl}/readyz`, { headers: { host: 'cart' } })).status).toBe(200);
     });
 
     it('publishes an OpenAPI document generated from the contracts', async () => {

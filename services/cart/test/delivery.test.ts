@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { Cart, cartApi, TERMS_VERSION, type ProductDetail } from '@shop/contracts';
-import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
+import { freshDatabase, freshPrefix, serviceHeaders, testEnv } from '@shop/kit/testing';
 import { start as startCatalog } from '@shop/catalog';
 import { start as startCart } from '../src/main.js';
 import { productByName, refusal, shopper } from './helpers.js';
@@ -159,7 +159,7 @@ describe('delivery preferences and terms version (real Postgres, NATS and catalo
 
   it('takes the preferences over HTTP and answers a control character with INVALID_INPUT, not a 500', async () => {
     const who = shopper('delivery-http');
-    const headers = { 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
+    const headers = { ...serviceHeaders, 'x-shopper-subject': who.subject, 'x-conversation-id': who.conversation };
     const api = () => request(cart.httpUrl);
     const id = (await api().post('/v1/carts').set(headers).send({})).body.id as string;
     const set = await api().patch(`/v1/carts/${id}/checkout`).set(headers).send({ preferred_delivery_date: weekdayTenDaysOut, delivery_instructions: 'Gate code 4411', accept_terms: true });

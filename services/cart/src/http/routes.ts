@@ -14,7 +14,7 @@ import {
   UpdateLineRequest,
   type Caller,
 } from '@shop/contracts';
-import { buildOpenApi, type OpenApiRoute } from '@shop/kit';
+import { buildOpenApi, type ApiCredentials, type OpenApiRoute } from '@shop/kit';
 import type { CartService } from '../cart-service.js';
 
 // Request bodies for the OpenAPI document: the contract minus what the path and headers carry.
@@ -41,7 +41,12 @@ const routes: OpenApiRoute[] = [
 ];
 
 const openApi = buildOpenApi(
-  { title: 'Cart service', version: '0.1.0', description: 'Caller identity comes from the x-shopper-subject and x-conversation-id headers.' },
+  {
+    title: 'Cart service',
+    version: '0.1.0',
+    description:
+      'Every route needs Authorization: Bearer <token> (convert: an admin token). The shopper is named by the x-shopper-subject and x-conversation-id headers, which only a credential holder can set.',
+  },
   routes,
 );
 
@@ -71,11 +76,18 @@ function request<S extends z.ZodType>(schema: S, req: Request, fromPath: Record<
   return parseOrThrow(schema, { ...body, ...fromPath, caller: callerOf(req) });
 }
 
-export function mountCartRoutes(app: Express, carts: CartService): void {
+/**
+ * Every route but the OpenAPI document needs a credential: the identity headers are trusted only
+ * from a caller that proved itself. Converting a cart is what orders does over NATS once an order
+ * is placed; over HTTP it is an operator's repair tool, so it needs an admin credential.
+ */
+export function mountCartRoutes(app: Express, carts: CartService, credentials: ApiCredentials): void {
   const id = (req: Request) => ({ cart_id: String(req.params.id) });
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  // Every route below needs a credential.
+  app.use('/v1', credentials.requireCredential('service'));
   app.post('/v1/carts', async (req, res) => {
     res.json(await carts.resolve(request(ResolveCartRequest, req, {})));
   });
@@ -106,7 +118,7 @@ export function mountCartRoutes(app: Express, carts: CartService): void {
   app.patch('/v1/carts/:id/checkout', async (req, res) => {
     res.json(await carts.updateCheckout(request(UpdateCheckoutRequest, req, id(req))));
   });
-  app.post('/v1/carts/:id/convert', async (req, res) => {
+  app.post('/v1/carts/:id/convert', credentials.requireCredential('admin'), async (req, res) => {
     const body = req.body && typeof req.body === 'object' ? req.body : {};
     res.json(await carts.convert(parseOrThrow(ConvertCartRequest, { ...body, ...id(req) })));
   });
