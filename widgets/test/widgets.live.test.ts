@@ -166,8 +166,8 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await cart.getByLabel('ZIP / postal code').fill('94107');
     await cart.getByLabel('State').fill('ZZ');
     await cart.getByRole('button', { name: 'Continue to payment' }).click();
-    // The server refuses the state (the client only checks it has 2 letters); the message lands on the field.
-    await cart.getByTestId('field-error').filter({ hasText: 'State must be a 2-letter US state code' }).waitFor();
+    // Caught before a round trip, with the same US-state rule the server applies (@shop/contracts/rules).
+    await cart.getByTestId('field-error').filter({ hasText: 'Use the 2-letter state code, e.g. CA.' }).waitFor();
     expect(await cart.getByLabel('State').getAttribute('aria-invalid')).toBe('true');
     await screenshot(h, page, `live-${mode}-checkout-server-error`);
     await cart.getByLabel('State').fill('CA');

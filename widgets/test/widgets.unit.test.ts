@@ -41,6 +41,8 @@ describe('serverFieldErrors', () => {
   it('reads the MCP SDK input-validation wording', () => {
     const text = 'MCP error -32602: Input validation error: Invalid arguments for tool update_checkout: must be a 2-letter US state code (e.g. CA) at shipping_address.state';
     expect(serverFieldErrors(text)).toEqual({ state: 'State must be a 2-letter US state code (e.g. CA)' });
+    // The gateway's own wording, since it parses tool arguments itself.
+    expect(serverFieldErrors('Invalid shipping_address.state: must be a 2-letter US state code (e.g. CA)')).toEqual({ state: 'State must be a 2-letter US state code (e.g. CA)' });
   });
   it('reads the gateway INVALID_INPUT wording', () => {
     expect(serverFieldErrors('Invalid shipping_address.postal_code: must be a valid US postal code (e.g. 94107 or 94107-1234) (and 1 more)')).toEqual({
