@@ -24,5 +24,5 @@ export const OrdersConfig = BaseConfig.extend({
 export type OrdersConfig = z.infer<typeof OrdersConfig>;
 
 export function loadOrdersConfig(env: Record<string, string | undefined>): OrdersConfig {
-  return loadConfig(OrdersConfig, env);
+  return loadConfig(OrdersConfig, env, { productionSecrets: ['API_TOKENS'] });
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bootRuntime, closeServer, createHttpApp, finishHttpApp, listen, runMain, serveEndpoints, type ServiceRuntime } from '@shop/kit';
+import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain, serveEndpoints, type ServiceRuntime } from '@shop/kit';
 import { loadOrdersConfig } from './config.js';
 import { orderHandlers } from './bus/handlers.js';
 import { startNotifier } from './bus/notifier.js';
@@ -50,8 +50,8 @@ export async function start(env: Record<string, string | undefined> = process.en
     recovery.start();
     runtime.onStop(() => recovery.stop());
 
-    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness() });
-    mountRoutes(app, lifecycle);
+    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness(), security: httpSecurity(config, runtime.name) });
+    mountRoutes(app, lifecycle, apiCredentials(config.API_TOKENS, runtime.name));
     finishHttpApp(app, runtime.logger);
     const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));

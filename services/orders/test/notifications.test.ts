@@ -9,6 +9,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { cartApi, EventEnvelope, formatMoney, orderEvents, ordersApi, TERMS_VERSION, type Caller } from '@shop/contracts';
 import { eventStreamName } from '@shop/kit';
 import { addBusinessDays } from '@shop/contracts';
+import { adminHeaders } from '@shop/kit/testing';
 import { pickVariant, readyCart, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-notify-mail-'));
@@ -128,7 +129,7 @@ describe('order e-mails, once per transition', () => {
     expect(confirmation.html).not.toContain('<script>');
     expect(confirmation.text).toContain(`Your preferred delivery date: ${preferred}`);
 
-    const shipped = (await request(stack.orders!.httpUrl).post(`/v1/orders/${order.number}/ship`).expect(200)).body;
+    const shipped = (await request(stack.orders!.httpUrl).post(`/v1/orders/${order.number}/ship`).set(adminHeaders).expect(200)).body;
     const mail = await mailOf(order.number, 'shipped');
     expect(mail.raw).toContain(`Subject: Your order ${order.number} has shipped`);
     expect(mail.text).toContain(`Tracking number: ${shipped.tracking.number}`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import { AppError, cartApi, catalogApi, formatMoney, ordersApi, paymentsApi, type Caller } from '@shop/contracts';
+import { adminHeaders, httpBoundaryProblems, rawRequest, serviceHeaders } from '@shop/kit/testing';
 import { availableOf, pickVariant, readyCart, setStock, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-mail-'));
@@ -72,29 +73,63 @@ describe('placing an order through the real catalog, cart and payments', () => {
 
     // Fulfilment: ship (tracking), cannot cancel afterwards, deliver.
     const http = request(stack.orders!.httpUrl);
-    const shipped = (await http.post(`/v1/orders/${order.number}/ship`).expect(200)).body;
+    const shipped = (await http.post(`/v1/orders/${order.number}/ship`).set(adminHeaders).expect(200)).body;
     expect(shipped.status).toBe('shipped');
     expect(shipped.tracking).toEqual({ carrier: 'USPS', number: expect.stringMatching(/^94\d{18}$/), url: expect.stringContaining('https://track.test/usps/94') });
     await expect(stack.bus.call(ordersApi.cancel, { order_id: order.id, caller })).rejects.toMatchObject({
       code: 'INVALID_TRANSITION',
       message: `Order ${order.number} has already shipped and can no longer be cancelled`,
     });
-    const shippedAgain = await http.post(`/v1/orders/${order.id}/ship`).expect(409);
+    const shippedAgain = await http.post(`/v1/orders/${order.id}/ship`).set(adminHeaders).expect(409);
     expect(shippedAgain.body.error.code).toBe('INVALID_TRANSITION');
     const delivered = await stack.bus.call(ordersApi.deliver, { order_id: order.id });
     expect(delivered.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed', 'shipped', 'delivered']);
     expect(delivered.timeline[2].actor).toBe('fulfilment');
 
     // HTTP status and history.
-    const got = await http.get(`/v1/orders/${order.id}`).query({ subject: caller.subject }).expect(200);
+    const got = await http.get(`/v1/orders/${order.id}`).set(serviceHeaders).query({ subject: caller.subject }).expect(200);
     expect(got.body.status).toBe('delivered');
-    await http.get(`/v1/orders/${order.id}`).query({ subject: 'intruder' }).expect(404);
-    const listed = await http.get('/v1/orders').query({ subject: caller.subject }).expect(200);
+    await http.get(`/v1/orders/${order.id}`).set(serviceHeaders).query({ subject: 'intruder' }).expect(404);
+    const listed = await http.get('/v1/orders').set(serviceHeaders).query({ subject: caller.subject }).expect(200);
     expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([order.id]);
     expect(listed.body.items[0].first_item_name).toBe(cart.lines[0].name);
-    const bad = await http.get('/v1/orders/not-an-id').expect(400);
+    const bad = await http.get('/v1/orders/not-an-id').set(serviceHeaders).expect(400);
     expect(bad.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('id') });
     expect((await http.get('/v1/openapi.json').expect(200)).body.paths['/v1/orders/{id}/ship']).toBeDefined();
+  });
+
+  it('HTTP: every route needs a credential; fulfilment and reading an order without its shopper an admin one', async () => {
+    // GET /v1/orders/:id is listed as admin: asked without subject or conversation, only an operator may read it.
+    const { checked, problems } = await httpBoundaryProblems(stack.orders!.httpUrl, {
+      public: ['GET /v1/openapi.json'],
+      admin: ['POST /v1/orders/:id/ship', 'POST /v1/orders/:id/deliver', 'GET /v1/orders/:id'],
+    });
+    expect(problems).toEqual([]);
+    expect(checked.length).toBe(6);
+  });
+
+  it("HTTP: an order number alone opens nothing: no token, a service token, a cross-site post; the order stays confirmed", async () => {
+    const caller: Caller = { subject: `http-${randomBytes(4).toString('hex')}`, conversation: `c-${randomBytes(4).toString('hex')}` };
+    const item = await pickVariant(stack, 3);
+    const cart = await readyCart(stack, caller, item);
+    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(order.status).toBe('confirmed');
+    const url = `${stack.orders!.httpUrl}/v1/orders/${order.number}`;
+    const anonymous = await rawRequest(url);
+    expect([anonymous.status, JSON.parse(anonymous.text).error.code, anonymous.headers['www-authenticate']]).toEqual([401, 'UNAUTHENTICATED', 'Bearer realm="orders"']);
+    expect(anonymous.text).not.toContain(caller.subject!);
+    const asService = await rawRequest(url, { headers: serviceHeaders });
+    expect([asService.status, JSON.parse(asService.text).error.code]).toEqual([403, 'FORBIDDEN']);
+    expect(asService.text).not.toContain(caller.subject!);
+    expect(JSON.parse((await rawRequest(url, { headers: adminHeaders })).text).owner_subject).toBe(caller.subject);
+    expect((await rawRequest(`${url}/ship`, { method: 'POST', headers: serviceHeaders })).status).toBe(403);
+    expect((await rawRequest(`${url}/ship`, { method: 'POST', headers: { authorization: 'Bearer ORD-guess' } })).status).toBe(401);
+    // The blind cross-site form post of the attack (text/plain, foreign Origin), even carrying the admin token.
+    const forged = await rawRequest(`${url}/ship`, { method: 'POST', headers: { ...adminHeaders, origin: 'https://attacker.example', 'content-type': 'text/plain' }, body: '{}' });
+    expect([forged.status, JSON.parse(forged.text).error.code]).toEqual([403, 'FORBIDDEN']);
+    const rebound = await rawRequest(url, { headers: { ...adminHeaders, host: 'attacker.example' } });
+    expect(rebound.status).toBe(403);
+    expect((await stack.bus.call(ordersApi.get, { order_id: order.id, caller })).status).toBe('confirmed');
   });
 
   it('cancels a confirmed order: refund and restock; lists newest first; reorders', async () => {

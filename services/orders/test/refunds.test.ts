@@ -6,7 +6,8 @@ import path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { eventStreamName } from '@shop/kit';
 import { AppError, ordersApi, paymentEvents, paymentsApi, RETURN_WINDOW_DAYS, type Caller, type Order } from '@shop/contracts';
-import { availableOf, linkReadyCart, pickVariant, readyCart, sql, startStack, until, type Stack } from './stack.js';
+import { serviceHeaders } from '@shop/kit/testing';
+import { availableOf, linkReadyCart, pickVariant, pressDemoCheckout, readyCart, sql, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-refund-mail-'));
 // A short grace and sweep, so an intent left pending (a crash) is finished within the test.
@@ -69,7 +70,7 @@ describe('refunds go through orders', () => {
   it('over HTTP: a shipped order is refunded; a stranger gets ORDER_NOT_FOUND; a confirmed one is told to cancel instead', async () => {
     const caller = shopper();
     const { order } = await confirmedOrder(caller, 1);
-    const post = (id: string, body: unknown) => fetch(`${stack.orders!.httpUrl}/v1/orders/${id}/refund`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (id: string, body: unknown) => fetch(`${stack.orders!.httpUrl}/v1/orders/${id}/refund`, { method: 'POST', headers: { ...serviceHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
     const early = await post(order.id, { caller });
     expect(early.status).toBe(409);
@@ -205,7 +206,7 @@ describe('payment events are verified with payments before anything moves', () =
     expect(still.payment.status).toBe('awaiting_payment');
 
     // The shopper really pays: the genuine event confirms it.
-    const res = await fetch(`${stack.payments.httpUrl}/v1/demo/checkout/${placed.checkout_link.id}/approve`, { method: 'POST' });
+    const res = await pressDemoCheckout(stack, placed.checkout_link, 'approve');
     expect(res.status).toBeLessThan(400);
     const confirmed = await until(async () => {
       const o = await stack.bus.call(ordersApi.get, { order_id: placed.order.id, caller });

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { expect } from 'vitest';
 import { AppError, cartApi, catalogApi, type Caller, type Cart } from '@shop/contracts';
-import type { BusClient } from '@shop/kit';
-import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
+import { TEST_SECRETS, type BusClient } from '@shop/kit';
+import { CsrfTokens } from '@shop/payments';
+import { adminHeaders, freshDatabase, freshPrefix, submitPageForm, testEnv } from '@shop/kit/testing';
 import type { ServiceRuntime } from '@shop/kit';
 
 type Started = { stop: () => Promise<void>; httpUrl: string; runtime: ServiceRuntime };
@@ -71,7 +72,7 @@ export async function readyCart(stack: Stack, caller: Caller, item: { product_id
 }
 
 export async function setStock(stack: Stack, variantId: string, stock: number): Promise<void> {
-  const res = await fetch(`${stack.catalog.httpUrl}/v1/admin/variants/${variantId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stock }) });
+  const res = await fetch(`${stack.catalog.httpUrl}/v1/admin/variants/${variantId}`, { method: 'PATCH', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ stock }) });
   if (!res.ok) throw new Error(`set stock failed: ${res.status} ${await res.text()}`);
 }
 
@@ -105,9 +106,17 @@ export async function sql<T extends pg.QueryResultRow>(url: string, text: string
   }
 }
 
-/** What the shopper does on the demo checkout page: the form's POST to the payments service. */
+/**
+ * What the shopper does on the demo checkout page: load it and press the button (the form posts
+ * with the page's CSRF token). A closed link's page has no buttons any more: then the press is
+ * from a tab opened while it was open, carrying the token that page had.
+ */
 export async function pressDemoCheckout(stack: Stack, link: { id: string }, button: 'approve' | 'cancel'): Promise<Response> {
-  return fetch(`${stack.payments.httpUrl}/v1/demo/checkout/${link.id}/${button}`, { method: 'POST' });
+  const pageUrl = `${stack.payments.httpUrl}/v1/demo/checkout/${link.id}`;
+  const html = await (await fetch(pageUrl)).text();
+  if (html.includes(`/${button}"`)) return submitPageForm(pageUrl, `/${button}`);
+  const csrf = new CsrfTokens(Buffer.from(TEST_SECRETS.csrfSecret)).token('checkout', link.id);
+  return fetch(`${pageUrl}/${button}`, { method: 'POST', headers: { origin: new URL(pageUrl).origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }) });
 }
 
 /**

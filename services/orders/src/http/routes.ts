@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { Caller, ConversationKey, ListOrdersResult, Order, OrderNumber, Page, PerPage, Subject, Uuid } from '@shop/contracts';
-import { buildOpenApi, parseBody, parseParams, parseQuery } from '@shop/kit';
+import { AppError, Caller, ConversationKey, ListOrdersResult, Order, OrderNumber, Page, PerPage, Subject, Uuid } from '@shop/contracts';
+import { buildOpenApi, credentialOf, parseBody, parseParams, parseQuery, type ApiCredentials } from '@shop/kit';
 import type { Lifecycle } from '../workflows/lifecycle.js';
 
 const OrderPath = z.object({ id: z.union([Uuid, OrderNumber], 'must be an order id (UUID) or an order number (ORD-…)') });
@@ -18,7 +18,19 @@ const RefundBody = z
   .strict()
   .refine((b) => b.caller.subject || b.caller.conversation, { message: 'subject or conversation is required', path: ['caller', 'subject'] });
 
-export function mountRoutes(app: Express, lifecycle: Lifecycle): void {
+/**
+ * Every route but the OpenAPI document needs a credential. Fulfilment (ship, deliver) needs an
+ * admin one, and so does reading an order without naming its shopper: an order number is a
+ * label, not the key to an order's address and owner.
+ */
+export function mountRoutes(app: Express, lifecycle: Lifecycle, credentials: ApiCredentials): void {
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  // Every route below needs a credential.
+  app.use('/v1', credentials.requireCredential('service'));
+  const admin = credentials.requireCredential('admin');
+
   app.get('/v1/orders', async (req, res) => {
     const q = parseQuery(ListQuery, req);
     res.json(await lifecycle.list({ caller: { subject: q.subject, conversation: q.conversation }, page: q.page, per_page: q.per_page }));
@@ -26,12 +38,16 @@ export function mountRoutes(app: Express, lifecycle: Lifecycle): void {
   app.get('/v1/orders/:id', async (req, res) => {
     const { id } = parseParams(OrderPath, req);
     const q = parseQuery(GetOrderQuery, req);
-    res.json(await lifecycle.get(id, q.subject || q.conversation ? q : undefined));
+    const owner = q.subject || q.conversation ? q : undefined;
+    if (!owner && credentialOf(res).role !== 'admin') {
+      throw new AppError('FORBIDDEN', 'Reading an order without its subject or conversation needs an admin credential.', { required_role: 'admin' });
+    }
+    res.json(await lifecycle.get(id, owner));
   });
-  app.post('/v1/orders/:id/ship', async (req, res) => {
+  app.post('/v1/orders/:id/ship', admin, async (req, res) => {
     res.json(await lifecycle.ship(parseParams(OrderPath, req).id));
   });
-  app.post('/v1/orders/:id/deliver', async (req, res) => {
+  app.post('/v1/orders/:id/deliver', admin, async (req, res) => {
     res.json(await lifecycle.deliver(parseParams(OrderPath, req).id));
   });
   app.post('/v1/orders/:id/refund', async (req, res) => {
@@ -39,14 +55,19 @@ export function mountRoutes(app: Express, lifecycle: Lifecycle): void {
     const body = parseBody(RefundBody, req);
     res.json(await lifecycle.refund({ order_id: id, caller: body.caller, reason: body.reason }));
   });
-  const openapi = buildOpenApi({ title: 'Orders service', version: '0.1.0', description: 'Order status, history, fulfilment and returns.' }, [
+}
+
+const openapi = buildOpenApi(
+  {
+    title: 'Orders service',
+    version: '0.1.0',
+    description: 'Order status, history, fulfilment and returns. Every route needs Authorization: Bearer <token>; ship, deliver and reading an order without its shopper need an admin token.',
+  },
+  [
     { method: 'get', path: '/v1/orders', summary: "A shopper's orders, newest first", query: ListQuery, response: ListOrdersResult },
     { method: 'get', path: '/v1/orders/:id', summary: 'An order by id or number, with tracking and timeline', query: GetOrderQuery, response: Order },
     { method: 'post', path: '/v1/orders/:id/ship', summary: 'Ship a confirmed order (tracking number and carrier)', response: Order },
     { method: 'post', path: '/v1/orders/:id/deliver', summary: 'Mark a shipped order delivered', response: Order },
     { method: 'post', path: '/v1/orders/:id/refund', summary: 'Refund a shipped order, or a delivered one within the returns window (the order becomes refunded)', body: RefundBody, response: Order },
-  ]);
-  app.get('/v1/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
-}
+  ],
+);
