@@ -1,5 +1,5 @@
 import { retryableCodes, toAppError, type AppError } from '@shop/contracts';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 /**
  * The one mapping from anything a tool throws to an MCP tool result: `isError: true`, the

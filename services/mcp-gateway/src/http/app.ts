@@ -1,7 +1,7 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import cors from 'cors';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/node';
 import { AppError, catalogApi, Uuid } from '@shop/contracts';
 import { buildOpenApi, createHttpApp, finishHttpApp, type BusClient, type Logger } from '@shop/kit';
 import { z } from 'zod';
@@ -32,7 +32,8 @@ export interface GatewayHttpOptions {
 
 /** Health checks stay reachable by IP or internal name (orchestrators), outside host validation. */
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
-const MCP_HEADERS = ['content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+// mcp-method / mcp-name: the 2026-07-28 request headers (SEP-2243) browser clients send.
+const MCP_HEADERS = ['content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'mcp-method', 'mcp-name'];
 
 /** The subject as identity resolves it (trimmed, bounded), so spelling variants share one bucket. */
 function subjectOf(req: Request): string | undefined {
@@ -71,7 +72,7 @@ export function createGatewayApp(opts: GatewayHttpOptions): Express {
     bodyLimit: '256kb',
     beforeJson: (a) => {
       a.set('trust proxy', opts.trustProxy);
-      a.use((req: Request, res: Response, next: NextFunction) => (HEALTH_PATHS.has(req.path) ? next() : validateHost(req, res, next)));
+      a.use((req: Request, res: Response, next: NextFunction) => (HEALTH_PATHS.has(req.path) || validateHost(req, res) ? next() : undefined));
       a.use('/mcp', refuseOrigin);
       a.use(
         '/mcp',

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, McpServer } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@shop/kit';
 import { registerTools, toolListing, type ToolDeps } from './tools.js';
 import { registerWidgets, type Widget } from './widgets.js';
@@ -22,7 +21,7 @@ export interface McpEndpointOptions {
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   server: McpServer;
   ip: string;
   lastSeen: number;
@@ -36,9 +35,11 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
 }
 
 /**
- * Streamable HTTP at /mcp in both modes: clients that keep the `Mcp-Session-Id` get a session
- * (one server + transport, kept by id); requests without the header are served statelessly by
- * a fresh server + transport each, because one stateless transport cannot be reused.
+ * Streamable HTTP at /mcp in both protocol eras, from one server factory (SDK v2):
+ * - 2026-07-28 (a request carrying the per-request `_meta` envelope): stateless by the protocol,
+ *   served by the SDK's per-request entry (`server/discover`, no `Mcp-Session-Id`);
+ * - 2025-06-18 / 2025-11-25: `initialize` opens a session (one server + transport, kept by id,
+ *   capped per IP and in all); a request without a session header is served statelessly.
  */
 export function createMcpEndpoint(opts: McpEndpointOptions) {
   // Insertion order is kept as recency order (a used session is re-inserted), so the first is the LRU.
@@ -47,11 +48,15 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
   const listing = toolListing(opts.tools);
 
   const newServer = () => {
-    const server = new McpServer({ name: 'shop-mcp-gateway', title: 'Shop', version: opts.version }, { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } });
+    // The lists never change while the process runs: no list_changed notifications to promise.
+    const server = new McpServer({ name: 'shop-mcp-gateway', title: 'Shop', version: opts.version }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false }, resources: { listChanged: false } } });
     registerTools(server, opts.tools, listing);
     registerWidgets(server, opts.widgets, opts.publicUrl);
     return server;
   };
+
+  const onerror = (e: Error) => opts.logger.warn({ err: e }, 'mcp request refused');
+  const modern = toNodeHandler(createMcpHandler(newServer, { legacy: 'reject', onerror }), { onerror });
 
   const sweep = setInterval(() => {
     const cutoff = Date.now() - opts.sessionIdleMs;
@@ -82,7 +87,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       return jsonRpcError(res, 429, -32000, `Too many open MCP sessions from this address (at most ${opts.maxSessionsPerIp}): close one (DELETE /mcp) or wait for idle ones to expire.`);
     }
     const server = newServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
       onsessioninitialized: (id) => {
@@ -102,9 +107,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     await transport.handleRequest(req, res, req.body);
   }
 
-  async function stateless(req: Request, res: Response): Promise<void> {
+  /** A 2025-era request without a session: a fresh server + transport (one stateless transport cannot be reused). */
+  async function legacyStateless(req: Request, res: Response): Promise<void> {
     const server = newServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -125,8 +131,11 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         await s.transport.handleRequest(req, res, req.body);
         return;
       }
-      if (req.method === 'POST' && isInitializeRequest(req.body)) return await startSession(req, res);
-      if (req.method === 'POST') return await stateless(req, res);
+      if (req.method === 'POST') {
+        if (!(await isLegacyRequest(await toWebRequest(req, req.body), req.body))) return await modern(req, res, req.body);
+        if (isInitializeRequest(req.body)) return await startSession(req, res);
+        return await legacyStateless(req, res);
+      }
       jsonRpcError(res, 405, -32000, 'Method not allowed without an Mcp-Session-Id');
     } catch (e) {
       opts.logger.error({ err: e }, 'mcp request failed');

@@ -1,6 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ListToolsResult, type ServerNotification, type ServerRequest, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ListToolsResult, McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import {
   AppError,
@@ -65,7 +63,7 @@ interface CallContext {
   caller: Caller;
 }
 
-type ToolCallExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type ToolCallExtra = ServerContext;
 
 interface ToolOutcome<T> {
   presented: Presented<T>;
@@ -489,7 +487,7 @@ function addedLine(cart: Cart, a: { product_id: string; size?: string; color?: s
 /**
  * The tools/list answer, built once per process. The SDK would convert every input and output
  * schema to JSON Schema on each listing (tens of milliseconds, and stateless mode builds a server
- * per request); this is the same conversion (zod 4, draft-7, input/output io) done once.
+ * per request); this is the same conversion (zod 4, JSON Schema 2020-12 as SDK v2 lists it, input/output io) done once.
  */
 export function toolListing(deps: ToolDeps): ListToolsResult {
   return {
@@ -497,11 +495,10 @@ export function toolListing(deps: ToolDeps): ListToolsResult {
       name: t.name,
       title: t.title,
       description: t.description,
-      inputSchema: z.toJSONSchema(t.args, { target: 'draft-7', io: 'input' }) as ListToolsResult['tools'][number]['inputSchema'],
+      inputSchema: z.toJSONSchema(t.args, { target: 'draft-2020-12', io: 'input' }) as ListToolsResult['tools'][number]['inputSchema'],
       annotations: { title: t.title, ...t.annotations },
-      execution: { taskSupport: 'forbidden' },
       _meta: toolMeta(t.name, t.invoking, t.invoked),
-      outputSchema: z.toJSONSchema(t.output, { target: 'draft-7', io: 'output' }) as ListToolsResult['tools'][number]['outputSchema'],
+      outputSchema: z.toJSONSchema(t.output, { target: 'draft-2020-12', io: 'output' }) as ListToolsResult['tools'][number]['outputSchema'],
     })),
   };
 }
@@ -516,7 +513,9 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
   const links = policyLinks(deps.publicUrl);
   const tools = defineTools(deps);
   const callTool = async (t: (typeof tools)[number], rawArgs: unknown, extra: ToolCallExtra): Promise<CallToolResult> => {
-    const call: CallContext = { meta: extra._meta as HostMeta | undefined, mcpSessionId: extra.sessionId, caller: callerFrom(extra._meta as HostMeta | undefined, extra.sessionId) };
+    // 2026-07-28 requests have no session: the conversation comes from the host's _meta or the cart handle.
+    const meta = extra.mcpReq._meta as HostMeta | undefined;
+    const call: CallContext = { meta, mcpSessionId: extra.sessionId, caller: callerFrom(meta, extra.sessionId) };
     try {
       const args = t.args.safeParse(rawArgs ?? {});
       if (!args.success) throw invalidInput(args.error);
@@ -556,10 +555,10 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
     );
   }
   const byName = new Map(tools.map((t) => [t.name as string, t]));
-  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  server.server.setRequestHandler('tools/call', (request, extra) => {
     const t = byName.get(request.params.name);
     if (!t) return toolErrorResult(new AppError('NOT_FOUND', `Tool ${request.params.name} not found`)).result;
     return callTool(t, request.params.arguments, extra);
   });
-  if (listing) server.server.setRequestHandler(ListToolsRequestSchema, () => listing);
+  if (listing) server.server.setRequestHandler('tools/list', () => listing);
 }
