@@ -13,6 +13,12 @@ export const PaymentsConfig = BaseConfig.extend({
   STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
   STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * Key of the demo pages' CSRF tokens (an HMAC of the checkout or payment id), or
+   * PAYMENTS_CSRF_SECRET_FILE; unset outside production: a random key per process.
+   */
+  PAYMENTS_CSRF_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PAYMENTS_CSRF_SECRET_FILE: z.string().min(1).optional(),
   /** Base URL of this service for the demo pages; defaults to http://127.0.0.1:<listening port>. */
   PUBLIC_URL: z.string().url('must be a URL').optional(),
   CHECKOUT_SUCCESS_URL: z.string().url('must be a URL').optional(),
@@ -38,7 +44,7 @@ export const PaymentsConfig = BaseConfig.extend({
 export type PaymentsConfig = z.infer<typeof PaymentsConfig>;
 
 export function loadPaymentsConfig(env: Record<string, string | undefined>): PaymentsConfig {
-  return loadConfig(PaymentsConfig, env);
+  return loadConfig(PaymentsConfig, env, { productionSecrets: ['API_TOKENS', 'PAYMENTS_CSRF_SECRET'] });
 }
 
 /** demo unless a Stripe key is set; an explicit PAYMENTS_PROVIDER wins. */

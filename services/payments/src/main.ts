@@ -1,15 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bootRuntime, closeServer, createHttpApp, finishHttpApp, listen, runMain, serveEndpoints, type ServiceRuntime } from '@shop/kit';
+import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, readSecret, runMain, serveEndpoints, type ServiceRuntime } from '@shop/kit';
 import { PaymentsApp } from './app/payments.js';
 import { paymentHandlers } from './bus/handlers.js';
 import { chosenProvider, loadPaymentsConfig, type PaymentsConfig } from './config.js';
 import { findPaymentByRef } from './db/queries.js';
 import type { PaymentProvider } from './domain/provider.js';
-import { mountRoutes, mountWebhook } from './http/routes.js';
+import { CsrfTokens, mountRoutes, mountWebhook } from './http/routes.js';
 import { DemoProvider } from './providers/demo.js';
 import { createStripeClient, StripeProvider } from './providers/stripe.js';
+
+/** The demo pages' CSRF tokens, for tests that press a page loaded earlier. */
+export { CsrfTokens };
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 
@@ -27,6 +31,8 @@ export interface StartOptions {
 
 export async function start(env: Record<string, string | undefined> = process.env, options: StartOptions = {}): Promise<RunningPayments> {
   const config = loadPaymentsConfig(env);
+  // Without a configured key (development, tests) links stay valid only while this process runs.
+  const csrfKey = readSecret(env, 'PAYMENTS_CSRF_SECRET') ?? randomBytes(32).toString('hex');
   const runtime = await bootRuntime('payments', config, migrationsDir);
   try {
     // The public URL is known only once the server listens (port 0 in tests).
@@ -41,8 +47,10 @@ export async function start(env: Record<string, string | undefined> = process.en
       intentStaleMs: config.PAYMENTS_INTENT_STALE_MS,
     });
 
-    const http = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, beforeJson: (h) => mountWebhook(h, app, runtime.logger) });
-    mountRoutes(http, app, runtime.logger);
+    // Shoppers reach the pages at PUBLIC_URL: its host is accepted and its origin may post the forms.
+    const security = httpSecurity(config, runtime.name, config.PUBLIC_URL ? { hosts: [new URL(config.PUBLIC_URL).hostname], origins: [config.PUBLIC_URL] } : {});
+    const http = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security, beforeJson: (h) => mountWebhook(h, app, runtime.logger) });
+    mountRoutes(http, app, runtime.logger, { credentials: apiCredentials(config.API_TOKENS, runtime.name), csrf: new CsrfTokens(Buffer.from(csrfKey, 'utf8')) });
     finishHttpApp(http, runtime.logger);
     const server = await listen(http, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));

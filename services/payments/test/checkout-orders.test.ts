@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import Stripe from 'stripe';
 import { CheckoutCompletedEventData, paymentEvents, paymentsApi, PaymentEventData } from '@shop/contracts';
-import { bootPayments, eventually, outboxEvents, type Stack } from './helpers.js';
+import { bootPayments, eventually, outboxEvents, press, type Stack } from './helpers.js';
 
 const secret = 'whsec_test_' + randomUUID().replace(/-/g, '');
 const stripe = new Stripe('sk_test_unused');
@@ -54,8 +54,8 @@ describe('checkout links that pay an order', () => {
     await expect(linkFor(randomUUID(), `order:${orderId}:link`)).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
     expect((await bus().call(paymentsApi.getByOrder, { order_id: orderId })).id).toBe(pending.id);
 
-    await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/approve`).expect(200);
-    await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/approve`).expect(200);
+    expect((await press(stack, 'checkout', link.id, 'approve')).status).toBe(200);
+    expect((await press(stack, 'checkout', link.id, 'approve')).status).toBe(200);
     const captured = await bus().call(paymentsApi.getByOrder, { order_id: orderId });
     expect(captured).toMatchObject({ id: pending.id, status: 'captured', amount_captured: 3858, provider_ref: expect.stringMatching(/^pi_demo_/) });
     const capturedEvents = await eventsFor(paymentEvents.captured, orderId);
@@ -73,11 +73,11 @@ describe('checkout links that pay an order', () => {
   it('cancelled on its page: the payment is canceled and evt.payment.canceled says why', async () => {
     const orderId = randomUUID();
     const link = await linkFor(orderId);
-    await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/cancel`).expect(200);
+    expect((await press(stack, 'checkout', link.id, 'cancel')).status).toBe(200);
     expect(await bus().call(paymentsApi.getByOrder, { order_id: orderId })).toMatchObject({ status: 'canceled', failure_code: 'checkout_canceled' });
     const events = await eventsFor(paymentEvents.canceled, orderId);
     expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ payment_id: link.payment_id, status: 'canceled', failure_code: 'checkout_canceled' })]);
-    expect((await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/approve`)).status).toBe(409);
+    expect((await press(stack, 'checkout', link.id, 'approve')).status).toBe(409);
     expect(await eventsFor(paymentEvents.captured, orderId)).toHaveLength(0);
   });
 
@@ -87,7 +87,7 @@ describe('checkout links that pay an order', () => {
     expect(await bus().call(paymentsApi.void, { payment_id: link.payment_id! })).toMatchObject({ status: 'voided' });
     expect(await bus().call(paymentsApi.void, { payment_id: link.payment_id! })).toMatchObject({ status: 'voided' });
     expect(await linkFor(orderId)).toMatchObject({ status: 'canceled' });
-    expect((await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/approve`)).status).toBe(409);
+    expect((await press(stack, 'checkout', link.id, 'approve')).status).toBe(409);
     expect(await eventsFor(paymentEvents.voided, orderId)).toHaveLength(1);
   });
 

@@ -1,4 +1,6 @@
-import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
+import { TEST_SECRETS } from '@shop/kit';
+import { freshDatabase, freshPrefix, submitPageForm, testEnv } from '@shop/kit/testing';
+import { CsrfTokens } from '../src/http/routes.js';
 import { start, type RunningPayments, type StartOptions } from '../src/main.js';
 import type { PaymentProvider } from '../src/domain/provider.js';
 
@@ -51,4 +53,22 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
     if (ok(v) || Date.now() > deadline) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * What the shopper's browser does on a demo page: load it and press a button (the form posts with
+ * the page's CSRF token and Origin). When the page no longer shows that button (the link or
+ * payment is closed), the press comes from a tab opened earlier, carrying the token that page had.
+ */
+export async function press(stack: Stack, purpose: 'checkout' | 'authenticate', id: string, button: 'approve' | 'cancel' | 'decline'): Promise<{ status: number; text: string }> {
+  const pageUrl = `${stack.svc.httpUrl}/v1/demo/${purpose}/${id}`;
+  const html = await (await fetch(pageUrl)).text();
+  const res = html.includes(`/${button}"`)
+    ? await submitPageForm(pageUrl, `/${button}`)
+    : await fetch(`${pageUrl}/${button}`, {
+        method: 'POST',
+        headers: { origin: new URL(pageUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: new CsrfTokens(Buffer.from(TEST_SECRETS.csrfSecret)).token(purpose, id) }),
+      });
+  return { status: res.status, text: await res.text() };
 }

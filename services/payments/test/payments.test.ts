@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { AppError, paymentEvents, paymentsApi, PaymentEventData, CheckoutCompletedEventData } from '@shop/contracts';
-import { bootPayments, countingProvider, outboxEvents, type Stack } from './helpers.js';
+import { httpBoundaryProblems, rawRequest, serviceHeaders } from '@shop/kit/testing';
+import { bootPayments, countingProvider, outboxEvents, press, type Stack } from './helpers.js';
 
 const key = () => `test-${randomUUID()}`;
 const authorize = (stack: Stack, over: Record<string, unknown> = {}) =>
@@ -86,7 +87,7 @@ describe('payments service (demo provider)', () => {
     expect(payment.status).toBe('requires_action');
     const saved = async () => (await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: who })).methods.filter((m) => m.saved);
     expect(await saved()).toEqual([]);
-    await request(stack.svc.httpUrl).post(`/v1/demo/authenticate/${payment.id}/approve`).expect(200);
+    expect((await press(stack, 'authenticate', payment.id, 'approve')).status).toBe(200);
     expect(await saved()).toEqual([
       { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Visa ending in 3184 (asks for authentication)', is_default: true, saved: true },
     ]);
@@ -116,12 +117,12 @@ describe('payments service (demo provider)', () => {
     const pageRes = await request(stack.svc.httpUrl).get(`/v1/demo/authenticate/${payment.id}`);
     expect(pageRes.status).toBe(200);
     expect(pageRes.text).toContain(`/v1/demo/authenticate/${payment.id}/approve`);
-    const approved = await request(stack.svc.httpUrl).post(`/v1/demo/authenticate/${payment.id}/approve`);
+    const approved = await press(stack, 'authenticate', payment.id, 'approve');
     expect(approved.text).toContain('Payment confirmed');
     const after = await stack.svc.runtime.bus.call(paymentsApi.get, { payment_id: payment.id });
     expect(after).toMatchObject({ status: 'captured', amount_captured: 3858, next_action_url: null, payment_method: { brand: 'visa', last4: '3184' } });
     // A second answer is the same event id: recorded once, nothing changes.
-    await request(stack.svc.httpUrl).post(`/v1/demo/authenticate/${payment.id}/decline`);
+    await press(stack, 'authenticate', payment.id, 'decline');
     expect((await stack.svc.runtime.bus.call(paymentsApi.get, { payment_id: payment.id })).status).toBe('captured');
     const { rows } = await stack.svc.runtime.pool.query('select count(*)::int as n from processed_webhook_events where event_id like $1', [`evt_demo_${payment.id.replace(/-/g, '')}%`]);
     expect(rows[0].n).toBe(1);
@@ -129,7 +130,7 @@ describe('payments service (demo provider)', () => {
 
   it('fails a payment whose authentication the shopper fails', async () => {
     const payment = await authorize(stack, { payment_method_id: 'pm_card_authenticationRequired', capture: false });
-    await request(stack.svc.httpUrl).post(`/v1/demo/authenticate/${payment.id}/decline`).expect(200);
+    expect((await press(stack, 'authenticate', payment.id, 'decline')).status).toBe(200);
     expect(await stack.svc.runtime.bus.call(paymentsApi.get, { payment_id: payment.id })).toMatchObject({
       status: 'failed',
       failure_code: 'payment_intent_authentication_failure',
@@ -235,14 +236,14 @@ describe('payments service (demo provider)', () => {
     const declined = await authorize(stack, { order_id, payment_method_id: 'pm_card_chargeDeclined' });
     const paid = await authorize(stack, { order_id });
     expect((await stack.svc.runtime.bus.call(paymentsApi.getByOrder, { order_id })).id).toBe(paid.id);
-    const list = await request(stack.svc.httpUrl).get('/v1/payments').query({ order_id }).expect(200);
+    const list = await request(stack.svc.httpUrl).get('/v1/payments').set(serviceHeaders).query({ order_id }).expect(200);
     expect(list.body.items.map((p: { id: string }) => p.id)).toEqual([paid.id, declined.id]);
-    const one = await request(stack.svc.httpUrl).get(`/v1/payments/${paid.id}`).expect(200);
+    const one = await request(stack.svc.httpUrl).get(`/v1/payments/${paid.id}`).set(serviceHeaders).expect(200);
     expect(one.body).toMatchObject({ id: paid.id, status: 'captured' });
-    const missing = await request(stack.svc.httpUrl).get(`/v1/payments/${randomUUID()}`);
+    const missing = await request(stack.svc.httpUrl).get(`/v1/payments/${randomUUID()}`).set(serviceHeaders);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('PAYMENT_NOT_FOUND');
-    const bad = await request(stack.svc.httpUrl).get('/v1/payments/not-a-uuid');
+    const bad = await request(stack.svc.httpUrl).get('/v1/payments/not-a-uuid').set(serviceHeaders);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('path.id') });
     expect(await refused(stack.svc.runtime.bus.call(paymentsApi.getByOrder, { order_id: randomUUID() }))).toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
@@ -290,8 +291,8 @@ describe('payments service (demo provider)', () => {
     expect(pageRes.text).toContain('$38.58');
     expect(pageRes.text).toContain(`action="/v1/demo/checkout/${link.id}/approve"`);
 
-    await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/approve`).expect(200);
-    await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/approve`).expect(200);
+    expect((await press(stack, 'checkout', link.id, 'approve')).status).toBe(200);
+    expect((await press(stack, 'checkout', link.id, 'approve')).status).toBe(200);
     const completed = (await outboxEvents(stack, paymentEvents.checkoutCompleted)).filter((e) => e.data.checkout_id === link.id);
     expect(completed).toHaveLength(1);
     expect(CheckoutCompletedEventData.parse(completed[0].data)).toMatchObject({ cart_id, checkout_id: link.id, amount: 3858, currency: 'USD', customer: 'user_9', provider: 'demo' });
@@ -308,11 +309,91 @@ describe('payments service (demo provider)', () => {
       line_items: [{ name: 'Cap', quantity: 1, unit_amount: 500 }],
       idempotency_key: key(),
     });
-    await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/cancel`).expect(200);
-    const late = await request(stack.svc.httpUrl).post(`/v1/demo/checkout/${link.id}/approve`);
+    expect((await press(stack, 'checkout', link.id, 'cancel')).status).toBe(200);
+    const late = await press(stack, 'checkout', link.id, 'approve');
     expect(late.status).toBe(409);
     expect((await outboxEvents(stack, paymentEvents.checkoutCompleted)).filter((e) => e.data.checkout_id === link.id)).toHaveLength(0);
     expect((await request(stack.svc.httpUrl).get('/v1/demo/checkout/cs_demo_nothere')).status).toBe(400);
+  });
+
+  it('a cross-site form post (foreign Origin, no token) approves nothing; a wrong or another link\'s token neither; the page\'s own form does', async () => {
+    const bus = stack.svc.runtime.bus;
+    const link = await bus.call(paymentsApi.createCheckoutLink, {
+      cart_id: randomUUID().replace(/-/g, ''),
+      customer: 'user_csrf',
+      amount: 700,
+      currency: 'USD',
+      line_items: [{ name: 'Mug', quantity: 1, unit_amount: 700 }],
+      idempotency_key: key(),
+    });
+    const other = await bus.call(paymentsApi.createCheckoutLink, {
+      cart_id: randomUUID().replace(/-/g, ''),
+      customer: 'user_csrf',
+      amount: 800,
+      currency: 'USD',
+      line_items: [{ name: 'Cup', quantity: 1, unit_amount: 800 }],
+      idempotency_key: key(),
+    });
+    const approveUrl = `${stack.svc.httpUrl}/v1/demo/checkout/${link.id}/approve`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const crossSite = await rawRequest(approveUrl, { method: 'POST', headers: { ...form, origin: 'https://attacker.example' }, body: '' });
+    expect([crossSite.status, JSON.parse(crossSite.text).error.code]).toEqual([403, 'FORBIDDEN']);
+    // No Origin (a privacy-stripping browser, curl) but no token either: still refused, by the CSRF check.
+    const noToken = await rawRequest(approveUrl, { method: 'POST', headers: form, body: '' });
+    expect(noToken.status).toBe(403);
+    expect(noToken.text).toContain('nothing was done');
+    const wrongToken = await rawRequest(approveUrl, { method: 'POST', headers: form, body: 'csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+    expect(wrongToken.status).toBe(403);
+    const otherPage = (await request(stack.svc.httpUrl).get(`/v1/demo/checkout/${other.id}`)).text;
+    const otherToken = /name="csrf" value="([^"]+)"/.exec(otherPage)![1];
+    expect((await rawRequest(approveUrl, { method: 'POST', headers: form, body: `csrf=${otherToken}` })).status).toBe(403);
+    // A GET never changes anything.
+    expect((await request(stack.svc.httpUrl).get(`/v1/demo/checkout/${link.id}/approve`)).status).toBeGreaterThanOrEqual(400);
+    expect((await outboxEvents(stack, paymentEvents.checkoutCompleted)).filter((e) => e.data.checkout_id === link.id)).toHaveLength(0);
+    const [row] = (await stack.svc.runtime.pool.query<{ status: string }>('select status from checkout_links where id = $1', [link.id])).rows;
+    expect(row.status).toBe('open');
+
+    // The page: strict CSP, no framing, no sniffing, not cached; its own form goes through.
+    const pageRes = await request(stack.svc.httpUrl).get(`/v1/demo/checkout/${link.id}`);
+    expect(pageRes.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    expect([pageRes.headers['x-frame-options'], pageRes.headers['x-content-type-options'], pageRes.headers['cache-control']]).toEqual(['DENY', 'nosniff', 'no-store']);
+    const approved = await press(stack, 'checkout', link.id, 'approve');
+    expect([approved.status, approved.text.includes('was paid')]).toEqual([200, true]);
+    expect((await outboxEvents(stack, paymentEvents.checkoutCompleted)).filter((e) => e.data.checkout_id === link.id)).toHaveLength(1);
+  });
+
+  it('the authentication page refuses a forged answer the same way', async () => {
+    const payment = await authorize(stack, { payment_method_id: 'pm_card_authenticationRequired', capture: false });
+    const url = `${stack.svc.httpUrl}/v1/demo/authenticate/${payment.id}/decline`;
+    expect((await rawRequest(url, { method: 'POST', headers: { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status).toBe(403);
+    expect((await rawRequest(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' })).status).toBe(403);
+    expect((await stack.svc.runtime.bus.call(paymentsApi.get, { payment_id: payment.id })).status).toBe('requires_action');
+  });
+
+  it('every payment read needs a credential; the pages, the return page and the webhook stay public; Host is checked', async () => {
+    const { checked, problems } = await httpBoundaryProblems(stack.svc.httpUrl, {
+      public: [
+        'GET /v1/openapi.json',
+        'POST /v1/webhooks/stripe',
+        'GET /v1/demo/checkout/:id',
+        'POST /v1/demo/checkout/:id/approve',
+        'POST /v1/demo/checkout/:id/cancel',
+        'GET /v1/demo/authenticate/:id',
+        'POST /v1/demo/authenticate/:id/approve',
+        'POST /v1/demo/authenticate/:id/decline',
+        'GET /v1/return',
+      ],
+      admin: [],
+    });
+    expect(problems).toEqual([]);
+    expect(checked).toEqual(expect.arrayContaining(['GET /v1/payments', 'GET /v1/payments/:id']));
+    const p = await authorize(stack);
+    const list = await rawRequest(`${stack.svc.httpUrl}/v1/payments?order_id=${p.order_id}`);
+    expect([list.status, list.headers['www-authenticate']]).toEqual([401, 'Bearer realm="payments"']);
+    expect(list.text).not.toContain(p.id);
+    const port = new URL(stack.svc.httpUrl).port;
+    expect((await rawRequest(`${stack.svc.httpUrl}/v1/payments?order_id=${p.order_id}`, { headers: { ...serviceHeaders, host: `rebind.attacker.example:${port}` } })).status).toBe(403);
+    expect((await rawRequest(`${stack.svc.httpUrl}/v1/return`, { headers: { host: `payments:${port}` } })).status).toBe(200);
   });
 
   it('publishes payment events through the outbox to JetStream', async () => {

@@ -1,7 +1,8 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import { z } from 'zod';
 import { AppError, cardDataRefused, findCardData, ListPaymentsQuery, Payment, PaymentList, Uuid } from '@shop/contracts';
-import { buildOpenApi, parseParams, parseQuery, type Logger } from '@shop/kit';
+import { buildOpenApi, parseParams, parseQuery, type ApiCredentials, type Logger } from '@shop/kit';
 import type { PaymentsApp } from '../app/payments.js';
 import { demoAuthenticationEvent, demoCheckoutCompletedEvent } from '../domain/demo-events.js';
 import { demoNote, escapeHtml, money, page } from './pages.js';
@@ -31,23 +32,61 @@ export function cardDataGuard(logger: Logger) {
   };
 }
 
-const sendHtml = (res: Response, status: number, html: string) => res.status(status).type('html').send(html);
+// The pages run nothing and load nothing; their forms post only back here; nobody may frame them
+// (clickjacking the Approve button).
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): void {
+const sendHtml = (res: Response, status: number, html: string) =>
+  res
+    .status(status)
+    .type('html')
+    .set('Content-Security-Policy', PAGE_CSP)
+    .set('X-Frame-Options', 'DENY')
+    .set('X-Content-Type-Options', 'nosniff')
+    // The URL holds the checkout id and the page its CSRF token: neither is cached nor sent on as a referrer.
+    .set('Cache-Control', 'no-store')
+    .set('Referrer-Policy', 'no-referrer')
+    .send(html);
+
+/**
+ * CSRF tokens of the demo pages: an HMAC of the link (checkout or payment id) under a server key.
+ * Only a page this service rendered carries the right one, so a form posted from another site is
+ * refused even if it guesses or learns the id. Bound to the id, they need no session or storage.
+ */
+export class CsrfTokens {
+  constructor(private readonly key: Buffer) {}
+  token(purpose: 'checkout' | 'authenticate', id: string): string {
+    return createHmac('sha256', this.key).update(`demo-${purpose}:${id}`).digest('base64url');
+  }
+  valid(purpose: 'checkout' | 'authenticate', id: string, presented: unknown): boolean {
+    if (typeof presented !== 'string') return false;
+    const expected = Buffer.from(this.token(purpose, id));
+    const given = Buffer.from(presented);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+  field(purpose: 'checkout' | 'authenticate', id: string): string {
+    return `<input type="hidden" name="csrf" value="${this.token(purpose, id)}">`;
+  }
+}
+
+function refuseForgedForm(res: Response, logger: Logger, req: Request): void {
+  logger.warn({ path: req.path, origin: req.get('origin') }, 'demo page form without a valid CSRF token refused');
+  sendHtml(res, 403, page('Request refused', `<p>This request did not come from the payment page, so nothing was done. Open the payment link again.</p>${demoNote}`));
+}
+
+/**
+ * Public: the OpenAPI document, the shopper's pages (demo checkout and authentication, the return
+ * page) and the Stripe webhook (mounted earlier, verified by its signature). The payment reads
+ * need a credential.
+ */
+export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger, opts: { credentials: ApiCredentials; csrf: CsrfTokens }): void {
+  const { csrf } = opts;
+  // The pages' forms post urlencoded (only the CSRF field).
+  http.use('/v1/demo', express.urlencoded({ extended: false, limit: '4kb' }));
   http.use('/v1', cardDataGuard(logger));
 
   http.get('/v1/openapi.json', (_req, res) => {
     res.json(openApi);
-  });
-
-  http.get('/v1/payments/:id', async (req, res) => {
-    const { id } = parseParams(PaymentParams, req);
-    res.json(await app.get(id));
-  });
-
-  http.get('/v1/payments', async (req, res) => {
-    const { order_id } = parseQuery(ListPaymentsQuery, req);
-    res.json({ items: await app.listByOrder(order_id) });
   });
 
   http.get('/v1/return', (_req, res) => {
@@ -61,8 +100,8 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): vo
       .join('');
     const open = link.status === 'open' && link.expires_at > new Date();
     const actions = open
-      ? `<form method="post" action="/v1/demo/checkout/${link.id}/approve"><button type="submit">Approve payment</button></form>
-         <form method="post" action="/v1/demo/checkout/${link.id}/cancel"><button type="submit">Cancel</button></form>`
+      ? `<form method="post" action="/v1/demo/checkout/${link.id}/approve">${csrf.field('checkout', link.id)}<button type="submit">Approve payment</button></form>
+         <form method="post" action="/v1/demo/checkout/${link.id}/cancel">${csrf.field('checkout', link.id)}<button type="submit">Cancel</button></form>`
       : `<p>This checkout is ${escapeHtml(link.expires_at <= new Date() && link.status === 'open' ? 'expired' : link.status)}.</p>`;
     sendHtml(
       res,
@@ -76,6 +115,7 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): vo
 
   http.post('/v1/demo/checkout/:id/approve', async (req, res) => {
     const link = await demoLink(app, req);
+    if (!csrf.valid('checkout', link.id, req.body?.csrf)) return refuseForgedForm(res, logger, req);
     if (link.status !== 'completed' && (link.status !== 'open' || link.expires_at <= new Date())) {
       sendHtml(res, 409, page('Checkout closed', `<p>This checkout is no longer open, so nothing was charged.</p>${demoNote}`));
       return;
@@ -88,6 +128,7 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): vo
 
   http.post('/v1/demo/checkout/:id/cancel', async (req, res) => {
     const link = await demoLink(app, req);
+    if (!csrf.valid('checkout', link.id, req.body?.csrf)) return refuseForgedForm(res, logger, req);
     await app.cancelCheckoutLink(link.id);
     sendHtml(res, 200, page('Checkout cancelled', `<p>Nothing was charged. You can return to the conversation.</p>${demoNote}`));
   });
@@ -97,8 +138,8 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): vo
     const actions =
       payment.status === 'requires_action'
         ? `<p>Your bank asks you to confirm this payment of ${money(payment.amount, payment.currency)}.</p>
-           <form method="post" action="/v1/demo/authenticate/${payment.id}/approve"><button type="submit">Complete authentication</button></form>
-           <form method="post" action="/v1/demo/authenticate/${payment.id}/decline"><button type="submit">Fail authentication</button></form>`
+           <form method="post" action="/v1/demo/authenticate/${payment.id}/approve">${csrf.field('authenticate', payment.id)}<button type="submit">Complete authentication</button></form>
+           <form method="post" action="/v1/demo/authenticate/${payment.id}/decline">${csrf.field('authenticate', payment.id)}<button type="submit">Fail authentication</button></form>`
         : `<p>This payment is ${escapeHtml(payment.status.replace('_', ' '))}; there is nothing to confirm.</p>`;
     sendHtml(res, 200, page('Confirm your payment', `${actions}${demoNote}`));
   });
@@ -106,6 +147,7 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): vo
   for (const answer of ['approve', 'decline'] as const) {
     http.post(`/v1/demo/authenticate/:id/${answer}`, async (req, res) => {
       const payment = await demoPaymentAwaitingAction(app, req);
+      if (!csrf.valid('authenticate', payment.id, req.body?.csrf)) return refuseForgedForm(res, logger, req);
       if (payment.status === 'requires_action' && payment.provider_ref) {
         const event = demoAuthenticationEvent({ ...payment, provider_ref: payment.provider_ref }, answer === 'approve', Math.floor(Date.now() / 1000));
         const { duplicate } = await app.recordEvent({ id: event.id, type: event.type, payload: event });
@@ -121,6 +163,19 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger): vo
       sendHtml(res, 200, page('Confirm your payment', `<p>${message}</p>${demoNote}`));
     });
   }
+
+  // Every route below needs a credential (the pages above are the shopper's).
+  http.use('/v1', opts.credentials.requireCredential('service'));
+
+  http.get('/v1/payments/:id', async (req, res) => {
+    const { id } = parseParams(PaymentParams, req);
+    res.json(await app.get(id));
+  });
+
+  http.get('/v1/payments', async (req, res) => {
+    const { order_id } = parseQuery(ListPaymentsQuery, req);
+    res.json({ items: await app.listByOrder(order_id) });
+  });
 }
 
 async function demoLink(app: PaymentsApp, req: Request) {
@@ -139,17 +194,22 @@ async function demoPaymentAwaitingAction(app: PaymentsApp, req: Request) {
 
 const html = z.string().describe('text/html page');
 const openApi = buildOpenApi(
-  { title: 'payments', version: '0.1.0', description: 'Payments: reads, Stripe webhooks and the demo provider pages. Commands travel over NATS (paymentsApi).' },
+  {
+    title: 'payments',
+    version: '0.1.0',
+    description:
+      'Payments: reads (Authorization: Bearer <token>), Stripe webhooks (signature) and the demo provider pages (public; their forms carry a CSRF token). Commands travel over NATS (paymentsApi).',
+  },
   [
     { method: 'get', path: '/v1/payments/:id', summary: 'A payment', response: Payment },
     { method: 'get', path: '/v1/payments', summary: "An order's payments, newest first", query: ListPaymentsQuery, response: PaymentList },
     { method: 'post', path: '/v1/webhooks/stripe', summary: 'Stripe webhook (signature verified on the raw body; events de-duplicated by id)', body: z.object({ id: z.string(), type: z.string() }).passthrough(), response: WebhookAck },
     { method: 'get', path: '/v1/demo/checkout/:id', summary: 'Demo checkout page (HTML)', response: html },
-    { method: 'post', path: '/v1/demo/checkout/:id/approve', summary: 'Approve a demo checkout (completes it like a checkout.session.completed webhook)', response: html },
-    { method: 'post', path: '/v1/demo/checkout/:id/cancel', summary: 'Cancel a demo checkout', response: html },
+    { method: 'post', path: '/v1/demo/checkout/:id/approve', summary: "Approve a demo checkout (completes it like a checkout.session.completed webhook); form field csrf from the page", response: html },
+    { method: 'post', path: '/v1/demo/checkout/:id/cancel', summary: 'Cancel a demo checkout; form field csrf from the page', response: html },
     { method: 'get', path: '/v1/demo/authenticate/:id', summary: 'Demo authentication page for a payment that requires action (HTML)', response: html },
-    { method: 'post', path: '/v1/demo/authenticate/:id/approve', summary: 'Complete demo authentication', response: html },
-    { method: 'post', path: '/v1/demo/authenticate/:id/decline', summary: 'Fail demo authentication', response: html },
+    { method: 'post', path: '/v1/demo/authenticate/:id/approve', summary: 'Complete demo authentication; form field csrf from the page', response: html },
+    { method: 'post', path: '/v1/demo/authenticate/:id/decline', summary: 'Fail demo authentication; form field csrf from the page', response: html },
     { method: 'get', path: '/v1/return', summary: 'Where the shopper lands after a provider redirect (HTML)', response: html },
   ],
 );
