@@ -1,4 +1,5 @@
-// The current MCP conformance suite against the gateway, once per protocol era.
+// The current MCP conformance suite against the gateway, once per protocol era (2025-11-25 with
+// sessions, 2026-07-28 stateless).
 // The launcher starts the whole stack (fresh databases and NATS prefix, free ports) on the Node
 // running this script; the suite runs through npx on the same Node (>= 22 needed). Each era has
 // a checked-in expected-failures list (conformance-<era>.yml): the suite fails the run on a
@@ -11,7 +12,10 @@ import { startStack } from '@shop/launcher';
 /** 0.2.x is the line that knows 2026-07-28 (0.1.16, the latest stable, stops at 2025-11-25). */
 const CONFORMANCE = '@modelcontextprotocol/conformance@0.2.0-alpha.12';
 /** `all`: the pending scenarios too, since a product server may pass what the reference fixture cannot. */
-const ERAS = [{ specVersion: '2025-11-25', suite: 'all' }];
+const ERAS = [
+  { specVersion: '2025-11-25', suite: 'all' },
+  { specVersion: '2026-07-28', suite: 'all' },
+];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
