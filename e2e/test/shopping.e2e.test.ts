@@ -190,10 +190,12 @@ describe('what a shopper is told when something is wrong', () => {
     expect(intact.data.cart.lines).toHaveLength(1);
 
     expect(await dan.refused('get_product_details', { product_id: '00000000-0000-4000-8000-000000000000' })).toBe('That product does not exist.');
-    expect(await dan.refused('add_to_cart', { product_id: mug.id, quantity: -1 })).toMatch(/must be at least 1 at quantity/);
-    expect(await dan.refused('search_products', { query: 'x'.repeat(10_000) })).toMatch(/must be at most 200 characters at query/);
-    expect(await dan.refused('search_products', { max_price: -5 })).toMatch(/must not be negative at max_price/);
-    expect(await dan.refused('update_checkout', { payment_method_id: '4242424242424242' })).toMatch(/never card details at payment_method_id/);
+    expect(await dan.refused('add_to_cart', { product_id: mug.id, quantity: -1 })).toBe('Invalid quantity: must be at least 1');
+    expect(await dan.refused('search_products', { query: 'x'.repeat(10_000) })).toMatch(/^Invalid query: must be at most 200 characters/);
+    expect(await dan.refused('search_products', { max_price: -5 })).toMatch(/^Invalid max_price: must not be negative/);
+    expect(await dan.refused('update_checkout', { payment_method_id: '4242424242424242' })).toBe(
+      'Card details cannot be sent in payment_method_id. Choose a saved payment method or use the secure checkout link instead.',
+    );
     await dan.close();
   });
 });
