@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitPageForm } from '@shop/kit/testing';
 import { connectClient, errorText, ok, startTestStack, type TestStack } from './support/stack.js';
 
 const PEGASUS = 'Pegasus 41 Road Running Shoe';
@@ -55,7 +56,7 @@ describe('paying through the external checkout link', () => {
     expect(pending.order).toMatchObject({ number, status: 'pending', total: result.cart.totals.total, payment: { status: 'awaiting_payment' } });
 
     // The shopper presses Approve on the payment page.
-    const page = await fetch(`${stack.serviceUrls.payments}/v1/demo/checkout/${checkoutId}/approve`, { method: 'POST' });
+    const page = await submitPageForm(`${stack.serviceUrls.payments}/v1/demo/checkout/${checkoutId}`, '/approve');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('was paid');
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminHeaders, serviceHeaders } from '@shop/kit/testing';
 import { connectClient, errorText, ok, startTestStack, type HostMeta, type TestStack } from './support/stack.js';
 
 const address = { name: 'Grace Hopper', line1: '2 Navy Way', city: 'Arlington', state: 'VA', postal_code: '22202', country: 'US' };
@@ -66,7 +67,7 @@ describe('failure conversations', () => {
   });
 
   it('refuses a prohibited product by id', async () => {
-    const refused = (await (await fetch(`${stack.serviceUrls.catalog}/v1/refused-items`)).json()) as { items: Array<{ id: string; name: string }> };
+    const refused = (await (await fetch(`${stack.serviceUrls.catalog}/v1/refused-items`, { headers: serviceHeaders })).json()) as { items: Array<{ id: string; name: string }> };
     expect(refused.items.length).toBeGreaterThan(0);
     const c = await connectClient(stack.mcpUrl, shopper());
     const item = refused.items[0];
@@ -109,7 +110,7 @@ describe('failure conversations', () => {
     const { c, cart } = await readyCheckout(shopper(), 2);
     const variantId = cart.cart.lines[0].variant_id;
     const setStock = (stock: number) =>
-      fetch(`${stack.serviceUrls.catalog}/v1/admin/variants/${variantId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stock }) });
+      fetch(`${stack.serviceUrls.catalog}/v1/admin/variants/${variantId}`, { method: 'PATCH', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ stock }) });
     expect((await setStock(1)).status).toBe(200);
     const res = await c.call('place_order', { payment_method_id: 'pm_card_visa' });
     expect(errorText(res)).toMatch(/^Only 1 left in size 10 of Pegasus 41 Road Running Shoe: we lowered your quantity from 2 to 1\. Nothing was charged\. The cart total is now \$97\.86/);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { cartApi, catalogApi, containsCardNumber, type AppError } from '@shop/contracts';
 import { BusClient, connectNats, createLogger, type NatsConnection } from '@shop/kit';
-import { testNatsUrl } from '@shop/kit/testing';
+import { serviceHeaders, testNatsUrl } from '@shop/kit/testing';
 import { connectClient, errorText, ok, startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -239,11 +239,11 @@ describe('card data and control characters in tool arguments', () => {
       details: { field: 'shipping_address.line2' },
     });
 
-    const headers = { 'content-type': 'application/json', 'x-conversation-id': caller.conversation, 'x-shopper-subject': caller.subject };
+    const headers = { ...serviceHeaders, 'content-type': 'application/json', 'x-conversation-id': caller.conversation, 'x-shopper-subject': caller.subject };
     const patch = await fetch(`${stack.serviceUrls.cart}/v1/carts/${cartId}/checkout`, { method: 'PATCH', headers, body: JSON.stringify({ delivery_instructions: CARD_PHRASE }) });
     expect(patch.status).toBe(400);
     expect((await patch.json()).error).toMatchObject({ code: 'CARD_DATA_REFUSED', details: { field: 'delivery_instructions' } });
-    const search = await fetch(`${stack.serviceUrls.catalog}/v1/products?query=${encodeURIComponent('a\u0000b')}`);
+    const search = await fetch(`${stack.serviceUrls.catalog}/v1/products?query=${encodeURIComponent('a\u0000b')}`, { headers: serviceHeaders });
     expect(search.status).toBe(400);
     expect((await search.json()).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('query') });
   });

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminHeaders } from '@shop/kit/testing';
 import { connectClient, errorText, ok, startTestStack, type TestStack } from './support/stack.js';
 
 const address = { name: 'Ada Lovelace', line1: '1 Market St', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' };
@@ -18,7 +19,7 @@ describe('refund_order', () => {
     await stack?.stop();
   });
 
-  const fulfil = async (orderId: string, step: 'ship' | 'deliver') => fetch(`${stack.serviceUrls.orders}/v1/orders/${orderId}/${step}`, { method: 'POST' });
+  const fulfil = async (orderId: string, step: 'ship' | 'deliver') => fetch(`${stack.serviceUrls.orders}/v1/orders/${orderId}/${step}`, { method: 'POST', headers: adminHeaders });
 
   it('refunds a delivered order: refunded, e-mailed, and shipping it afterwards is refused', async () => {
     const c = await connectClient(stack.mcpUrl, meta);
