@@ -86,7 +86,7 @@ describe('faults during concurrent checkouts', () => {
         // Fulfilment goes through the orders HTTP API and writes events to the outbox: NATS is not needed to ship.
         const { rows } = await fs.db.orders.query<{ id: string }>(`select id from orders where status = 'confirmed' order by updated_at limit 3`);
         for (const { id } of rows) {
-          const res = await fetch(`${ordersUrl}/v1/orders/${id}/ship`, { method: 'POST' });
+          const res = await fetch(`${ordersUrl}/v1/orders/${id}/ship`, { method: 'POST', headers: { authorization: `Bearer ${fs.stack.apiTokens.admin}` } });
           if (res.ok) shippedDuringOutage++;
         }
         await sleep(3_000);

@@ -8,7 +8,7 @@ import { commonEnv, passThroughEnv, serviceSpecs, type ServiceSpec, type StackUr
 import { freePort, startInfra, waitFor, type Infra } from './infra.js';
 import { canProvisionRoles, databaseUrl, dropServiceRole, provisionServiceDatabase, type ServiceDatabase } from './db-roles.js';
 import { randomSecret, SecretStore } from './secrets.js';
-import { dropDatabase } from '@shop/kit';
+import { apiTokenHash, dropDatabase } from '@shop/kit';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -52,11 +52,32 @@ export interface Stack {
   databaseUrlFor: (database: string) => string;
   /** The role each service database belongs to (absent when DATABASE_URL's user cannot create roles). */
   databaseRoles: Map<string, ServiceDatabase>;
+  /** Bearer tokens of the services' internal HTTP APIs (see httpTokens): for tests and operators, never a shopper. */
+  apiTokens: HttpTokens;
   /** SIGKILL a service (fault runs). */
   kill: (name: string) => Promise<void>;
   /** Start a killed or stopped service again and wait until it is ready. */
   restart: (name: string) => Promise<void>;
   stop: () => Promise<void>;
+}
+
+/** The HTTP API callers the launcher makes: an operator (admin routes too) and an internal tool (service routes). */
+export interface HttpTokens {
+  admin: string;
+  service: string;
+  /** The files under `<dataDir>/secrets` holding them (0600). */
+  adminFile: string;
+  serviceFile: string;
+  /** What every service gets as API_TOKENS: the callers, roles and token hashes, never the tokens. */
+  verifier: string;
+}
+
+export function httpTokens(secrets: SecretStore): HttpTokens {
+  const adminFile = secrets.file('http-token-operator');
+  const serviceFile = secrets.file('http-token-internal');
+  const admin = secrets.get('http-token-operator');
+  const service = secrets.get('http-token-internal');
+  return { admin, service, adminFile, serviceFile, verifier: `operator:admin:${apiTokenHash(admin)},internal:service:${apiTokenHash(service)}` };
 }
 
 function built(spec: ServiceSpec): boolean {
@@ -111,6 +132,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     mailDir: path.join(dataDir, opts.fresh ? `mail${suffix}` : 'mail'),
   };
 
+  const secretStore = new SecretStore(dataDir);
+  const apiTokens = httpTokens(secretStore);
+  infra.notes.push(`HTTP APIs: operator (admin) token in ${apiTokens.adminFile}, e.g. curl -H "Authorization: Bearer $(cat ${apiTokens.adminFile})"`);
+
   const processes = new Map<string, RunningProcess>();
   for (const spec of specs) {
     const port = ports.get(spec.name)!;
@@ -122,7 +147,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
-      ...(spec.database ? { DATABASE_URL: serviceDatabaseUrl(spec.database) } : {}),
+      ...(spec.database ? { DATABASE_URL: serviceDatabaseUrl(spec.database), API_TOKENS: apiTokens.verifier } : {}),
+      ...(spec.name === 'payments' ? { PAYMENTS_CSRF_SECRET_FILE: secretStore.file('payments-csrf') } : {}),
       ...spec.env(urls),
       ...opts.serviceEnv?.[spec.name],
     };
@@ -181,6 +207,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     processes,
     databaseUrlFor,
     databaseRoles,
+    apiTokens,
     kill: async (name) => stopProcess(processes.get(name)!, 'SIGKILL'),
     restart: async (name) => {
       const proc = processes.get(name)!;
