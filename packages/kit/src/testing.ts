@@ -82,7 +82,12 @@ export function rawRequest(url: string, opts: { method?: string; headers?: Recor
  * `WWW-Authenticate: Bearer` without a token and with a wrong one; every admin route answers 403
  * FORBIDDEN to the service token; public routes answer without a credential. Returns what broke.
  */
-export async function httpBoundaryProblems(baseUrl: string, routes: { public: string[]; admin: string[] }): Promise<{ checked: string[]; problems: string[] }> {
+export async function httpBoundaryProblems(
+  baseUrl: string,
+  routes: { public: string[]; admin: string[] },
+  /** Headers of a valid service credential: the test one by default, a launcher's in a stack test. */
+  asServiceHeaders: Record<string, string> = serviceHeaders,
+): Promise<{ checked: string[]; problems: string[] }> {
   const doc = JSON.parse((await rawRequest(`${baseUrl}/v1/openapi.json`)).text) as { paths: Record<string, Record<string, unknown>> };
   const problems: string[] = [];
   const checked: string[] = [];
@@ -106,7 +111,7 @@ export async function httpBoundaryProblems(baseUrl: string, routes: { public: st
       if (res.status !== 401 || code !== 'UNAUTHENTICATED') problems.push(`${route} with ${what}: ${res.status} ${code ?? res.text.slice(0, 80)}, expected 401 UNAUTHENTICATED`);
       else if (!/^Bearer\b/.test(String(res.headers['www-authenticate']))) problems.push(`${route} with ${what}: no WWW-Authenticate: Bearer`);
     }
-    const asService = await rawRequest(url, { method, body, headers: serviceHeaders });
+    const asService = await rawRequest(url, { method, body, headers: asServiceHeaders });
     const serviceCode = safeJson(asService.text)?.error?.code;
     if (routes.admin.includes(route)) {
       if (asService.status !== 403 || serviceCode !== 'FORBIDDEN') problems.push(`${route} is an admin route but the service token got ${asService.status} ${serviceCode ?? ''}`);
