@@ -80,7 +80,6 @@ wait_healthy() {
     [ -z "$bad" ] && return 0
     if [ $SECONDS -ge $deadline ]; then
       echo "not healthy after ${1:-180} s:" >&2; echo "$bad" >&2
-      docker-compose logs --tail 30 >&2 || true
       return 1
     fi
     sleep 1
@@ -88,24 +87,41 @@ wait_healthy() {
 }
 
 status=0
-vitest_compose() { npx vitest run --config "$here/vitest.config.ts" "$@" || status=$?; }
+# On a failure, the services' logs go to artifacts/compose/<topology>.log (.ci/run lists artifacts).
+keep_logs() {
+  mkdir -p artifacts/compose
+  docker-compose logs --no-color --timestamps >"artifacts/compose/$1.log" 2>&1 || true
+  echo "service logs: artifacts/compose/$1.log" >&2
+}
+up() {
+  local topology=$1
+  shift
+  if ! docker-compose up -d --no-build "$@" || ! wait_healthy; then
+    keep_logs "$topology"
+    docker-compose logs --no-color --tail 20 >&2 || true
+    return 1
+  fi
+}
+vitest_compose() {
+  local topology=$1
+  shift
+  npx vitest run --config "$here/vitest.config.ts" "$@" || { status=$?; keep_logs "$topology"; }
+}
 
 log "up: one container per service"
 export COMPOSE_FILE=$single_files
-docker-compose up -d --no-build
-wait_healthy
+up single
 log "fault run on the compose stack"
-vitest_compose "$here/single.test.ts"
+vitest_compose single "$here/single.test.ts"
 log "e2e suite against the compose stack (after the faults)"
 orders_port=$("$DOCKER" port "$(docker-compose ps -q orders | head -1)" 4103/tcp | head -1 | sed 's/.*://')
-E2E_ORDERS_URL="http://127.0.0.1:$orders_port" npx vitest run e2e/test || status=$?
+E2E_ORDERS_URL="http://127.0.0.1:$orders_port" npx vitest run e2e/test || { status=$?; keep_logs single-e2e; }
 down
 
 log "up: two of each domain service on the three-node NATS cluster"
 export COMPOSE_FILE=$cluster_files
-docker-compose up -d --no-build --scale catalog=2 --scale cart=2 --scale orders=2 --scale payments=2
-wait_healthy
+up scaled-cluster --scale catalog=2 --scale cart=2 --scale orders=2 --scale payments=2
 log "scale-out and cluster run"
-vitest_compose "$here/scaled.test.ts"
+vitest_compose scaled-cluster "$here/scaled.test.ts"
 
 exit $status
