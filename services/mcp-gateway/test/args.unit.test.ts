@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dollarsToCents } from '@shop/contracts';
-import { normaliseOrderId, toolArgs } from '../src/mcp/args.js';
-import { toolMeta } from '../src/mcp/tools.js';
+import { dollarsToCents, toolArgs } from '@shop/contracts';
+import { appToolMeta, normaliseOrderId } from '../src/tools/shared.js';
 
 const issues = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 
@@ -48,7 +47,7 @@ describe('tool argument schemas', () => {
 
 describe('tool _meta', () => {
   it('points both hosts at the widget and keeps status lines within 64 characters', () => {
-    expect(toolMeta('view_cart', 'Opening your cart…', 'Cart ready')).toEqual({
+    expect(appToolMeta('cart', 'Opening your cart…', 'Cart ready')).toEqual({
       ui: { resourceUri: 'ui://widget/cart.html' },
       'openai/outputTemplate': 'ui://widget/cart.html',
       'openai/toolInvocation/invoking': 'Opening your cart…',

@@ -22,7 +22,7 @@ async function listVia(listing?: ReturnType<typeof toolListing>) {
 describe('cached tools/list', () => {
   it('is exactly what the SDK would list itself', async () => {
     const own = await listVia();
-    const cached = await listVia(toolListing(deps));
+    const cached = await listVia(toolListing());
     expect(own.tools).toHaveLength(19);
     expect(cached).toEqual(own);
   });

@@ -45,7 +45,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
   // Insertion order is kept as recency order (a used session is re-inserted), so the first is the LRU.
   const sessions = new Map<string, Session>();
   const sessionsPerIp = new Map<string, number>();
-  const listing = toolListing(opts.tools);
+  const listing = toolListing();
 
   const newServer = () => {
     // The lists never change while the process runs: no list_changed notifications to promise.

@@ -1,0 +1,13 @@
+import { CheckoutResult, toolArgs } from '@shop/contracts';
+import { appToolMeta, checkoutOutcome, defineTool, readOnly, resolveCart } from './shared.js';
+
+export const listPaymentMethods = defineTool({
+  name: 'list_payment_methods',
+  title: 'List payment methods',
+  description: 'Use this when the shopper asks how they can pay or which saved payment methods they have; shows the checkout with the saved methods.',
+  args: toolArgs.list_payment_methods,
+  output: CheckoutResult,
+  annotations: readOnly,
+  meta: appToolMeta('checkout', 'Fetching payment methods…', 'Payment methods ready'),
+  run: async (a, call) => checkoutOutcome(call, await resolveCart(call, a.session_id)),
+});

@@ -1,0 +1,111 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
+import type { McpUiToolMeta } from '@modelcontextprotocol/ext-apps';
+import type { z } from 'zod';
+import { cartApi, paymentsApi, widgetUri, type Cart, type Caller, type CartResult, type CheckoutResult, type SavedPaymentMethod, type ToolName, type WidgetName } from '@shop/contracts';
+import type { BusClient, Logger } from '@shop/kit';
+import { cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
+import { presentCart, presentCheckout, type CartExtras, type Presented } from '../domain/present.js';
+
+/** What every tool may use: the bus to the domain services and the gateway's settings. */
+export interface ToolDeps {
+  bus: BusClient;
+  logger: Logger;
+  /** Placing an order runs a saga across services: it may take longer than a plain request. */
+  placeOrderTimeoutMs: number;
+  /** The gateway's public origin: policy links in results point at its /policies pages. */
+  publicUrl: string;
+  now?: () => Date;
+}
+
+/** One tool call: the dependencies plus what the call carries beyond its arguments. */
+export interface ToolCall {
+  deps: ToolDeps;
+  meta: HostMeta | undefined;
+  /** The 2025-era MCP session, when there is one (2026-07-28 requests have none). */
+  mcpSessionId: string | undefined;
+  caller: Caller;
+  now: () => Date;
+}
+
+export interface ToolOutcome<T> {
+  presented: Presented<T>;
+  /** The cart this call worked on: sent as `_meta["openai/widgetSessionId"]`. */
+  cartId?: string;
+}
+
+type Hints = Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'openWorldHint'>> & Pick<ToolAnnotations, 'idempotentHint'>;
+
+export interface ToolDefinition<A extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  name: ToolName;
+  title: string;
+  /** Starts "Use this when", so the model knows when to pick it. */
+  description: string;
+  args: A;
+  output: O;
+  annotations: Hints;
+  /** The tool's `_meta` for MCP Apps hosts (`ui`) and ChatGPT (`openai/*`): see appToolMeta / modelToolMeta. */
+  meta: ToolMeta;
+  run: (args: z.infer<A>, call: ToolCall) => Promise<ToolOutcome<z.infer<O>>>;
+}
+
+/** Keeps a definition's argument and output types tied together while the list stays heterogeneous. */
+export function defineTool<A extends z.ZodType, O extends z.ZodType>(t: ToolDefinition<A, O>): ToolDefinition {
+  return t as unknown as ToolDefinition;
+}
+
+export const readOnly = { readOnlyHint: true, destructiveHint: false, openWorldHint: false, idempotentHint: true } as const;
+export const write = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
+export const idempotentWrite = { ...write, idempotentHint: true } as const;
+export const destructive = { readOnlyHint: false, destructiveHint: true, openWorldHint: false } as const;
+
+export type ToolMeta = { ui?: McpUiToolMeta; [key: string]: unknown };
+
+/** A tool whose result a widget renders, callable by both the model and that widget. */
+export function appToolMeta(widget: WidgetName, invoking: string, invoked: string): ToolMeta {
+  const uri = widgetUri(widget);
+  return {
+    ui: { resourceUri: uri },
+    'openai/outputTemplate': uri,
+    'openai/toolInvocation/invoking': invoking,
+    'openai/toolInvocation/invoked': invoked,
+    'openai/widgetAccessible': true,
+  };
+}
+
+/**
+ * A tool read by the model alone: no widget resource, so the host shows its text result instead
+ * of an empty frame, and no widget may call it.
+ */
+export function modelToolMeta(invoking: string, invoked: string): ToolMeta {
+  return {
+    'openai/toolInvocation/invoking': invoking,
+    'openai/toolInvocation/invoked': invoked,
+    'openai/widgetAccessible': false,
+  };
+}
+
+export function normaliseOrderId(value: string): string {
+  return /^ord-/i.test(value) ? value.toUpperCase() : value.toLowerCase();
+}
+
+/** The caller's cart, found or created (ARCHITECTURE.md order: conversation, explicit id, MCP session). */
+export function resolveCart(call: ToolCall, cartId: string | undefined): Promise<Cart> {
+  return call.deps.bus.call(cartApi.resolve, cartResolution(call.meta, cartId, call.mcpSessionId));
+}
+
+/** An explicit cart id is used directly (the cart service checks ownership on every operation); otherwise resolve. */
+export async function cartIdFor(call: ToolCall, cartId: string | undefined): Promise<string> {
+  return cartId ?? (await resolveCart(call, undefined)).id;
+}
+
+export async function savedMethods(call: ToolCall, cart: Cart): Promise<SavedPaymentMethod[]> {
+  return (await call.deps.bus.call(paymentsApi.listMethods, { customer: paymentCustomer(cart) })).methods;
+}
+
+export function cartOutcome(cart: Cart, extras?: CartExtras): ToolOutcome<CartResult> {
+  return { presented: presentCart(cart, extras), cartId: cart.id };
+}
+
+export async function checkoutOutcome(call: ToolCall, cart: Cart, notice?: string): Promise<ToolOutcome<CheckoutResult>> {
+  return { presented: presentCheckout(cart, await savedMethods(call, cart), null, call.now(), notice), cartId: cart.id };
+}

@@ -1,0 +1,13 @@
+import { cartApi, CheckoutResult, toolArgs } from '@shop/contracts';
+import { appToolMeta, cartIdFor, checkoutOutcome, defineTool, idempotentWrite } from './shared.js';
+
+export const startCheckout = defineTool({
+  name: 'start_checkout',
+  title: 'Start checkout',
+  description: 'Use this when the shopper is ready to check out: shows what is still needed (address, shipping method, payment method, terms), the shipping options and saved payment methods.',
+  args: toolArgs.start_checkout,
+  output: CheckoutResult,
+  annotations: idempotentWrite,
+  meta: appToolMeta('checkout', 'Starting checkout…', 'Checkout started'),
+  run: async (a, call) => checkoutOutcome(call, await call.deps.bus.call(cartApi.startCheckout, { cart_id: await cartIdFor(call, a.session_id), caller: call.caller })),
+});
