@@ -6,5 +6,6 @@ export * from './catalog.js';
 export * from './cart.js';
 export * from './payments.js';
 export * from './orders.js';
+export * from './accounts.js';
 export * from './tools.js';
 export * from './rules/index.js';
