@@ -78,6 +78,15 @@ export const natsUsers: NatsUser[] = [
     jetstream: true,
   },
   {
+    user: 'accounts',
+    serves: 'accounts',
+    // "Your account" shows the account's orders and saved payment methods.
+    requests: subjects(ordersApi.list, paymentsApi.listMethods),
+    publishes: ['evt.account.>'],
+    consumes: [],
+    jetstream: true,
+  },
+  {
     user: 'mcp-gateway',
     serves: null,
     requests: subjects(
@@ -124,6 +133,7 @@ export const eventOwners: Record<string, string> = {
   'evt.cart.>': 'cart',
   'evt.payment.>': 'payments',
   'evt.order.>': 'orders',
+  'evt.account.>': 'accounts',
 };
 
 export interface NatsPermissions {

@@ -15,6 +15,8 @@ export interface StackUrls {
   publicUrl: string;
   serviceUrl: (name: string) => string;
   mailDir: string;
+  /** Where accounts keeps its generated OAuth signing keys (`<dataDir>/secrets/accounts`). */
+  accountsKeyDir: string;
 }
 
 export const serviceSpecs: ServiceSpec[] = [
@@ -41,6 +43,14 @@ export const serviceSpecs: ServiceSpec[] = [
     env: (s) => ({ MAIL_DIR: s.mailDir }),
   },
   {
+    name: 'accounts',
+    dir: 'services/accounts',
+    defaultPort: 4105,
+    database: 'accounts',
+    // The issuer is this service's own URL; tokens are for the gateway's /mcp; keys are generated into the data dir.
+    env: (s) => ({ PUBLIC_URL: s.serviceUrl('accounts'), GATEWAY_RESOURCE: `${s.gatewayUrl}/mcp`, MAIL_DIR: s.mailDir, ACCOUNTS_KEY_DIR: s.accountsKeyDir }),
+  },
+  {
     name: 'mcp-gateway',
     dir: 'services/mcp-gateway',
     defaultPort: 3000,
@@ -56,5 +66,6 @@ export const commonEnv = ['NATS_URL', 'NATS_PREFIX', 'HTTP_HOST', 'HTTP_PORT', '
 export const passThroughEnv: Record<string, string[]> = {
   payments: ['PAYMENTS_PROVIDER', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
   orders: ['SMTP_URL', 'MAIL_DIR'],
+  accounts: ['SMTP_URL', 'MAIL_DIR', 'ACCOUNTS_SIGNING_KEYS', 'ACCOUNTS_SIGNING_KEYS_FILE', 'TRUST_PROXY'],
   'mcp-gateway': ['ALLOWED_HOSTS', 'RATE_LIMIT_PER_MINUTE'],
 };

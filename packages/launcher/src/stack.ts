@@ -130,6 +130,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     publicUrl: opts.randomPorts ? gatewayUrl : (env.PUBLIC_URL ?? gatewayUrl),
     serviceUrl: (name) => `http://127.0.0.1:${ports.get(name)}`,
     mailDir: path.join(dataDir, opts.fresh ? `mail${suffix}` : 'mail'),
+    accountsKeyDir: path.join(dataDir, 'secrets', opts.fresh ? `accounts${suffix}` : 'accounts'),
   };
 
   const secretStore = new SecretStore(dataDir);
@@ -149,6 +150,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
       ...(spec.database ? { DATABASE_URL: serviceDatabaseUrl(spec.database), API_TOKENS: apiTokens.verifier } : {}),
       ...(spec.name === 'payments' ? { PAYMENTS_CSRF_SECRET_FILE: secretStore.file('payments-csrf') } : {}),
+      ...(spec.name === 'accounts' ? { ACCOUNTS_COOKIE_SECRET_FILE: secretStore.file('accounts-cookie') } : {}),
       ...spec.env(urls),
       ...opts.serviceEnv?.[spec.name],
     };
