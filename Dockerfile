@@ -12,6 +12,7 @@ COPY services/catalog/package.json services/catalog/
 COPY services/cart/package.json services/cart/
 COPY services/payments/package.json services/payments/
 COPY services/orders/package.json services/orders/
+COPY services/accounts/package.json services/accounts/
 COPY services/mcp-gateway/package.json services/mcp-gateway/
 COPY widgets/package.json widgets/
 COPY e2e/package.json e2e/
@@ -28,7 +29,7 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app
-# The orders service writes emails here when no SMTP_URL is set; a named volume inherits this owner.
+# orders and accounts write e-mails here when no SMTP_URL is set; a named volume inherits this owner.
 RUN mkdir -p /data/mail && chown node:node /data/mail
 USER node
 # docker-compose.yml sets the command per service, e.g. `node services/catalog/dist/main.js`.

@@ -13,8 +13,10 @@ cd "$(dirname "$0")/../.."
 here=e2e/compose
 
 BASE_IMAGE=${LOCAL_BASE_IMAGE:-convo-local/debian:bookworm-minbase}
-export POSTGRES_IMAGE=${POSTGRES_IMAGE:-convo-local/postgres:15}
-export NATS_IMAGE=${NATS_IMAGE:-convo-local/nats:2.9}
+# The tag carries a hash of the image's directory: an edited entrypoint is a new image, not a stale reuse.
+dirhash() { (cd "$here/$1" && cat Dockerfile docker-entrypoint.sh) | sha256sum | cut -c1-12; }
+export POSTGRES_IMAGE=${POSTGRES_IMAGE:-convo-local/postgres:15-$(dirhash postgres)}
+export NATS_IMAGE=${NATS_IMAGE:-convo-local/nats:2.9-$(dirhash nats)}
 export NODE_IMAGE=${NODE_IMAGE:-convo-local/node:26}
 APP_IMAGE=${APP_IMAGE:-convo-commerce:local}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
