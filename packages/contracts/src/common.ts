@@ -81,13 +81,6 @@ export function pageInfo(page: number, perPage: number, total: number): PageInfo
   return { page, per_page: perPage, total, total_pages: totalPages, has_more: page < totalPages };
 }
 
-/** The envelope every NATS reply carries. */
-export const Envelope = <T extends z.ZodType>(data: T) =>
-  z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), data }),
-    z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }),
-  ]);
-
 /** A domain event as it travels on JetStream. */
 export const EventEnvelope = z.object({
   id: z.string(),

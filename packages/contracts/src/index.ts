@@ -7,5 +7,6 @@ export * from './cart.js';
 export * from './payments.js';
 export * from './orders.js';
 export * from './accounts.js';
+export * from './events.js';
 export * from './tools.js';
 export * from './rules/index.js';

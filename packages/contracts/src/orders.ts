@@ -139,7 +139,6 @@ export const ordersApi = {
 };
 
 export const orderEvents = {
-  placed: 'evt.order.placed',
   confirmed: 'evt.order.confirmed',
   paymentFailed: 'evt.order.payment_failed',
   cancelled: 'evt.order.cancelled',

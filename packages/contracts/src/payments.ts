@@ -145,6 +145,8 @@ export const paymentEvents = {
   /** A checkout link's payment that will not happen: the shopper cancelled on the page, or the link expired. */
   canceled: 'evt.payment.canceled',
 } as const;
+/** The subjects whose data is a PaymentEventData (every payment event but checkout_completed). */
+export type PaymentSubject = Exclude<(typeof paymentEvents)[keyof typeof paymentEvents], typeof paymentEvents.checkoutCompleted>;
 
 /** Payments of one order, newest first (HTTP `GET /v1/payments?order_id=`). */
 export const ListPaymentsQuery = z.object({ order_id: Uuid }).strict();

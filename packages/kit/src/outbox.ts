@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { Logger } from './logger.js';
-import type { EventEnvelope } from '@shop/contracts';
+import { eventSchemas, invalidInput, type EventEnvelope, type OutgoingEvent } from '@shop/contracts';
 
 /** The JetStream stream that carries all domain events of one stack (one per subject prefix). */
 export function eventStreamName(prefix: string): string {
@@ -37,10 +37,20 @@ export async function ensureEventStream(nc: NatsConnection, prefix: string, repl
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /**
- * Records an integration event in the outbox inside the caller's transaction: the event
- * exists if and only if the state change committed.
+ * Records a domain event in the outbox inside the caller's transaction: the event exists if and
+ * only if the state change committed. Its data is checked against the event's one schema
+ * (contracts' eventSchemas) as it will travel, JSON, so a malformed event fails the transaction
+ * instead of reaching consumers.
  */
-export async function enqueueEvent(tx: Queryable, subject: string, data: Record<string, unknown>): Promise<string> {
+export async function publishEvent(tx: Queryable, event: OutgoingEvent): Promise<string> {
+  const schema = eventSchemas[event.subject];
+  const parsed = schema.safeParse(JSON.parse(JSON.stringify(event.data)));
+  if (!parsed.success) throw invalidInput(parsed.error, event.subject);
+  return writeOutbox(tx, event.subject, parsed.data as Record<string, unknown>);
+}
+
+/** The outbox row itself, for any subject; only the relay's own tests write unregistered ones. */
+export async function writeOutbox(tx: Queryable, subject: string, data: Record<string, unknown>): Promise<string> {
   const id = randomUUID();
   const envelope: EventEnvelope = { id, type: subject, occurred_at: new Date().toISOString(), data };
   await tx.query('insert into outbox (msg_id, subject, payload) values ($1, $2, $3)', [id, subject, JSON.stringify(envelope)]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError, endpoint } from '@shop/contracts';
-import { bootRuntime, consumeEvents, enqueueEvent, handle, loadConfig, BaseConfig, processOnce, serveEndpoints, withTransaction, type ServiceRuntime } from '../src/index.js';
+import { bootRuntime, consumeEvents, writeOutbox, handle, loadConfig, BaseConfig, processOnce, serveEndpoints, withTransaction, type ServiceRuntime } from '../src/index.js';
 import { freshDatabase, freshPrefix, testEnv } from '../src/testing.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,8 +62,8 @@ describe('kit runtime', () => {
       },
     });
     await withTransaction(rt.pool, async (tx) => {
-      await enqueueEvent(tx, 'evt.kit.happened', { n: 1 });
-      await enqueueEvent(tx, 'evt.kit.happened', { n: 2 });
+      await writeOutbox(tx, 'evt.kit.happened', { n: 1 });
+      await writeOutbox(tx, 'evt.kit.happened', { n: 2 });
     });
     rt.relay.kick();
     await got;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { bootRuntime, BaseConfig, enqueueEvent, eventStreamName, loadConfig, withTransaction, type ServiceRuntime } from '../src/index.js';
+import { bootRuntime, BaseConfig, writeOutbox, eventStreamName, loadConfig, withTransaction, type ServiceRuntime } from '../src/index.js';
 import { freshDatabase, freshPrefix, testEnv } from '../src/testing.js';
 
 /** Two instances of one service: two relays over one outbox, as with `docker compose --scale`. */
@@ -27,7 +27,7 @@ describe('outbox relays of two instances', () => {
     // Many small commits while both relays are kicked, so both try to drain at once.
     for (let n = 1; n <= total; n++) {
       const rt = n % 2 ? a : b;
-      await withTransaction(rt.pool, (tx) => enqueueEvent(tx, 'evt.kit.relayed', { n }));
+      await withTransaction(rt.pool, (tx) => writeOutbox(tx, 'evt.kit.relayed', { n }));
       rt.relay.kick();
     }
     const deadline = Date.now() + 20_000;

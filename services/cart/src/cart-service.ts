@@ -13,7 +13,7 @@ import {
   type OrderConfirmedEvent,
   type VariantInfo,
 } from '@shop/contracts';
-import { enqueueEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
+import { publishEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
 import * as db from './db/carts.js';
 import { findCoupon, findCouponForCart } from './db/coupons.js';
 import { computeTotals, defaultPricingRules, type PricingRules } from './domain/pricing.js';
@@ -101,7 +101,7 @@ export class CartService {
     }
     const created = await withTransaction(this.pool, async (tx) => {
       const row = await db.insertCart(tx, { id: newCartId(), owner_subject: subject ?? null, conversation: conversation ?? null });
-      if (row) await enqueueEvent(tx, cartEvents.created, this.eventData(row, 0));
+      if (row) await publishEvent(tx, { subject: cartEvents.created, data: this.eventData(row, 0) });
       return row;
     });
     if (created) {
@@ -274,7 +274,7 @@ export class CartService {
     for (;;) {
       const swept = await withTransaction(this.pool, async (tx) => {
         const carts = await db.abandonIdle(tx, idleSeconds, batch);
-        for (const c of carts) await enqueueEvent(tx, cartEvents.abandoned, this.eventData(c, c.item_count));
+        for (const c of carts) await publishEvent(tx, { subject: cartEvents.abandoned, data: this.eventData(c, c.item_count) });
         return carts.length;
       });
       total += swept;
@@ -295,7 +295,7 @@ export class CartService {
     }
     await db.markConverted(tx, cartId, orderId);
     const count = await db.itemCount(tx, cartId);
-    await enqueueEvent(tx, cartEvents.converted, { ...this.eventData(cart, count), order_id: orderId });
+    await publishEvent(tx, { subject: cartEvents.converted, data: { ...this.eventData(cart, count), order_id: orderId } });
     return true;
   }
 

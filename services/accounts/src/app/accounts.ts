@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError, accountEvents, Address, Email, parseOrThrow, PersonName, type Customer, type SavedAddress } from '@shop/contracts';
-import { enqueueEvent, withTransaction, type Logger, type Pool } from '@shop/kit';
+import { publishEvent, withTransaction, type Logger, type Pool } from '@shop/kit';
 import { codeHash, codeMatches, codeUsable, newCode, normaliseCode } from '../domain/codes.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, passwordProblem, verifyPassword } from '../domain/password.js';
 import * as q from '../db/queries.js';
@@ -91,7 +91,7 @@ export class AccountsApp {
         return customer;
       }
       const { customer, created } = await q.insertCustomer(tx, email, row.name ?? email);
-      if (created) await enqueueEvent(tx, accountEvents.created, { customer_id: customer.id });
+      if (created) await publishEvent(tx, { subject: accountEvents.created, data: { customer_id: customer.id } });
       return customer;
     }).then((c) => {
       if (!c) throw wrong();

@@ -1,5 +1,5 @@
 import { AppError, catalogEvents, type Reservation } from '@shop/contracts';
-import { enqueueEvent, withTransaction, type Pool, type PoolClient } from '@shop/kit';
+import { publishEvent, withTransaction, type Pool, type PoolClient } from '@shop/kit';
 import { findShortages, mergeLines, outOfStock, type RequestedLine } from '../domain/inventory.js';
 import { lockProductsAndVariants } from './locks.js';
 
@@ -76,7 +76,7 @@ export class InventoryStore {
       );
       await adjust(tx, lines, 0, 1);
       const reservation = (await readReservation(tx, orderId))!;
-      await enqueueEvent(tx, catalogEvents.reserved, { order_id: orderId, lines: reservation.lines, expires_at: reservation.expires_at });
+      await publishEvent(tx, { subject: catalogEvents.reserved, data: { order_id: orderId, lines: reservation.lines, expires_at: reservation.expires_at } });
       return reservation;
     });
   }
@@ -109,7 +109,7 @@ export class InventoryStore {
         await adjust(tx, r.lines, -1, -1);
       }
       await setStatus(tx, orderId, 'committed');
-      await enqueueEvent(tx, catalogEvents.committed, { order_id: orderId, lines: r.lines });
+      await publishEvent(tx, { subject: catalogEvents.committed, data: { order_id: orderId, lines: r.lines } });
       return { ...r, status: 'committed' };
     });
   }
@@ -138,7 +138,7 @@ export class InventoryStore {
       );
       await adjust(tx, r.lines, 1, 0);
       await setStatus(tx, orderId, 'restocked');
-      await enqueueEvent(tx, catalogEvents.restocked, { order_id: orderId, lines: r.lines });
+      await publishEvent(tx, { subject: catalogEvents.restocked, data: { order_id: orderId, lines: r.lines } });
       return { ...r, status: 'restocked' };
     });
   }
@@ -150,7 +150,7 @@ export class InventoryStore {
     );
     await adjust(tx, r.lines, 0, -1);
     await setStatus(tx, r.order_id, status);
-    await enqueueEvent(tx, status === 'released' ? catalogEvents.released : catalogEvents.expired, { order_id: r.order_id, lines: r.lines });
+    await publishEvent(tx, { subject: status === 'released' ? catalogEvents.released : catalogEvents.expired, data: { order_id: r.order_id, lines: r.lines } });
     return { ...r, status };
   }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { Order, type AppliedCoupon, type Caller, type Cart, type ErrorBody, type OrderStatus } from '@shop/contracts';
-import { enqueueEvent } from '@shop/kit';
+import { Order, type AppliedCoupon, type Caller, type Cart, type ErrorBody, type OrderStatus, type OutgoingEvent } from '@shop/contracts';
+import { publishEvent } from '@shop/kit';
 import type { Actor } from '../domain/order-state.js';
 import type { SagaStep } from '../domain/saga.js';
 import { formatOrderNumber, isOrderNumber } from '../domain/order-number.js';
@@ -289,7 +289,7 @@ export interface StatusChange {
   fromSteps?: SagaStep[];
   paymentStatus?: string;
   tracking?: { carrier: string; number: string; url: string };
-  event?: { subject: string; data: Record<string, unknown> };
+  event?: OutgoingEvent;
 }
 
 /** Changes the status with its history entry and event, in one transaction the caller owns. */
@@ -316,7 +316,7 @@ export async function changeStatus(tx: Queryable, orderId: string, c: StatusChan
   if (res.rowCount === 0) return false;
   await recordStatus(tx, orderId, c.status, c.actor, c.reason);
   if (c.step) await appendSagaLog(tx, orderId, c.step, { status: c.status, reason: c.reason });
-  if (c.event) await enqueueEvent(tx, c.event.subject, c.event.data);
+  if (c.event) await publishEvent(tx, c.event);
   return true;
 }
 

@@ -12,11 +12,12 @@ import {
   type ListMethodsResult,
   type Payment,
   type PaymentEventData,
+  type PaymentSubject,
   type PaymentStatus,
   type Refund,
   type RefundRequest,
 } from '@shop/contracts';
-import { enqueueEvent, withTransaction, type Logger, type OutboxRelay } from '@shop/kit';
+import { publishEvent, withTransaction, type Logger, type OutboxRelay } from '@shop/kit';
 import { assertTransition, canTransition, refundAmount, statusAfterRefund } from '../domain/payment-state.js';
 import type { MethodSummary, PaymentProvider, ProviderCheckoutLink, ProviderEvent, ProviderPayment, ProviderRefund, RawWebhook } from '../domain/provider.js';
 import { mergeMethods } from '../domain/saved-methods.js';
@@ -32,7 +33,7 @@ export interface PaymentsAppOptions {
   intentStaleMs: number;
 }
 
-const eventFor: Partial<Record<PaymentStatus, string>> = {
+const eventFor: Partial<Record<PaymentStatus, PaymentSubject>> = {
   authorized: paymentEvents.authorized,
   captured: paymentEvents.captured,
   failed: paymentEvents.failed,
@@ -532,7 +533,7 @@ export class PaymentsApp {
           ...(link.order_id ? { order_id: link.order_id } : {}),
           ...(captured ? { payment_id: captured.id } : {}),
         };
-        await enqueueEvent(tx, paymentEvents.checkoutCompleted, data);
+        await publishEvent(tx, { subject: paymentEvents.checkoutCompleted, data });
         return;
       }
       case 'checkout_expired': {
@@ -708,7 +709,7 @@ function refundExceeds(captured: number, refunded: number): AppError {
   });
 }
 
-async function emitPaymentEvent(tx: pg.PoolClient, subject: string, row: q.PaymentRow, refund?: { id: string; amount: number }): Promise<void> {
+async function emitPaymentEvent(tx: pg.PoolClient, subject: PaymentSubject, row: q.PaymentRow, refund?: { id: string; amount: number }): Promise<void> {
   const data: PaymentEventData = {
     payment_id: row.id,
     order_id: row.order_id,
@@ -721,5 +722,5 @@ async function emitPaymentEvent(tx: pg.PoolClient, subject: string, row: q.Payme
     failure_message: row.failure_message,
     ...(refund ? { refund } : {}),
   };
-  await enqueueEvent(tx, subject, data);
+  await publishEvent(tx, { subject, data });
 }
