@@ -36,7 +36,7 @@ export async function startFaultStack(): Promise<FaultStack> {
       catalog: { RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_S), RESERVATION_SWEEP_MS: '500' },
       orders: { ORDERS_RECOVERY_MS: String(RECOVERY_MS), ORDERS_SAGA_GRACE_MS: String(SAGA_GRACE_MS), ORDERS_RESERVATION_TTL_S: String(RESERVATION_TTL_S) },
       // Every shopper comes from 127.0.0.1: the per-IP limit would throttle the load, not test it.
-      'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000', BUS_TIMEOUT_MS: '5000' },
+      'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '1000000', MCP_MAX_SESSIONS_PER_IP: '100000', MCP_MAX_SESSIONS: '100000', BUS_TIMEOUT_MS: '5000' },
     },
   });
   const db = Object.fromEntries(DATABASES.map((name) => [name, createPool(stack.databaseUrlFor(name), 3)])) as Record<Db, Pool>;

@@ -89,7 +89,7 @@ async function main() {
   // The catalogue the targets name: 100,000 generated products (BENCH_PRODUCTS=0 keeps the sample store).
   const catalogSize = Number(process.env.BENCH_PRODUCTS ?? 100_000);
   const sut = await e2eStack({
-    serviceEnv: { 'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000' }, ...(catalogSize ? { catalog: { CATALOG_SEED: 'none' } } : {}) },
+    serviceEnv: { 'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '1000000', MCP_MAX_SESSIONS_PER_IP: '100000', MCP_MAX_SESSIONS: '100000' }, ...(catalogSize ? { catalog: { CATALOG_SEED: 'none' } } : {}) },
   });
   const results: Record<string, unknown>[] = [];
   try {
