@@ -40,9 +40,11 @@ describe('a whole shopping conversation through the MCP gateway', () => {
     expect(details.data.product.variants.some((v: any) => v.size === '10' && v.available > 0)).toBe(true);
 
     const added = await ada.ok('add_to_cart', { product_id: pegasus.id, size: '10', color: 'Black', quantity: 1 });
-    const cartId = added.data.session_id;
+    const cartId = added.data.cart_id;
     expect(cartId).toMatch(/^[0-9a-f]{32}$/);
-    expect(added.meta['openai/widgetSessionId']).toBe(cartId);
+    // The cart id travels in structuredContent (session_id: its deprecated alias); widgetSessionId is the host's, not set by the gateway.
+    expect(added.data.session_id).toBe(cartId);
+    expect(added.meta?.['openai/widgetSessionId']).toBeUndefined();
     expect(added.data.cart.lines).toHaveLength(1);
     expect(added.data.cart.lines[0]).toMatchObject({ size: '10', color: 'Black', quantity: 1, unit_price: 8999 });
 

@@ -244,8 +244,8 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await linkButton.click();
     await expect.poll(async () => (await hostLog(page)).filter((e) => e.kind === 'openExternal').map((e) => e.value)).toEqual([linkResult.checkout_link.url]);
     expect(calls).toEqual([
-      { name: 'update_checkout', args: { session_id: reviewResult.session_id, accept_terms: true } },
-      { name: 'create_checkout_link', args: { session_id: reviewResult.session_id } },
+      { name: 'update_checkout', args: { cart_id: reviewResult.cart_id, accept_terms: true } },
+      { name: 'create_checkout_link', args: { cart_id: reviewResult.cart_id } },
     ]);
     const box = frame.getByTestId('checkout-link');
     expect(await box.getByTestId('link-order-number').textContent()).toBe('ORD-2026-00043');
@@ -352,7 +352,7 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await screenshot(h, page, `${mode}-checkout-prefilled`);
     await frame.getByRole('button', { name: 'Continue to payment' }).click();
     await expect.poll(() => calls.length).toBe(1);
-    expect(calls[0].args).toEqual({ session_id: fixtures.checkoutResult.session_id, shipping_address, shipping_method: 'standard' });
+    expect(calls[0].args).toEqual({ cart_id: fixtures.checkoutResult.cart_id, shipping_address, shipping_method: 'standard' });
     await page.close();
 
     // The server already holds Ada's address: the assistant's does not replace it.
@@ -487,7 +487,7 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await screenshot(h, page, `${mode}-checkout-payment-save`);
     await frame.getByRole('button', { name: 'Continue to review' }).click();
     await expect.poll(() => calls.length).toBe(1);
-    expect(calls[0]).toEqual({ name: 'update_checkout', args: { session_id: fixtures.reviewResult.session_id, payment_method_id: 'pm_card_visa', save_payment_method: true } });
+    expect(calls[0]).toEqual({ name: 'update_checkout', args: { cart_id: fixtures.reviewResult.cart_id, payment_method_id: 'pm_card_visa', save_payment_method: true } });
     await frame.getByText('Your payment method will be saved for next time once the order is paid.').waitFor();
     await page.close();
 

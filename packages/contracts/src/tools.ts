@@ -16,8 +16,19 @@ import { Order, OrderSummary } from './orders.js';
 /** Widget resources, one self-contained HTML file each (widgets/dist/<name>.html). */
 export const WidgetName = z.enum(['product-list', 'product-detail', 'cart', 'checkout', 'order']);
 export type WidgetName = z.infer<typeof WidgetName>;
-export function widgetUri(name: WidgetName): string {
-  return `ui://widget/${name}.html`;
+/**
+ * The widgets' template version, in every ui:// URI. Hosts cache templates by URI (ChatGPT for
+ * about 30 minutes), so a widget build that needs other tool results or arguments gets a new
+ * version; the earlier URIs keep resolving to the current HTML for hosts that cached them.
+ */
+export const WIDGET_VERSION = 2;
+export function widgetUri(name: WidgetName, version: number = WIDGET_VERSION): string {
+  // Version 1 was published before URIs carried a version.
+  return version === 1 ? `ui://widget/${name}.html` : `ui://widget/${name}.v${version}.html`;
+}
+/** The URIs earlier versions of a widget were published under, oldest first. */
+export function previousWidgetUris(name: WidgetName): string[] {
+  return Array.from({ length: WIDGET_VERSION - 1 }, (_, i) => widgetUri(name, i + 1));
 }
 
 export const FormattedTotals = z.object({
@@ -70,7 +81,9 @@ export type ReorderOutcome = z.infer<typeof ReorderOutcome>;
 /** add_to_cart, view_cart, update_cart_item, remove_from_cart, apply_coupon, remove_coupon, reorder. */
 export const CartResult = z.object({
   kind: z.literal('cart'),
-  /** The server-issued cart id; pass it back as session_id when the host has no conversation id. */
+  /** The server-issued cart id; pass it back as cart_id when the host has no conversation id. */
+  cart_id: CartId,
+  /** Deprecated: the same cart id under its former name, kept for one version for clients that read it. */
   session_id: CartId,
   cart: Cart,
   formatted: FormattedTotals,
@@ -108,6 +121,9 @@ export type PolicyLinks = z.infer<typeof PolicyLinks>;
 /** start_checkout, update_checkout, list_payment_methods, create_checkout_link. */
 export const CheckoutResult = z.object({
   kind: z.literal('checkout'),
+  /** The server-issued cart id; pass it back as cart_id when the host has no conversation id. */
+  cart_id: CartId,
+  /** Deprecated: the same cart id under its former name, kept for one version for clients that read it. */
   session_id: CartId,
   cart: Cart,
   formatted: FormattedTotals,
@@ -155,7 +171,15 @@ const Dollars = z
 
 const Label = (max: number) => FreeText(max, { min: 1 });
 const Labels = z.array(Label(textLimits.filterValue)).max(20, 'must list at most 20 values');
-const SessionId = CartId.describe('The cart id (session_id) returned by an earlier cart or checkout result; only needed when the host sends no conversation id.');
+/**
+ * The cart a call works on, for hosts that send no conversation id: `cart_id`, from an earlier
+ * cart or checkout result. `session_id` is its former name, still accepted so existing clients
+ * keep working; when both are given, cart_id wins.
+ */
+const cartRef = {
+  cart_id: CartId.optional().describe('The cart id (cart_id) from an earlier cart or checkout result; only needed when the host sends no conversation id.'),
+  session_id: CartId.optional().describe('Deprecated: the former name of cart_id, still accepted; cart_id wins when both are given.'),
+};
 const Quantity = z.number().int('must be a whole number');
 
 export const toolArgs = {
@@ -185,24 +209,24 @@ export const toolArgs = {
       quantity: Quantity.min(1, 'must be at least 1').max(99, 'must be at most 99').optional(),
       size: Label(textLimits.variantOption).optional(),
       color: Label(textLimits.variantOption).optional(),
-      session_id: SessionId.optional(),
+      ...cartRef,
     })
     .strict(),
-  view_cart: z.object({ session_id: SessionId.optional() }).strict(),
+  view_cart: z.object({ ...cartRef }).strict(),
   update_cart_item: z
     .object({
       item_id: Uuid.describe('The cart item id from the cart.'),
       quantity: Quantity.min(0, 'must not be negative').max(99, 'must be at most 99').describe('New quantity; 0 removes the item.'),
-      session_id: SessionId.optional(),
+      ...cartRef,
     })
     .strict(),
-  remove_from_cart: z.object({ item_id: Uuid.describe('The cart item id from the cart.'), session_id: SessionId.optional() }).strict(),
-  apply_coupon: z.object({ code: Label(textLimits.couponCode).describe('The coupon code, e.g. WELCOME10.'), session_id: SessionId.optional() }).strict(),
-  remove_coupon: z.object({ session_id: SessionId.optional() }).strict(),
-  start_checkout: z.object({ session_id: SessionId.optional() }).strict(),
+  remove_from_cart: z.object({ item_id: Uuid.describe('The cart item id from the cart.'), ...cartRef }).strict(),
+  apply_coupon: z.object({ code: Label(textLimits.couponCode).describe('The coupon code, e.g. WELCOME10.'), ...cartRef }).strict(),
+  remove_coupon: z.object({ ...cartRef }).strict(),
+  start_checkout: z.object({ ...cartRef }).strict(),
   update_checkout: z
     .object({
-      session_id: SessionId.optional(),
+      ...cartRef,
       shipping_address: Address.optional(),
       shipping_method: ShippingMethod.optional(),
       billing_address: Address.optional(),
@@ -219,11 +243,11 @@ export const toolArgs = {
         .describe('true when the shopper asks to save the payment method for next time; it is saved once the order is paid, and only for a signed-in shopper.'),
     })
     .strict(),
-  list_payment_methods: z.object({ session_id: SessionId.optional() }).strict(),
-  create_checkout_link: z.object({ session_id: SessionId.optional() }).strict(),
+  list_payment_methods: z.object({ ...cartRef }).strict(),
+  create_checkout_link: z.object({ ...cartRef }).strict(),
   place_order: z
     .object({
-      session_id: SessionId.optional(),
+      ...cartRef,
       payment_method_id: PaymentMethodId.optional(),
       idempotency_key: IdempotencyKey.optional().describe('Optional; by default a repeated call for an unchanged checkout returns the same order.'),
     })
@@ -232,7 +256,7 @@ export const toolArgs = {
   list_orders: z.object({ page: z.number().int().min(1).max(1000).optional() }).strict(),
   cancel_order: z.object({ order_id: OrderIdArg, reason: FreeText(textLimits.reason, { multiline: true }).optional() }).strict(),
   refund_order: RefundOrderArgs,
-  reorder: z.object({ order_id: OrderIdArg, session_id: SessionId.optional() }).strict(),
+  reorder: z.object({ order_id: OrderIdArg, ...cartRef }).strict(),
   get_store_policies: z
     .object({
       topic: Label(textLimits.policyTopic)

@@ -16,6 +16,13 @@ export const GatewayConfig = BaseConfig.omit({ DATABASE_URL: true, DB_POOL_MAX: 
     /** Comma-separated host names accepted in the Host header (DNS-rebinding protection). */
     ALLOWED_HOSTS: z.string().optional(),
     WIDGETS_DIR: z.string().min(1).default(defaultWidgetsDir),
+    /**
+     * The widgets' dedicated sandbox origin, sent as `ui.domain` and `openai/widgetDomain` (app
+     * submission needs it). Its format is each host's; defaults to PUBLIC_URL's origin.
+     */
+    WIDGET_DOMAIN: z.string().trim().min(1).max(253).optional(),
+    /** The payments service's public URL: the checkout-link pages the widgets open (ChatGPT's redirect_domains). */
+    PAYMENTS_PUBLIC_URL: z.string().url('must be an http(s) URL').optional(),
     /** Comma-separated browser origins allowed to call /mcp besides PUBLIC_URL's. */
     ALLOWED_ORIGINS: z.string().optional(),
     /** Requests per minute per shopper identity. */
@@ -40,6 +47,8 @@ export const GatewayConfig = BaseConfig.omit({ DATABASE_URL: true, DB_POOL_MAX: 
       .map((o) => o.trim())
       .filter(Boolean),
     trustProxy: trustProxySetting(c.TRUST_PROXY),
+    widgetDomain: c.WIDGET_DOMAIN ?? new URL(c.PUBLIC_URL).origin,
+    linkOrigins: c.PAYMENTS_PUBLIC_URL ? [new URL(c.PAYMENTS_PUBLIC_URL).origin] : [],
   }))
   .superRefine((c, ctx) => {
     for (const o of c.allowedOrigins) {

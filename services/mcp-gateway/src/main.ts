@@ -21,7 +21,7 @@ export async function start(env: Record<string, string | undefined> = process.en
   const mcp = createMcpEndpoint({
     tools: { bus, logger, placeOrderTimeoutMs: Math.max(config.BUS_TIMEOUT_MS, 30_000), publicUrl: config.PUBLIC_URL },
     widgets,
-    publicUrl: config.PUBLIC_URL,
+    site: { publicUrl: config.PUBLIC_URL, widgetDomain: config.widgetDomain, linkOrigins: config.linkOrigins },
     logger,
     version: VERSION,
     sessionIdleMs: config.MCP_SESSION_IDLE_S * 1000,

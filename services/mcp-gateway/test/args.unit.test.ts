@@ -25,6 +25,7 @@ describe('tool argument schemas', () => {
     expect(toolArgs.add_to_cart.safeParse({ product_id: '22222222-2222-4222-8222-222222222222', quantity: 0 }).success).toBe(false);
     expect(toolArgs.add_to_cart.safeParse({ product_id: '22222222-2222-4222-8222-222222222222', quantity: 1.5 }).success).toBe(false);
     expect(toolArgs.add_to_cart.safeParse({ product_id: '22222222-2222-4222-8222-222222222222', session_id: 'guessable' }).success).toBe(false);
+    expect(issues(toolArgs.add_to_cart.safeParse({ product_id: '22222222-2222-4222-8222-222222222222', cart_id: 'guessable' }))).toEqual(['cart_id: must be a server-issued cart id (32 hex characters)']);
     expect(toolArgs.update_cart_item.safeParse({ item_id: '11111111-1111-4111-8111-111111111111', quantity: 0 }).success).toBe(true);
     expect(toolArgs.update_cart_item.safeParse({ item_id: '11111111-1111-4111-8111-111111111111', quantity: -1 }).success).toBe(false);
     expect(toolArgs.update_checkout.safeParse({ payment_method_id: '4242 4242 4242 4242' }).success).toBe(false);
@@ -48,8 +49,8 @@ describe('tool argument schemas', () => {
 describe('tool _meta', () => {
   it('points both hosts at the widget and keeps status lines within 64 characters', () => {
     expect(appToolMeta('cart', 'Opening your cart…', 'Cart ready')).toEqual({
-      ui: { resourceUri: 'ui://widget/cart.html' },
-      'openai/outputTemplate': 'ui://widget/cart.html',
+      ui: { resourceUri: 'ui://widget/cart.v2.html', visibility: ['model', 'app'] },
+      'openai/outputTemplate': 'ui://widget/cart.v2.html',
       'openai/toolInvocation/invoking': 'Opening your cart…',
       'openai/toolInvocation/invoked': 'Cart ready',
       'openai/widgetAccessible': true,

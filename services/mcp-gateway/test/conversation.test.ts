@@ -42,9 +42,11 @@ describe('a complete shopping conversation', () => {
     // Cart: one pair in size 10.
     const added = await first.call('add_to_cart', { product_id: pegasus.id, size: '10', color: 'Black' });
     const cart1 = ok(added);
-    const cartId: string = cart1.session_id;
+    const cartId: string = cart1.cart_id;
     expect(cartId).toMatch(/^[0-9a-f]{32}$/);
-    expect(added._meta?.['openai/widgetSessionId']).toBe(cartId);
+    // The cart id travels in structuredContent (session_id is its deprecated alias); the host's widgetSessionId is not set.
+    expect(cart1.session_id).toBe(cartId);
+    expect(added._meta?.['openai/widgetSessionId']).toBeUndefined();
     expect(cart1.cart.lines).toHaveLength(1);
     expect(cart1.cart.lines[0]).toMatchObject({ name: PEGASUS, size: '10', color: 'Black', quantity: 1, unit_price: PEGASUS_PRICE });
     expect(cart1.last_added_line_id).toBe(cart1.cart.lines[0].id);
@@ -53,7 +55,7 @@ describe('a complete shopping conversation', () => {
     // A new MCP connection in the same host conversation sees the same cart.
     const second = await connectClient(stack.mcpUrl, meta);
     const seen = ok(await second.call('view_cart'));
-    expect(seen.session_id).toBe(cartId);
+    expect(seen.cart_id).toBe(cartId);
     expect(seen.cart.lines.map((l: any) => [l.id, l.quantity])).toEqual([[itemId, 1]]);
 
     // Two pairs: 2 × 89.99 = 179.98.
@@ -70,7 +72,7 @@ describe('a complete shopping conversation', () => {
     // Checkout.
     const started = ok(await first.call('start_checkout'));
     expect(started.kind).toBe('checkout');
-    expect(started.session_id).toBe(cartId);
+    expect(started.cart_id).toBe(cartId);
     expect(started.cart.checkout.ready).toBe(false);
     expect(started.cart.checkout.missing_steps).toContain('shipping_address');
     expect(started.shipping_options.map((o: any) => [o.method, o.price])).toEqual([
@@ -100,7 +102,7 @@ describe('a complete shopping conversation', () => {
     // Pay.
     const placedResult = await first.call('place_order', { payment_method_id: 'pm_card_visa' });
     const placed = ok(placedResult);
-    expect(placedResult._meta?.['openai/widgetSessionId']).toBe(cartId);
+    expect(placedResult._meta?.['openai/widgetSessionId']).toBeUndefined();
     expect(placed.kind).toBe('order');
     const order = placed.order;
     expect(order).toMatchObject({ status: 'confirmed', subtotal: 17_998, discount: 1_800, shipping: 1_299, tax: 1_417, total: 18_914, item_count: 2, shipping_method: 'express' });
@@ -113,8 +115,11 @@ describe('a complete shopping conversation', () => {
     // Both by the conversation (whose cart is now a fresh one) and by the placed cart's id.
     const again = ok(await second.call('place_order', { payment_method_id: 'pm_card_visa' }));
     expect(again.order.id).toBe(order.id);
-    const againById = ok(await first.call('place_order', { session_id: cartId, payment_method_id: 'pm_card_visa' }));
+    const againById = ok(await first.call('place_order', { cart_id: cartId, payment_method_id: 'pm_card_visa' }));
     expect(againById.order.id).toBe(order.id);
+    // The former argument name still works for existing clients.
+    const againByAlias = ok(await first.call('place_order', { session_id: cartId, payment_method_id: 'pm_card_visa' }));
+    expect(againByAlias.order.id).toBe(order.id);
     expect(ok(await first.call('list_orders')).items).toHaveLength(1);
 
     // Status by ORD- number from the other connection; the order list.

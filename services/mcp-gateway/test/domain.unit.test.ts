@@ -85,9 +85,9 @@ describe('presenters', () => {
     });
   });
 
-  it('builds a cart result that satisfies the shared contract, with the cart id as session_id', () => {
+  it('builds a cart result that satisfies the shared contract, with the cart id as cart_id (and its deprecated alias session_id)', () => {
     const p = presentCart(cartFixture(), { lastAddedLineId: '11111111-1111-4111-8111-111111111111', notice: 'Added 2 × Pegasus.' });
-    expect(CartResult.parse(p.structured).session_id).toBe('a'.repeat(32));
+    expect(CartResult.parse(p.structured)).toMatchObject({ cart_id: 'a'.repeat(32), session_id: 'a'.repeat(32) });
     expect(p.text).toContain('2 × Pegasus 41 Road Running Shoe (size 10, Black) at $89.99');
     expect(p.text).toContain('total $195.73');
   });

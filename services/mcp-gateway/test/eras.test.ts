@@ -24,8 +24,8 @@ describe('both MCP protocol eras on one endpoint', () => {
     const item = (found.structuredContent as { items: Array<{ id: string; in_stock: boolean; variants_count?: number }> }).items[0];
     const added = await call('add_to_cart', { product_id: item.id, quantity: 1 });
     expect(added.isError, JSON.stringify(added.content)).toBeFalsy();
-    const cartId = (added.structuredContent as { session_id: string }).session_id;
-    const viewed = await call('view_cart', { session_id: cartId });
+    const cartId = (added.structuredContent as { cart_id: string }).cart_id;
+    const viewed = await call('view_cart', { cart_id: cartId });
     expect((viewed.structuredContent as { cart: { lines: unknown[] } }).cart.lines).toHaveLength(1);
     return { added, viewed };
   }
@@ -45,7 +45,7 @@ describe('both MCP protocol eras on one endpoint', () => {
     expect(html.contents[0]).toMatchObject({ mimeType: 'text/html;profile=mcp-app' });
     // No session: the cart travels as the handle each result returns.
     const { added, viewed } = await shop(async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult);
-    expect((viewed.structuredContent as { session_id: string }).session_id).toBe((added.structuredContent as { session_id: string }).session_id);
+    expect((viewed.structuredContent as { cart_id: string }).cart_id).toBe((added.structuredContent as { cart_id: string }).cart_id);
     await client.close();
   });
 

@@ -32,7 +32,7 @@ const rpc = (method: string, params: Record<string, unknown> = {}, id = 1) => JS
 describe('gateway surface', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ services: [], gatewayEnv: { WIDGETS_DIR: mkdtempSync(path.join(os.tmpdir(), 'no-widgets-')), RATE_LIMIT_PER_MINUTE: '40', ALLOWED_ORIGINS: 'https://chatgpt.com' } });
+    stack = await startTestStack({ services: [], gatewayEnv: { WIDGETS_DIR: mkdtempSync(path.join(os.tmpdir(), 'no-widgets-')), RATE_LIMIT_PER_MINUTE: '40', ALLOWED_ORIGINS: 'https://chatgpt.com', WIDGET_DOMAIN: 'shop-widgets.example', PAYMENTS_PUBLIC_URL: 'https://pay.example.com/' } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -51,11 +51,13 @@ describe('gateway surface', () => {
       const meta = t._meta as Record<string, any>;
       if (WITHOUT_WIDGET.has(t.name)) {
         // Read by the model alone: no widget resource, and widgets cannot call it.
-        expect(meta.ui, t.name).toBeUndefined();
+        expect(meta.ui, t.name).toEqual({ visibility: ['model'] });
         expect(meta['openai/outputTemplate'], t.name).toBeUndefined();
         expect(meta['openai/widgetAccessible']).toBe(false);
       } else {
         expect(meta.ui.resourceUri).toBe(meta['openai/outputTemplate']);
+        expect(meta.ui.resourceUri).toMatch(/^ui:\/\/widget\/[a-z-]+\.v\d+\.html$/);
+        expect(meta.ui.visibility).toEqual(['model', 'app']);
         expect(meta['openai/widgetAccessible']).toBe(true);
       }
       expect(meta['openai/toolInvocation/invoking'].length).toBeLessThanOrEqual(64);
@@ -82,23 +84,28 @@ describe('gateway surface', () => {
     expect(actual).toEqual(JSON.parse(readFileSync(SNAPSHOT, 'utf8')));
   });
 
-  it('serves the five widget resources with CSP for PUBLIC_URL, falling back to a readable page', async () => {
+  it('serves the five widget resources at versioned URIs (earlier URIs resolving to the same page), with CSP, domain and link targets', async () => {
     const c = await connectClient(stack.mcpUrl);
     const { resources } = await c.client.listResources();
-    expect(resources.map((r) => r.uri).sort()).toEqual(['cart', 'checkout', 'order', 'product-detail', 'product-list'].map((n) => `ui://widget/${n}.html`));
+    const names = ['cart', 'checkout', 'order', 'product-detail', 'product-list'];
+    expect(resources.map((r) => r.uri).sort()).toEqual([...names.map((n) => `ui://widget/${n}.html`), ...names.map((n) => `ui://widget/${n}.v2.html`)].sort());
     for (const r of resources) {
       expect(r.mimeType).toBe('text/html;profile=mcp-app');
       const meta = r._meta as Record<string, any>;
-      expect(meta.ui.csp).toEqual({ connectDomains: [stack.gatewayUrl], resourceDomains: [stack.gatewayUrl] });
-      expect(meta['openai/widgetCSP']).toEqual({ connect_domains: [stack.gatewayUrl], resource_domains: [stack.gatewayUrl] });
+      expect(meta.ui).toEqual({ csp: { connectDomains: [stack.gatewayUrl], resourceDomains: [stack.gatewayUrl] }, domain: 'shop-widgets.example', prefersBorder: true });
+      expect(meta['openai/widgetCSP']).toEqual({ connect_domains: [stack.gatewayUrl], resource_domains: [stack.gatewayUrl], redirect_domains: ['https://pay.example.com'] });
+      expect(meta['openai/widgetDomain']).toBe('shop-widgets.example');
       expect(meta['openai/widgetDescription']).toBeTruthy();
       expect(meta['openai/widgetPrefersBorder']).toBe(true);
     }
-    const read = await c.client.readResource({ uri: 'ui://widget/cart.html' });
-    const content = read.contents[0] as { text: string; mimeType: string };
-    expect(content.mimeType).toBe('text/html;profile=mcp-app');
-    expect(content.text).toContain('<title>Cart</title>');
-    expect(content.text).toContain('ui/notifications/tool-result');
+    const current = (await c.client.readResource({ uri: 'ui://widget/cart.v2.html' })).contents[0] as { uri: string; text: string; mimeType: string; _meta?: Record<string, any> };
+    expect(current).toMatchObject({ uri: 'ui://widget/cart.v2.html', mimeType: 'text/html;profile=mcp-app' });
+    expect(current.text).toContain('<title>Cart</title>');
+    expect(current.text).toContain('ui/notifications/tool-result');
+    expect(current._meta?.ui.domain).toBe('shop-widgets.example');
+    // A host that cached the URI of the previous version gets the same page.
+    const earlier = (await c.client.readResource({ uri: 'ui://widget/cart.html' })).contents[0] as { uri: string; text: string; mimeType: string };
+    expect(earlier).toMatchObject({ uri: 'ui://widget/cart.html', mimeType: 'text/html;profile=mcp-app', text: current.text });
     await c.close();
   });
 

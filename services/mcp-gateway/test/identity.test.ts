@@ -30,15 +30,21 @@ describe('shopper identity and the cart key', () => {
   it('keys the cart by the MCP session when the host sends no conversation id', async () => {
     const a = await connectClient(stack.mcpUrl);
     const added = ok(await a.call('add_to_cart', { product_id: productId, size: '10', color: 'Black' }));
-    expect(ok(await a.call('view_cart')).session_id).toBe(added.session_id);
+    expect(ok(await a.call('view_cart')).cart_id).toBe(added.cart_id);
     const b = await connectClient(stack.mcpUrl);
     const other = ok(await b.call('view_cart'));
-    expect(other.session_id).not.toBe(added.session_id);
+    expect(other.cart_id).not.toBe(added.cart_id);
     expect(other.cart.lines).toEqual([]);
-    // The server-issued cart id works as an explicit session_id from anywhere, even statelessly.
-    const viaId = await statelessCall(stack.mcpUrl, 'view_cart', { session_id: added.session_id });
+    // The server-issued cart id works as an explicit cart_id from anywhere, even statelessly.
+    const viaId = await statelessCall(stack.mcpUrl, 'view_cart', { cart_id: added.cart_id });
     expect(viaId.structuredContent.cart.lines).toHaveLength(1);
-    expect(viaId._meta?.['openai/widgetSessionId']).toBe(added.session_id);
+    expect(viaId.structuredContent.cart_id).toBe(added.cart_id);
+    expect(viaId._meta?.['openai/widgetSessionId']).toBeUndefined();
+    // cart_id wins over the deprecated session_id; session_id alone is still honoured.
+    const both = await statelessCall(stack.mcpUrl, 'view_cart', { cart_id: added.cart_id, session_id: other.cart_id });
+    expect(both.structuredContent.cart_id).toBe(added.cart_id);
+    const viaAlias = await statelessCall(stack.mcpUrl, 'view_cart', { session_id: added.cart_id });
+    expect(viaAlias.structuredContent.cart_id).toBe(added.cart_id);
     await a.close();
     await b.close();
   });
@@ -47,7 +53,7 @@ describe('shopper identity and the cart key', () => {
     const meta = { 'openai/session': 'conv-stateless', 'openai/subject': 'subject-s' };
     const first = await statelessCall(stack.mcpUrl, 'add_to_cart', { product_id: productId, size: '10', color: 'Black', quantity: 3 }, meta);
     const second = await statelessCall(stack.mcpUrl, 'view_cart', {}, meta);
-    expect(second.structuredContent.session_id).toBe(first.structuredContent.session_id);
+    expect(second.structuredContent.cart_id).toBe(first.structuredContent.cart_id);
     expect(second.structuredContent.cart).toMatchObject({ owner_subject: 'subject-s', conversation: 'conv-stateless' });
     expect(second.structuredContent.cart.lines.map((l: any) => l.quantity)).toEqual([3]);
     // Same conversation id, other subject: the conversation's cart is not theirs.
@@ -58,7 +64,7 @@ describe('shopper identity and the cart key', () => {
 
   it('refuses unknown ids with a clear message', async () => {
     const c = await connectClient(stack.mcpUrl, { 'openai/session': 'conv-unknown', 'openai/subject': 'subject-u' });
-    expect(errorText(await c.call('view_cart', { session_id: 'f'.repeat(32) }))).toBe('That cart does not exist.');
+    expect(errorText(await c.call('view_cart', { cart_id: 'f'.repeat(32) }))).toBe('That cart does not exist.');
     expect(errorText(await c.call('get_product_details', { product_id: '00000000-0000-4000-8000-000000000000' }))).toBe('That product does not exist.');
     expect(errorText(await c.call('get_order_status', { order_id: 'ORD-2026-99999' }))).toMatch(/order/i);
     expect(errorText(await c.call('update_cart_item', { item_id: '00000000-0000-4000-8000-000000000000', quantity: 2 }))).toBeTruthy();

@@ -11,12 +11,12 @@ describe('widget resources', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'widgets-'));
     writeFileSync(path.join(dir, 'cart.html'), '<!doctype html><title>built cart</title>');
     const widgets = await loadWidgets(dir, createLogger('test', 'silent'));
-    expect(widgets.map((w) => [w.uri, w.fallback])).toEqual([
-      ['ui://widget/product-list.html', true],
-      ['ui://widget/product-detail.html', true],
-      ['ui://widget/cart.html', false],
-      ['ui://widget/checkout.html', true],
-      ['ui://widget/order.html', true],
+    expect(widgets.map((w) => [w.uri, w.previousUris, w.fallback])).toEqual([
+      ['ui://widget/product-list.v2.html', ['ui://widget/product-list.html'], true],
+      ['ui://widget/product-detail.v2.html', ['ui://widget/product-detail.html'], true],
+      ['ui://widget/cart.v2.html', ['ui://widget/cart.html'], false],
+      ['ui://widget/checkout.v2.html', ['ui://widget/checkout.html'], true],
+      ['ui://widget/order.v2.html', ['ui://widget/order.html'], true],
     ]);
     expect(widgets.find((w) => w.name === 'cart')?.html).toBe('<!doctype html><title>built cart</title>');
     const fallback = widgets.find((w) => w.name === 'order')!.html;
@@ -26,12 +26,16 @@ describe('widget resources', () => {
     expect(fallback).toContain("'<': '&lt;'");
   });
 
-  it('lists the public origin in both CSP forms', () => {
-    expect(widgetResourceMeta('cart', 'https://shop.example.com/base')).toMatchObject({
-      ui: { csp: { connectDomains: ['https://shop.example.com'], resourceDomains: ['https://shop.example.com'] }, prefersBorder: true },
-      'openai/widgetCSP': { connect_domains: ['https://shop.example.com'], resource_domains: ['https://shop.example.com'] },
+  it('lists the public origin in both CSP forms, the widget domain and the payments origin as a link target', () => {
+    const site = { publicUrl: 'https://shop.example.com/base', widgetDomain: 'shop-example-com.oaiusercontent.com', linkOrigins: ['https://pay.example.com'] };
+    expect(widgetResourceMeta('cart', site)).toMatchObject({
+      ui: { csp: { connectDomains: ['https://shop.example.com'], resourceDomains: ['https://shop.example.com'] }, domain: 'shop-example-com.oaiusercontent.com', prefersBorder: true },
+      'openai/widgetCSP': { connect_domains: ['https://shop.example.com'], resource_domains: ['https://shop.example.com'], redirect_domains: ['https://pay.example.com'] },
+      'openai/widgetDomain': 'shop-example-com.oaiusercontent.com',
       'openai/widgetPrefersBorder': true,
     });
+    // No payments origin configured: no redirect_domains at all rather than an empty list.
+    expect(widgetResourceMeta('cart', { ...site, linkOrigins: [] })['openai/widgetCSP']).toEqual({ connect_domains: ['https://shop.example.com'], resource_domains: ['https://shop.example.com'] });
   });
 });
 
@@ -48,6 +52,9 @@ describe('configuration', () => {
     const c = loadGatewayConfig({});
     expect(c).toMatchObject({ HTTP_PORT: 3000, PUBLIC_URL: 'http://localhost:3000', RATE_LIMIT_PER_MINUTE: 300, NATS_PREFIX: '' });
     expect(c.WIDGETS_DIR).toMatch(/widgets[\\/]dist$/);
+    expect([c.widgetDomain, c.linkOrigins]).toEqual(['http://localhost:3000', []]);
+    expect(loadGatewayConfig({ WIDGET_DOMAIN: 'abc.claudemcpcontent.com', PAYMENTS_PUBLIC_URL: 'https://pay.example.com/checkout' })).toMatchObject({ widgetDomain: 'abc.claudemcpcontent.com', linkOrigins: ['https://pay.example.com'] });
+    expect(() => loadGatewayConfig({ PAYMENTS_PUBLIC_URL: 'nope' })).toThrow(/PAYMENTS_PUBLIC_URL/);
     expect(() => loadGatewayConfig({ RATE_LIMIT_PER_MINUTE: '-3' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
     expect(() => loadGatewayConfig({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
   });

@@ -2,7 +2,7 @@
 // apply an optimistic guess first and roll it back, with an inline error, when the call fails.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { errorText, getHost, type Host, type HostSnapshot, type ToolCallResult } from './host';
-import type { AnyResult } from './types';
+import type { AnyResult, ToolArgs } from './types';
 
 export function useHostSnapshot(): HostSnapshot {
   const host = getHost();
@@ -29,8 +29,8 @@ export interface WidgetData {
   error: string | null;
   busy: string | null;
   clearError(): void;
-  /** Calls a tool; a result whose structuredContent has a `kind` replaces what is shown. */
-  call<T extends AnyResult>(name: string, args: Record<string, unknown>, options?: CallOptions<T>): Promise<ToolCallResult>;
+  /** Calls a tool with its arguments as the contracts type them; a result whose structuredContent has a `kind` replaces what is shown. */
+  call<T extends AnyResult, N extends keyof ToolArgs = keyof ToolArgs>(name: N, args: ToolArgs[N], options?: CallOptions<T>): Promise<ToolCallResult>;
   /** Shows a result without calling anything (e.g. going back to a previous view). */
   show(result: AnyResult): void;
 }
@@ -59,12 +59,12 @@ export function useWidgetDataSource(): WidgetData {
   dataRef.current = data;
 
   const call = useCallback(
-    async <T extends AnyResult>(name: string, args: Record<string, unknown>, options: CallOptions<T> = {}) => {
+    async <T extends AnyResult, N extends keyof ToolArgs = keyof ToolArgs>(name: N, args: ToolArgs[N], options: CallOptions<T> = {}) => {
       const before = dataRef.current;
       setError(null);
       setBusy(options.label ?? name);
       if (options.optimistic && before) setLocal(options.optimistic(before as T));
-      const result = await host.callTool(name, args);
+      const result = await host.callTool(name, args as Record<string, unknown>);
       setBusy(null);
       if (result.isError) {
         setLocal(before);

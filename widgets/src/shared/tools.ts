@@ -1,6 +1,6 @@
 // Tool calls the widgets make, with the argument names the gateway's tools take.
 import type { WidgetData } from './data';
-import type { AnyResult, Address, CartLine, CartResult, CheckoutResult, SearchFilters, ShippingMethod } from './types';
+import type { AnyResult, Address, CartLine, CartResult, CheckoutResult, SearchFilters, ShippingMethod, ToolArgs } from './types';
 import { centsToDollarArg } from './format';
 
 export interface SearchArgs {
@@ -11,8 +11,8 @@ export interface SearchArgs {
 }
 
 /** search_products takes dollar amounts; the result reports cents. */
-export function searchArgs({ query, filters, page, per_page }: SearchArgs): Record<string, unknown> {
-  const args: Record<string, unknown> = { in_stock_only: filters.in_stock_only, sort_by: filters.sort_by, page, per_page };
+export function searchArgs({ query, filters, page, per_page }: SearchArgs): ToolArgs['search_products'] {
+  const args: ToolArgs['search_products'] = { in_stock_only: filters.in_stock_only, sort_by: filters.sort_by, page, per_page };
   if (query) args.query = query;
   if (filters.category) args.category = filters.category;
   if (filters.min_price !== undefined) args.min_price = centsToDollarArg(filters.min_price);
@@ -35,7 +35,7 @@ export const cartTools = (w: WidgetData) => ({
   setQuantity: (data: CartResult, line: CartLine, quantity: number) =>
     w.call<CartResult>(
       'update_cart_item',
-      { session_id: data.session_id, item_id: line.id, quantity },
+      { cart_id: data.cart_id, item_id: line.id, quantity },
       {
         label: 'Updating quantity…',
         optimistic: (d) => withLines(d, d.cart.lines.map((l) => (l.id === line.id ? { ...l, quantity, line_subtotal: l.unit_price * quantity } : l))),
@@ -44,16 +44,16 @@ export const cartTools = (w: WidgetData) => ({
   remove: (data: CartResult, line: CartLine) =>
     w.call<CartResult>(
       'remove_from_cart',
-      { session_id: data.session_id, item_id: line.id },
+      { cart_id: data.cart_id, item_id: line.id },
       { label: 'Removing…', optimistic: (d) => withLines(d, d.cart.lines.filter((l) => l.id !== line.id)) },
     ),
-  applyCoupon: (data: CartResult, code: string) => w.call('apply_coupon', { session_id: data.session_id, code }, { label: 'Applying coupon…' }),
+  applyCoupon: (data: CartResult, code: string) => w.call('apply_coupon', { cart_id: data.cart_id, code }, { label: 'Applying coupon…' }),
   removeCoupon: (data: CartResult) =>
-    w.call<CartResult>('remove_coupon', { session_id: data.session_id }, { label: 'Removing coupon…', optimistic: (d) => ({ ...d, cart: { ...d.cart, coupon: null } }) }),
-  startCheckout: (sessionId: string) => w.call('start_checkout', { session_id: sessionId }, { label: 'Starting checkout…' }),
+    w.call<CartResult>('remove_coupon', { cart_id: data.cart_id }, { label: 'Removing coupon…', optimistic: (d) => ({ ...d, cart: { ...d.cart, coupon: null } }) }),
+  startCheckout: (cartId: string) => w.call('start_checkout', { cart_id: cartId }, { label: 'Starting checkout…' }),
 });
 
-/** update_checkout's arguments besides session_id. */
+/** update_checkout's arguments besides the cart. */
 export interface CheckoutPatch {
   shipping_address?: Address;
   shipping_method?: ShippingMethod;
@@ -72,12 +72,12 @@ export const checkoutTools = (w: WidgetData) => ({
     data: CheckoutResult,
     patch: CheckoutPatch,
     optimistic?: (d: CheckoutResult) => CheckoutResult,
-  ) => w.call<CheckoutResult>('update_checkout', { session_id: data.session_id, ...patch }, { label: 'Saving…', optimistic }),
-  checkoutLink: (data: CheckoutResult) => w.call('create_checkout_link', { session_id: data.session_id }, { label: 'Creating checkout link…' }),
+  ) => w.call<CheckoutResult>('update_checkout', { cart_id: data.cart_id, ...patch }, { label: 'Saving…', optimistic }),
+  checkoutLink: (data: CheckoutResult) => w.call('create_checkout_link', { cart_id: data.cart_id }, { label: 'Creating checkout link…' }),
   placeOrder: (data: CheckoutResult, paymentMethodId: string | null, idempotencyKey: string) =>
     w.call<AnyResult>(
       'place_order',
-      { session_id: data.session_id, idempotency_key: idempotencyKey, ...(paymentMethodId ? { payment_method_id: paymentMethodId } : {}) },
+      { cart_id: data.cart_id, idempotency_key: idempotencyKey, ...(paymentMethodId ? { payment_method_id: paymentMethodId } : {}) },
       { label: 'Placing order…' },
     ),
 });

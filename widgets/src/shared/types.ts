@@ -30,6 +30,8 @@ export type {
   ShippingMethod,
   ShippingOption,
   SortBy,
+  ToolArgs,
+  ToolName,
 } from '@shop/contracts';
 
 export type AnyResult = ProductListResult | ProductDetailResult | CartResult | CheckoutResult | OrderResult | OrderListResult;

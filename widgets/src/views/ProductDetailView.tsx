@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useWidget } from '../shared/data';
 import { orderSizes } from '../shared/format';
-import type { CartResult, ProductDetailResult, ProductSummary } from '../shared/types';
+import type { CartResult, ProductDetailResult, ProductSummary, ToolArgs } from '../shared/types';
 import { Button, ErrorBanner, Notice, ProductImage, QuantityStepper, Stars, StockBadge, useMoney } from '../shared/ui';
 
 type Product = ProductDetailResult['product'];
@@ -87,7 +87,7 @@ export function ProductDetailBody({ product, compact = false }: { product: Produ
 
   async function add() {
     setAdded(null);
-    const args: Record<string, unknown> = { product_id: product.id, quantity };
+    const args: ToolArgs['add_to_cart'] = { product_id: product.id, quantity };
     if (size) args.size = size;
     if (color) args.color = color;
     const result = await w.call('add_to_cart', args, { label: 'Adding to cart…', keepView: true });

@@ -3,7 +3,7 @@ import { useWidget } from '../shared/data';
 import { centsToDollarText, dollarTextToCents, orderSizes } from '../shared/format';
 import { searchArgs } from '../shared/tools';
 import { searchFromInput, type ActiveSearch } from '../shared/toolInput';
-import type { CartResult, ProductDetailResult, ProductListItem, ProductListResult, SearchFilters, SortBy } from '../shared/types';
+import type { CartResult, ProductDetailResult, ProductListItem, ProductListResult, SearchFilters, SortBy, ToolArgs } from '../shared/types';
 import { Button, EmptyState, ErrorBanner, Notice, ProductImage, Spinner, Stars, StockBadge, useMoney } from '../shared/ui';
 import { ProductDetailBody } from './ProductDetailView';
 
@@ -167,7 +167,7 @@ function ProductCard({ item, onQuickView, onAdded }: { item: ProductListItem; on
   const ready = (item.sizes.length === 0 || size) && (item.colors.length === 0 || color);
 
   async function add() {
-    const args: Record<string, unknown> = { product_id: item.id, quantity: 1 };
+    const args: ToolArgs['add_to_cart'] = { product_id: item.id, quantity: 1 };
     if (size) args.size = size;
     if (color) args.color = color;
     setAdding(true);

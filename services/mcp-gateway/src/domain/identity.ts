@@ -42,12 +42,12 @@ export interface CartResolution {
 
 /**
  * How to find the caller's cart. The conversation (host id, else MCP session) finds or creates
- * the cart; an explicit `session_id` names a cart directly and is honoured only when the cart
+ * the cart; an explicit `cart_id` names a cart directly and is honoured only when the cart
  * service agrees it belongs to this caller (another subject's cart answers CART_FORBIDDEN).
  */
-export function cartResolution(meta: HostMeta | undefined, sessionIdArg: string | undefined, mcpSessionId: string | undefined): CartResolution {
+export function cartResolution(meta: HostMeta | undefined, cartIdArg: string | undefined, mcpSessionId: string | undefined): CartResolution {
   const caller = callerFrom(meta, mcpSessionId);
-  return sessionIdArg ? { cart_id: sessionIdArg, caller } : { caller };
+  return cartIdArg ? { cart_id: cartIdArg, caller } : { caller };
 }
 
 /** Whom saved payment methods belong to: the owner subject, else the conversation, else the cart. */

@@ -101,7 +101,7 @@ export interface CartExtras {
 }
 
 export function presentCart(cart: Cart, extras: CartExtras = {}): Presented<CartResult> {
-  const structured: CartResult = { kind: 'cart', session_id: cart.id, cart, formatted: formattedTotals(cart.totals, cart.currency) };
+  const structured: CartResult = { kind: 'cart', cart_id: cart.id, session_id: cart.id, cart, formatted: formattedTotals(cart.totals, cart.currency) };
   if (extras.lastAddedLineId) structured.last_added_line_id = extras.lastAddedLineId;
   if (extras.notice) structured.notice = extras.notice;
   if (extras.reorder) structured.reorder = extras.reorder;
@@ -121,6 +121,7 @@ function reorderSummary(r: ReorderOutcome): string[] {
 export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link: CheckoutLinkInfo | null, now: Date, notice?: string): Presented<CheckoutResult> {
   const structured: CheckoutResult = {
     kind: 'checkout',
+    cart_id: cart.id,
     session_id: cart.id,
     cart,
     formatted: formattedTotals(cart.totals, cart.currency),

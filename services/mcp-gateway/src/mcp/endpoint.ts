@@ -4,12 +4,12 @@ import { createMcpHandler, isInitializeRequest, isLegacyRequest, McpServer } fro
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@shop/kit';
 import { registerTools, toolListing, type ToolDeps } from './tools.js';
-import { registerWidgets, type Widget } from './widgets.js';
+import { registerWidgets, type Widget, type WidgetSite } from './widgets.js';
 
 export interface McpEndpointOptions {
   tools: ToolDeps;
   widgets: Widget[];
-  publicUrl: string;
+  site: WidgetSite;
   logger: Logger;
   version: string;
   /** Sessions idle longer than this are closed, so abandoned clients do not hold memory. */
@@ -28,7 +28,7 @@ interface Session {
 }
 
 const INSTRUCTIONS =
-  'A shop for physical goods. Search with search_products, show details with get_product_details, manage the cart with add_to_cart / view_cart / update_cart_item / remove_from_cart / apply_coupon, then start_checkout, update_checkout (address, shipping, payment method, terms) and place_order only after the shopper confirms. Answer questions about returns, refunds, shipping, privacy or the terms with get_store_policies, in the store\'s own words. Money in arguments is in dollars; results carry cents and formatted amounts. When the host sends no conversation id, pass the session_id from earlier results back.';
+  'A shop for physical goods. Search with search_products, show details with get_product_details, manage the cart with add_to_cart / view_cart / update_cart_item / remove_from_cart / apply_coupon, then start_checkout, update_checkout (address, shipping, payment method, terms) and place_order only after the shopper confirms. Answer questions about returns, refunds, shipping, privacy or the terms with get_store_policies, in the store\'s own words. Money in arguments is in dollars; results carry cents and formatted amounts. When the host sends no conversation id, pass the cart_id from earlier results back (session_id is its former name, still accepted). Every result\'s text says what the shopper has and what comes next, so a host without widgets can run the whole purchase.';
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
@@ -51,7 +51,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     // The lists never change while the process runs: no list_changed notifications to promise.
     const server = new McpServer({ name: 'shop-mcp-gateway', title: 'Shop', version: opts.version }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false }, resources: { listChanged: false } } });
     registerTools(server, opts.tools, listing);
-    registerWidgets(server, opts.widgets, opts.publicUrl);
+    registerWidgets(server, opts.widgets, opts.site);
     return server;
   };
 

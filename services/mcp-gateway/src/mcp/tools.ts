@@ -72,8 +72,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
       }
       return {
         structuredContent: structured.data as Record<string, unknown>,
+        // No `openai/widgetSessionId`: that key is the host's to set; the cart id travels in structuredContent.cart_id.
         content: [{ type: 'text', text: outcome.presented.text }],
-        ...(outcome.cartId ? { _meta: { 'openai/widgetSessionId': outcome.cartId } } : {}),
       };
     } catch (e) {
       const { result, error } = toolErrorResult(e);

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { WidgetName, widgetUri } from '@shop/contracts';
+import type { McpUiResourceMeta } from '@modelcontextprotocol/ext-apps';
+import { registerAppResource, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import { previousWidgetUris, WidgetName, widgetUri } from '@shop/contracts';
 import type { Logger } from '@shop/kit';
-
-export const WIDGET_MIME_TYPE = 'text/html;profile=mcp-app';
 
 const descriptions: Record<WidgetName, { title: string; description: string }> = {
   'product-list': { title: 'Product list', description: 'Shows product search results with prices, stock and filters; the shopper can open a product or add it to the cart.' },
@@ -17,46 +17,64 @@ const descriptions: Record<WidgetName, { title: string; description: string }> =
 export interface Widget {
   name: WidgetName;
   uri: string;
+  /** Earlier URIs of this widget that hosts may have cached: they resolve to the same HTML. */
+  previousUris: string[];
   html: string;
   /** True when widgets/dist had no build for it and the readable fallback page is served. */
   fallback: boolean;
+}
+
+/** Where the widgets live and what they may reach, for the resource `_meta` of both hosts. */
+export interface WidgetSite {
+  /** The gateway's public URL: the widgets load images from it and call nothing else. */
+  publicUrl: string;
+  /** The widgets' dedicated sandbox origin (`ui.domain`, `openai/widgetDomain`); its format is the host's. */
+  widgetDomain: string;
+  /** Origins the widgets open as links (the payments checkout page): ChatGPT's `redirect_domains`. */
+  linkOrigins: string[];
 }
 
 /** Reads the built widget files once at start; a missing build gets the fallback page. */
 export async function loadWidgets(dir: string, logger: Logger): Promise<Widget[]> {
   return Promise.all(
     WidgetName.options.map(async (name) => {
+      const base = { name, uri: widgetUri(name), previousUris: previousWidgetUris(name) };
       try {
-        const html = await readFile(path.join(dir, `${name}.html`), 'utf8');
-        return { name, uri: widgetUri(name), html, fallback: false };
+        return { ...base, html: await readFile(path.join(dir, `${name}.html`), 'utf8'), fallback: false };
       } catch {
         logger.warn({ widget: name, dir }, 'widget build not found; serving the fallback page');
-        return { name, uri: widgetUri(name), html: fallbackHtml(descriptions[name].title), fallback: true };
+        return { ...base, html: fallbackHtml(descriptions[name].title), fallback: true };
       }
     }),
   );
 }
 
-/** The resource `_meta` for both MCP Apps hosts (`ui.*`) and ChatGPT (`openai/*`). */
-export function widgetResourceMeta(name: WidgetName, publicUrl: string): Record<string, unknown> {
-  const origin = new URL(publicUrl).origin;
+/**
+ * The resource `_meta` for MCP Apps hosts (`ui`, typed by ext-apps) and ChatGPT (`openai/*`).
+ * MCP Apps 2026-01-26 has no field for link targets (a host confirms each `ui/open-link`);
+ * ChatGPT takes them as `openai/widgetCSP.redirect_domains`.
+ */
+export function widgetResourceMeta(name: WidgetName, site: WidgetSite): { ui: McpUiResourceMeta; [key: string]: unknown } {
+  const origin = new URL(site.publicUrl).origin;
   return {
-    ui: { csp: { connectDomains: [origin], resourceDomains: [origin] }, prefersBorder: true },
-    'openai/widgetCSP': { connect_domains: [origin], resource_domains: [origin] },
+    ui: { csp: { connectDomains: [origin], resourceDomains: [origin] }, domain: site.widgetDomain, prefersBorder: true },
+    'openai/widgetCSP': { connect_domains: [origin], resource_domains: [origin], ...(site.linkOrigins.length ? { redirect_domains: site.linkOrigins } : {}) },
+    'openai/widgetDomain': site.widgetDomain,
     'openai/widgetDescription': descriptions[name].description,
     'openai/widgetPrefersBorder': true,
   };
 }
 
-export function registerWidgets(server: McpServer, widgets: Widget[], publicUrl: string): void {
+/** Every widget at its current URI, and at each earlier URI hosts may still have cached. */
+export function registerWidgets(server: McpServer, widgets: Widget[], site: WidgetSite): void {
   for (const w of widgets) {
-    const meta = widgetResourceMeta(w.name, publicUrl);
-    server.registerResource(
-      w.name,
-      w.uri,
-      { title: descriptions[w.name].title, description: descriptions[w.name].description, mimeType: WIDGET_MIME_TYPE, _meta: meta },
-      async () => ({ contents: [{ uri: w.uri, mimeType: WIDGET_MIME_TYPE, text: w.html, _meta: meta }] }),
-    );
+    const meta = widgetResourceMeta(w.name, site);
+    const { title, description } = descriptions[w.name];
+    const read = (uri: URL) => ({ contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text: w.html, _meta: meta }] });
+    registerAppResource(server, w.name, w.uri, { title, description, _meta: meta }, read);
+    for (const [i, uri] of w.previousUris.entries()) {
+      registerAppResource(server, `${w.name}-v${i + 1}`, uri, { title: `${title} (earlier URI)`, description: `${description} The same widget as ${w.uri}, for hosts that cached this URI.`, _meta: meta }, read);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { cartApi, CartResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite } from './shared.js';
+import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite, namedCart } from './shared.js';
 
 export const applyCoupon = defineTool({
   name: 'apply_coupon',
@@ -10,7 +10,7 @@ export const applyCoupon = defineTool({
   annotations: idempotentWrite,
   meta: appToolMeta('cart', 'Applying the coupon…', 'Coupon applied'),
   run: async (a, call) => {
-    const cart = await call.deps.bus.call(cartApi.applyCoupon, { cart_id: await cartIdFor(call, a.session_id), caller: call.caller, code: a.code });
+    const cart = await call.deps.bus.call(cartApi.applyCoupon, { cart_id: await cartIdFor(call, namedCart(a)), caller: call.caller, code: a.code });
     return cartOutcome(cart, { notice: cart.coupon ? `Coupon ${cart.coupon.code} applied: ${cart.coupon.description}.` : undefined });
   },
 });

@@ -1,7 +1,7 @@
 import { AppError, CheckoutResult, ordersApi, toolArgs } from '@shop/contracts';
 import { checkoutLinkKey } from '../domain/idempotency.js';
 import { changedBeforePlacement, presentCheckout } from '../domain/present.js';
-import { appToolMeta, defineTool, resolveCart, savedMethods } from './shared.js';
+import { appToolMeta, defineTool, namedCart, resolveCart, savedMethods } from './shared.js';
 
 export const createCheckoutLink = defineTool({
   name: 'create_checkout_link',
@@ -12,7 +12,7 @@ export const createCheckoutLink = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true, idempotentHint: true },
   meta: appToolMeta('checkout', 'Creating a checkout link…', 'Checkout link ready'),
   run: async (a, call) => {
-    const cart = await resolveCart(call, a.session_id);
+    const cart = await resolveCart(call, namedCart(a));
     if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty: add something before checking out.');
     const changed = changedBeforePlacement(cart);
     if (changed) throw changed;
@@ -28,7 +28,6 @@ export const createCheckoutLink = defineTool({
         : `Order ${order.number} is ${order.status.replace(/_/g, ' ')}.`;
     return {
       presented: presentCheckout(cart, await savedMethods(call, cart), { url: link.url, expires_at: link.expires_at, order_number: order.number }, call.now(), notice),
-      cartId: cart.id,
     };
   },
 });

@@ -1,5 +1,5 @@
 import { CheckoutResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, checkoutOutcome, defineTool, readOnly, resolveCart } from './shared.js';
+import { appToolMeta, checkoutOutcome, defineTool, namedCart, readOnly, resolveCart } from './shared.js';
 
 export const listPaymentMethods = defineTool({
   name: 'list_payment_methods',
@@ -9,5 +9,5 @@ export const listPaymentMethods = defineTool({
   output: CheckoutResult,
   annotations: readOnly,
   meta: appToolMeta('checkout', 'Fetching payment methods…', 'Payment methods ready'),
-  run: async (a, call) => checkoutOutcome(call, await resolveCart(call, a.session_id)),
+  run: async (a, call) => checkoutOutcome(call, await resolveCart(call, namedCart(a))),
 });

@@ -1,7 +1,7 @@
 import { ordersApi, OrderResult, toolArgs, type Caller, type Cart, type Order } from '@shop/contracts';
 import { placeOrderKey } from '../domain/idempotency.js';
 import { changedBeforePlacement, failedPlacement, presentOrder } from '../domain/present.js';
-import { appToolMeta, defineTool, destructive, resolveCart, type ToolCall } from './shared.js';
+import { appToolMeta, defineTool, destructive, namedCart, resolveCart, type ToolCall } from './shared.js';
 
 /** How long after an order a repeated place_order on an untouched cart counts as the same request. */
 const REPEAT_WINDOW_MS = 10 * 60_000;
@@ -17,18 +17,19 @@ export const placeOrder = defineTool({
   annotations: destructive,
   meta: appToolMeta('order', 'Placing your order…', 'Order placed'),
   run: async (a, call) => {
-    const cart = await resolveCart(call, a.session_id);
+    const named = namedCart(a);
+    const cart = await resolveCart(call, named);
     if (cart.status === 'converted') {
       // Converting the cart bumps its version, so a repeated "place it" would derive a new key:
       // answer with the order the cart became instead of asking orders to place it again.
       const existing = await orderOfCart(call, cart.id);
-      if (existing) return { presented: presentOrder(existing, ALREADY_PLACED), cartId: cart.id };
+      if (existing) return { presented: presentOrder(existing, ALREADY_PLACED) };
     }
-    if (!a.session_id && cart.version === 0 && cart.lines.length === 0) {
+    if (!named && cart.version === 0 && cart.lines.length === 0) {
       // The conversation's cart is brand new and untouched: if this conversation's order was
       // placed just before it, this call repeats that "place it" and gets that order back.
       const previous = await orderJustBefore(call, cart);
-      if (previous) return { presented: presentOrder(previous, ALREADY_PLACED), cartId: cart.id };
+      if (previous) return { presented: presentOrder(previous, ALREADY_PLACED) };
     }
     const changed = changedBeforePlacement(cart);
     if (changed) throw changed;
@@ -46,7 +47,7 @@ export const placeOrder = defineTool({
     );
     const failure = failedPlacement(order);
     if (failure) throw failure;
-    return { presented: presentOrder(order, 'Order placed.'), cartId: cart.id };
+    return { presented: presentOrder(order, 'Order placed.') };
   },
 });
 

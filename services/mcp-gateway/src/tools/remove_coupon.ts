@@ -1,5 +1,5 @@
 import { cartApi, CartResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite } from './shared.js';
+import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite, namedCart } from './shared.js';
 
 export const removeCoupon = defineTool({
   name: 'remove_coupon',
@@ -10,5 +10,5 @@ export const removeCoupon = defineTool({
   annotations: idempotentWrite,
   meta: appToolMeta('cart', 'Removing the coupon…', 'Coupon removed'),
   run: async (a, call) =>
-    cartOutcome(await call.deps.bus.call(cartApi.removeCoupon, { cart_id: await cartIdFor(call, a.session_id), caller: call.caller }), { notice: 'Coupon removed.' }),
+    cartOutcome(await call.deps.bus.call(cartApi.removeCoupon, { cart_id: await cartIdFor(call, namedCart(a)), caller: call.caller }), { notice: 'Coupon removed.' }),
 });

@@ -1,5 +1,5 @@
 import { cartApi, CartResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite } from './shared.js';
+import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite, namedCart } from './shared.js';
 
 export const removeFromCart = defineTool({
   name: 'remove_from_cart',
@@ -9,5 +9,5 @@ export const removeFromCart = defineTool({
   output: CartResult,
   annotations: idempotentWrite,
   meta: appToolMeta('cart', 'Removing the item…', 'Item removed'),
-  run: async (a, call) => cartOutcome(await call.deps.bus.call(cartApi.removeLine, { cart_id: await cartIdFor(call, a.session_id), caller: call.caller, line_id: a.item_id })),
+  run: async (a, call) => cartOutcome(await call.deps.bus.call(cartApi.removeLine, { cart_id: await cartIdFor(call, namedCart(a)), caller: call.caller, line_id: a.item_id })),
 });

@@ -1,5 +1,5 @@
 import { CartResult, ordersApi, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartIdFor, cartOutcome, defineTool, normaliseOrderId, write } from './shared.js';
+import { appToolMeta, cartIdFor, cartOutcome, defineTool, namedCart, normaliseOrderId, write } from './shared.js';
 
 export const reorder = defineTool({
   name: 'reorder',
@@ -10,7 +10,7 @@ export const reorder = defineTool({
   annotations: write,
   meta: appToolMeta('cart', 'Adding the order again…', 'Items added to cart'),
   run: async (a, call) => {
-    const cartId = await cartIdFor(call, a.session_id);
+    const cartId = await cartIdFor(call, namedCart(a));
     const result = await call.deps.bus.call(ordersApi.reorder, { order_id: normaliseOrderId(a.order_id), caller: call.caller, cart_id: cartId });
     return cartOutcome(result.cart, { reorder: { added: result.added, not_added: result.not_added } });
   },

@@ -29,8 +29,6 @@ export interface ToolCall {
 
 export interface ToolOutcome<T> {
   presented: Presented<T>;
-  /** The cart this call worked on: sent as `_meta["openai/widgetSessionId"]`. */
-  cartId?: string;
 }
 
 type Hints = Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'openWorldHint'>> & Pick<ToolAnnotations, 'idempotentHint'>;
@@ -58,13 +56,16 @@ export const write = { readOnlyHint: false, destructiveHint: false, openWorldHin
 export const idempotentWrite = { ...write, idempotentHint: true } as const;
 export const destructive = { readOnlyHint: false, destructiveHint: true, openWorldHint: false } as const;
 
-export type ToolMeta = { ui?: McpUiToolMeta; [key: string]: unknown };
+export type ToolMeta = { ui: McpUiToolMeta; [key: string]: unknown };
 
-/** A tool whose result a widget renders, callable by both the model and that widget. */
+/**
+ * A tool whose result a widget renders, callable by both the model and that widget. No tool is
+ * app-only (`visibility: ["app"]`): every change a widget makes, a shopper can ask for in words.
+ */
 export function appToolMeta(widget: WidgetName, invoking: string, invoked: string): ToolMeta {
   const uri = widgetUri(widget);
   return {
-    ui: { resourceUri: uri },
+    ui: { resourceUri: uri, visibility: ['model', 'app'] },
     'openai/outputTemplate': uri,
     'openai/toolInvocation/invoking': invoking,
     'openai/toolInvocation/invoked': invoked,
@@ -78,6 +79,7 @@ export function appToolMeta(widget: WidgetName, invoking: string, invoked: strin
  */
 export function modelToolMeta(invoking: string, invoked: string): ToolMeta {
   return {
+    ui: { visibility: ['model'] },
     'openai/toolInvocation/invoking': invoking,
     'openai/toolInvocation/invoked': invoked,
     'openai/widgetAccessible': false,
@@ -86,6 +88,11 @@ export function modelToolMeta(invoking: string, invoked: string): ToolMeta {
 
 export function normaliseOrderId(value: string): string {
   return /^ord-/i.test(value) ? value.toUpperCase() : value.toLowerCase();
+}
+
+/** The cart a call names: cart_id, else its deprecated alias session_id (cart_id wins). */
+export function namedCart(a: { cart_id?: string; session_id?: string }): string | undefined {
+  return a.cart_id ?? namedCart(a);
 }
 
 /** The caller's cart, found or created (ARCHITECTURE.md order: conversation, explicit id, MCP session). */
@@ -103,9 +110,9 @@ export async function savedMethods(call: ToolCall, cart: Cart): Promise<SavedPay
 }
 
 export function cartOutcome(cart: Cart, extras?: CartExtras): ToolOutcome<CartResult> {
-  return { presented: presentCart(cart, extras), cartId: cart.id };
+  return { presented: presentCart(cart, extras) };
 }
 
 export async function checkoutOutcome(call: ToolCall, cart: Cart, notice?: string): Promise<ToolOutcome<CheckoutResult>> {
-  return { presented: presentCheckout(cart, await savedMethods(call, cart), null, call.now(), notice), cartId: cart.id };
+  return { presented: presentCheckout(cart, await savedMethods(call, cart), null, call.now(), notice) };
 }

@@ -1,5 +1,5 @@
 import { cartApi, CheckoutResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartIdFor, checkoutOutcome, defineTool, idempotentWrite } from './shared.js';
+import { appToolMeta, cartIdFor, checkoutOutcome, defineTool, idempotentWrite, namedCart } from './shared.js';
 
 export const startCheckout = defineTool({
   name: 'start_checkout',
@@ -9,5 +9,5 @@ export const startCheckout = defineTool({
   output: CheckoutResult,
   annotations: idempotentWrite,
   meta: appToolMeta('checkout', 'Starting checkout…', 'Checkout started'),
-  run: async (a, call) => checkoutOutcome(call, await call.deps.bus.call(cartApi.startCheckout, { cart_id: await cartIdFor(call, a.session_id), caller: call.caller })),
+  run: async (a, call) => checkoutOutcome(call, await call.deps.bus.call(cartApi.startCheckout, { cart_id: await cartIdFor(call, namedCart(a)), caller: call.caller })),
 });

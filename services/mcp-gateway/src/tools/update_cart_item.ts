@@ -1,5 +1,5 @@
 import { cartApi, CartResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite } from './shared.js';
+import { appToolMeta, cartIdFor, cartOutcome, defineTool, idempotentWrite, namedCart } from './shared.js';
 
 export const updateCartItem = defineTool({
   name: 'update_cart_item',
@@ -10,5 +10,5 @@ export const updateCartItem = defineTool({
   annotations: idempotentWrite,
   meta: appToolMeta('cart', 'Updating your cart…', 'Cart updated'),
   run: async (a, call) =>
-    cartOutcome(await call.deps.bus.call(cartApi.updateLine, { cart_id: await cartIdFor(call, a.session_id), caller: call.caller, line_id: a.item_id, quantity: a.quantity })),
+    cartOutcome(await call.deps.bus.call(cartApi.updateLine, { cart_id: await cartIdFor(call, namedCart(a)), caller: call.caller, line_id: a.item_id, quantity: a.quantity })),
 });

@@ -1,5 +1,5 @@
 import { cartApi, CheckoutResult, toolArgs, type Cart } from '@shop/contracts';
-import { appToolMeta, cartIdFor, checkoutOutcome, defineTool, idempotentWrite } from './shared.js';
+import { appToolMeta, cartIdFor, checkoutOutcome, defineTool, idempotentWrite, namedCart } from './shared.js';
 
 export const updateCheckout = defineTool({
   name: 'update_checkout',
@@ -11,8 +11,8 @@ export const updateCheckout = defineTool({
   annotations: idempotentWrite,
   meta: appToolMeta('checkout', 'Saving checkout details…', 'Checkout updated'),
   run: async (a, call) => {
-    const { session_id, ...details } = a;
-    const cart = await call.deps.bus.call(cartApi.updateCheckout, { cart_id: await cartIdFor(call, session_id), caller: call.caller, ...details });
+    const { cart_id, session_id, ...details } = a;
+    const cart = await call.deps.bus.call(cartApi.updateCheckout, { cart_id: await cartIdFor(call, namedCart({ cart_id, session_id })), caller: call.caller, ...details });
     return checkoutOutcome(call, cart, saveMethodNotice(a.save_payment_method, cart));
   },
 });

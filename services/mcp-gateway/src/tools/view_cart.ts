@@ -1,5 +1,5 @@
 import { CartResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartOutcome, defineTool, readOnly, resolveCart } from './shared.js';
+import { appToolMeta, cartOutcome, defineTool, namedCart, readOnly, resolveCart } from './shared.js';
 
 export const viewCart = defineTool({
   name: 'view_cart',
@@ -9,5 +9,5 @@ export const viewCart = defineTool({
   output: CartResult,
   annotations: readOnly,
   meta: appToolMeta('cart', 'Opening your cart…', 'Cart ready'),
-  run: async (a, call) => cartOutcome(await resolveCart(call, a.session_id)),
+  run: async (a, call) => cartOutcome(await resolveCart(call, namedCart(a))),
 });
