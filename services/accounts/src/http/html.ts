@@ -36,8 +36,9 @@ ${body}
 </main></body></html>`;
 }
 
-export function field(name: string, label: string, opts: { type?: string; value?: string; autocomplete?: string; required?: boolean; hint?: string; inputmode?: string; autofocus?: boolean } = {}): string {
-  const id = `f-${name}`;
+export function field(name: string, label: string, opts: { type?: string; value?: string; autocomplete?: string; required?: boolean; hint?: string; inputmode?: string; autofocus?: boolean; idPrefix?: string } = {}): string {
+  // Two forms on one page may share a field name (the account's name, an address's name): ids must not.
+  const id = `${opts.idPrefix ?? 'f'}-${name}`;
   const hint = opts.hint ? `<span class="note" id="${id}-hint">${esc(opts.hint)}</span>` : '';
   return `<label for="${id}">${esc(label)}</label>${hint}<input id="${id}" name="${esc(name)}" type="${opts.type ?? 'text'}"${opts.value !== undefined ? ` value="${esc(opts.value)}"` : ''}${opts.autocomplete ? ` autocomplete="${opts.autocomplete}"` : ''}${opts.inputmode ? ` inputmode="${opts.inputmode}"` : ''}${opts.required ? ' required' : ''}${opts.autofocus ? ' autofocus' : ''}${opts.hint ? ` aria-describedby="${id}-hint"` : ''}>`;
 }

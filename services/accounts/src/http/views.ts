@@ -24,8 +24,8 @@ ${field('email', 'E-mail address', { type: 'email', value: opts.email, autocompl
 <button type="submit">E-mail me a sign-in code</button></form>
 <details><summary>Sign in with a password instead</summary>
 <form method="post" action="${f.base}/password">${f.csrf}
-${field('email', 'E-mail address', { type: 'email', value: opts.email, autocomplete: 'username', required: true })}
-${field('password', 'Password', { type: 'password', autocomplete: 'current-password', required: true })}
+${field('email', 'E-mail address', { idPrefix: 'pw', type: 'email', value: opts.email, autocomplete: 'username', required: true })}
+${field('password', 'Password', { idPrefix: 'pw', type: 'password', autocomplete: 'current-password', required: true })}
 <button type="submit">Sign in</button></form></details>
 <p>No account yet? <a href="${f.base}/signup">Create an account</a></p>${f.base.startsWith('/interaction/') ? `<form method="post" action="${f.base}/abort">${f.csrf}<button type="submit" class="secondary">Cancel and go back to the app</button></form>` : ''}`,
     { error: opts.error },
@@ -137,14 +137,14 @@ ${a.is_default ? '' : `<form method="post" action="/account/addresses/${a.id}/de
 <h2 id="addresses">Addresses</h2>${addresses}
 <details><summary>Add an address</summary>
 <form method="post" action="/account/addresses">${v.csrf}
-${field('name', 'Full name', { autocomplete: 'name', required: true })}
-${field('line1', 'Address line 1', { autocomplete: 'address-line1', required: true })}
-${field('line2', 'Address line 2 (optional)', { autocomplete: 'address-line2' })}
-${field('city', 'City', { autocomplete: 'address-level2', required: true })}
-${field('state', 'State or region (2 letters for the US)', { autocomplete: 'address-level1' })}
-${field('postal_code', 'Postal code', { autocomplete: 'postal-code', required: true })}
-${field('country', 'Country (2 letters, e.g. US)', { autocomplete: 'country', required: true, value: 'US' })}
-${field('phone', 'Phone (optional)', { type: 'tel', autocomplete: 'tel' })}
+${field('name', 'Full name', { idPrefix: 'addr', autocomplete: 'name', required: true })}
+${field('line1', 'Address line 1', { idPrefix: 'addr', autocomplete: 'address-line1', required: true })}
+${field('line2', 'Address line 2 (optional)', { idPrefix: 'addr', autocomplete: 'address-line2' })}
+${field('city', 'City', { idPrefix: 'addr', autocomplete: 'address-level2', required: true })}
+${field('state', 'State or region (2 letters for the US)', { idPrefix: 'addr', autocomplete: 'address-level1' })}
+${field('postal_code', 'Postal code', { idPrefix: 'addr', autocomplete: 'postal-code', required: true })}
+${field('country', 'Country (2 letters, e.g. US)', { idPrefix: 'addr', autocomplete: 'country', required: true, value: 'US' })}
+${field('phone', 'Phone (optional)', { idPrefix: 'addr', type: 'tel', autocomplete: 'tel' })}
 <label><input type="checkbox" name="default" value="1"> Make this the default address</label>
 <button type="submit">Add address</button></form></details>
 <h2 id="payment-methods">Payment methods</h2>${methods}

@@ -42,13 +42,17 @@ export function setCookie(res: Response, name: string, value: string, opts: Cook
   res.append('Set-Cookie', parts.join('; '));
 }
 
-/** Security headers of every page: strict CSP, no framing, no sniffing, no caching (codes and tokens pass through). */
+/**
+ * Security headers of every page: strict CSP, no framing, no sniffing, no caching (codes and tokens
+ * pass through). Referrer-Policy same-origin, not no-referrer: under no-referrer Chromium sends
+ * `Origin: null` on the forms' own posts, which the Origin check must refuse.
+ */
 export const pageHeaders: RequestHandler = (_req, res, next) => {
   res
     .set('Content-Security-Policy', pageCsp())
     .set('X-Frame-Options', 'DENY')
     .set('X-Content-Type-Options', 'nosniff')
-    .set('Referrer-Policy', 'no-referrer')
+    .set('Referrer-Policy', 'same-origin')
     .set('Cache-Control', 'no-store');
   next();
 };

@@ -1,0 +1,129 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { bootAccounts, codeFromMail, GATEWAY_RESOURCE, pkce, type Stack } from './helpers.js';
+
+let stack: Stack;
+let browser: Browser;
+let callback: Server;
+let callbackUrl: string;
+const received: URL[] = [];
+
+beforeAll(async () => {
+  stack = await bootAccounts('accounts_pages');
+  callback = createServer((req, res) => {
+    received.push(new URL(req.url ?? '/', callbackUrl));
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('app received the code');
+  });
+  await new Promise<void>((r) => callback.listen(0, '127.0.0.1', () => r()));
+  callbackUrl = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/callback`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => callback?.close(r));
+  await stack?.close();
+});
+
+/** Presses Tab until the focused element matches, as a keyboard user would; fails after 30 presses. */
+async function tabTo(page: Page, matches: (el: { tag: string; text: string; name: string }) => boolean): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    const el = await page.evaluate(() => {
+      const a = document.activeElement as HTMLInputElement | null;
+      return { tag: a?.tagName.toLowerCase() ?? '', text: (a?.textContent ?? '').trim(), name: a?.name ?? '' };
+    });
+    if (matches(el)) return;
+  }
+  throw new Error('could not reach the element with Tab');
+}
+
+async function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name ?? '');
+}
+
+/** Nothing is wider than the 375 px viewport, and every field has a label. */
+async function fitsAndLabelled(page: Page): Promise<void> {
+  const { scroll, unlabelled } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    unlabelled: [...document.querySelectorAll('input:not([type=hidden])')].filter((i) => !(i as HTMLInputElement).labels?.length).map((i) => (i as HTMLInputElement).name),
+  }));
+  expect(scroll).toBeLessThanOrEqual(375);
+  expect(unlabelled).toEqual([]);
+}
+
+describe('pages in Chromium, keyboard only, 375 px wide', () => {
+  it('sign up, then connect an app through consent, then disconnect it on the account page', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const page = await context.newPage();
+    const base = stack.svc.issuer;
+
+    await page.goto(`${base}/signup`);
+    await fitsAndLabelled(page);
+    // The name field has focus on arrival; everything else is reached with Tab and sent with Enter.
+    expect(await focusedName(page)).toBe('name');
+    await page.keyboard.type('Keyboard User');
+    await page.keyboard.press('Tab');
+    expect(await focusedName(page)).toBe('email');
+    await page.keyboard.type('keys@example.com');
+    await Promise.all([page.waitForURL(/code-request$/, { waitUntil: 'load' }), page.keyboard.press('Enter')]);
+    await fitsAndLabelled(page);
+    expect(await page.locator('h1').textContent()).toBe('Check your e-mail');
+    expect(await focusedName(page)).toBe('code');
+    await page.keyboard.type(codeFromMail(stack.mailDir, 'keys@example.com'));
+    await Promise.all([page.waitForURL(`${base}/account`), page.keyboard.press('Enter')]);
+    expect(await page.locator('h1').textContent()).toBe('Your account');
+    await fitsAndLabelled(page);
+
+    // An MCP client registers and sends the browser to authorize.
+    const reg = (await (
+      await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Keyboard App', redirect_uris: [callbackUrl], token_endpoint_auth_method: 'none' }) })
+    ).json()) as { client_id: string };
+    const { verifier, challenge } = pkce();
+    const q = new URLSearchParams({ client_id: reg.client_id, response_type: 'code', redirect_uri: callbackUrl, scope: 'shop.account shop.payment_methods', code_challenge: challenge, code_challenge_method: 'S256', state: 'kb', resource: GATEWAY_RESOURCE });
+    await page.goto(`${base}/oauth/authorize?${q}`);
+    await page.waitForURL(/\/interaction\//);
+    await fitsAndLabelled(page);
+    expect(await page.textContent('body')).toContain('Keyboard App');
+    await tabTo(page, (el) => el.tag === 'button' && el.text.startsWith('Continue as keys@example.com'));
+    await Promise.all([page.waitForSelector('h1:has-text("Connect Keyboard App?")'), page.keyboard.press('Enter')]);
+    await fitsAndLabelled(page);
+    expect(await page.textContent('body')).toContain('shop.payment_methods');
+    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Allow');
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(callbackUrl)), page.keyboard.press('Enter')]);
+    const got = received.filter((u) => u.pathname === '/callback').at(-1)!;
+    expect(got.searchParams.get('state')).toBe('kb');
+    expect(got.searchParams.get('iss')).toBe(base);
+    const token = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: got.searchParams.get('code')!, redirect_uri: callbackUrl, client_id: reg.client_id, code_verifier: verifier }),
+    });
+    expect(token.status).toBe(200);
+
+    await page.goto(`${base}/account`);
+    expect(await page.textContent('#apps ~ ul')).toContain('Keyboard App');
+    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Disconnect');
+    await Promise.all([page.waitForURL(/done=app_revoked/), page.keyboard.press('Enter')]);
+    expect(await page.textContent('[role=status]')).toContain('The app is disconnected');
+    await fitsAndLabelled(page);
+    await context.close();
+  });
+
+  it('a consent page cannot be framed (CSP frame-ancestors none)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const base = stack.svc.issuer;
+    await page.setContent(`<iframe id="f" src="${base}/signin"></iframe>`);
+    await page.waitForTimeout(500);
+    const frame = page.frames().find((f) => f.url().startsWith(base));
+    const framedHeading = frame ? await frame.evaluate(() => document.querySelector('h1')?.textContent ?? null).catch(() => null) : null;
+    expect(framedHeading).toBeNull();
+    await context.close();
+  });
+});
