@@ -92,7 +92,7 @@ export function normaliseOrderId(value: string): string {
 
 /** The cart a call names: cart_id, else its deprecated alias session_id (cart_id wins). */
 export function namedCart(a: { cart_id?: string; session_id?: string }): string | undefined {
-  return a.cart_id ?? namedCart(a);
+  return a.cart_id ?? a.session_id;
 }
 
 /** The caller's cart, found or created (ARCHITECTURE.md order: conversation, explicit id, MCP session). */
