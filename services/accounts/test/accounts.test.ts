@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsApi, AppError } from '@shop/contracts';
 import { BusClient } from '@shop/kit';
-import { rawRequest, serviceHeaders } from '@shop/kit/testing';
+import { httpBoundaryProblems, rawRequest, serviceHeaders } from '@shop/kit/testing';
 import { loadSigningKeys } from '../src/app/keys.js';
 import { Browser, bootAccounts, codeFromMail, formOn, mailCount, type Stack } from './helpers.js';
 
@@ -196,6 +196,12 @@ describe('internal APIs', () => {
     const bad = await bus.call(accountsApi.getCustomer, { customer_id: 'nope' }).catch((e: AppError) => e);
     expect((bad as AppError).code).toBe('INVALID_INPUT');
     expect(JSON.stringify((bad as AppError).details)).toContain('customer_id');
+  });
+
+  it('HTTP trust boundary: every documented route but the public pages needs a credential (kit httpBoundaryProblems)', async () => {
+    const { checked, problems } = await httpBoundaryProblems(base, { public: ['GET /v1/openapi.json', 'GET /signin', 'GET /account'], admin: [] });
+    expect(problems).toEqual([]);
+    expect(checked).toEqual(expect.arrayContaining(['GET /v1/customers/:customer_id', 'GET /v1/customers/:customer_id/addresses']));
   });
 
   it('HTTP /v1 needs a service credential', async () => {
