@@ -59,7 +59,15 @@ export function presentSearch(result: SearchResult, filters: SearchFilters): Pre
   const listed = items.slice(0, MAX_LISTED).map((p) => `${p.name} by ${p.brand}, ${p.price_formatted}${p.in_stock ? '' : ' (out of stock)'} [id ${p.id}]`);
   return {
     structured: { kind: 'product_list', query: result.query, filters, items, page_info: result.page_info, facets: result.facets },
-    text: [head, ...listed, items.length > MAX_LISTED ? `…and ${items.length - MAX_LISTED} more shown in the list.` : ''].filter(Boolean).join('\n'),
+    text: [
+      head,
+      ...listed,
+      items.length > MAX_LISTED ? `…and ${items.length - MAX_LISTED} more shown in the list.` : '',
+      result.page_info.has_more ? `More results: search_products with page ${page + 1}.` : '',
+      total > 0 ? 'Next: get_product_details for sizes, colors and stock, or add_to_cart with a product id.' : 'Next: try other words or fewer filters.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
   };
 }
 
@@ -68,9 +76,18 @@ export function presentProduct(product: ProductDetail): Presented<ProductDetailR
   const sizes = product.sizes.length ? ` Sizes: ${product.sizes.join(', ')}.` : '';
   const colors = product.colors.length ? ` Colors: ${product.colors.join(', ')}.` : '';
   const stock = product.in_stock ? `${product.available} available` : 'out of stock';
+  const variants = product.variants.map((v) => {
+    const name = [v.size && `size ${v.size}`, v.color].filter(Boolean).join(', ') || 'one option';
+    return `${name}: ${money(v.price, product.currency)}, ${v.in_stock ? `${v.available} available` : 'out of stock'}`;
+  });
+  const options = [product.sizes.length ? 'a size' : '', product.colors.length ? 'a color' : ''].filter(Boolean).join(' and ');
   return {
     structured: { kind: 'product_detail', product: detailed },
-    text: `${product.name} by ${product.brand}: ${detailed.price_formatted}, ${stock}, rated ${product.rating}/5 (${product.review_count} reviews).${sizes}${colors}`,
+    text: [
+      `${product.name} by ${product.brand}: ${detailed.price_formatted}, ${stock}, rated ${product.rating}/5 (${product.review_count} reviews).${sizes}${colors} [id ${product.id}]`,
+      ...(variants.length > 1 ? variants : []),
+      product.in_stock ? `Next: add_to_cart with product_id ${product.id}${options ? ` and ${options}` : ''}.` : 'It cannot be bought now.',
+    ].join('\n'),
   };
 }
 
@@ -90,6 +107,11 @@ function cartSummary(cart: Cart): string {
   ].join('\n');
 }
 
+/** For hosts that send no conversation id: the handle to pass back. */
+function cartIdLine(cart: Cart): string {
+  return `Cart id ${cart.id} (pass it as cart_id when the host sends no conversation id).`;
+}
+
 function cartMessages(cart: Cart): string[] {
   return cart.messages.map((m) => m.message);
 }
@@ -106,9 +128,13 @@ export function presentCart(cart: Cart, extras: CartExtras = {}): Presented<Cart
   if (extras.notice) structured.notice = extras.notice;
   if (extras.reorder) structured.reorder = extras.reorder;
   const reorderText = extras.reorder ? reorderSummary(extras.reorder) : [];
+  const next =
+    cart.lines.length === 0
+      ? 'Next: search_products to find something to add.'
+      : 'Next: start_checkout when the shopper is ready; update_cart_item, remove_from_cart or apply_coupon change the cart.';
   return {
     structured,
-    text: [extras.notice, ...reorderText, cartSummary(cart), ...cartMessages(cart)].filter(Boolean).join('\n'),
+    text: [extras.notice, ...reorderText, cartSummary(cart), ...cartMessages(cart), cartIdLine(cart), next].filter(Boolean).join('\n'),
   };
 }
 
@@ -133,10 +159,29 @@ export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link:
   const state = c.ready ? 'Checkout is ready: the order can be placed.' : `Checkout still needs: ${c.missing_steps.map((s) => s.replace(/_/g, ' ')).join(', ')}.`;
   const methodText = methods.length ? `Saved payment methods: ${methods.map((m) => `${m.label} (${m.id})${m.saved ? ' saved' : ''}${m.is_default ? ' default' : ''}`).join('; ')}.` : '';
   const linkText = link ? `Checkout link (expires ${link.expires_at}): ${link.url}` : '';
+  const shippingText = `Shipping options: ${structured.shipping_options.map((o) => `${o.method}: ${o.label}, ${o.price_formatted}, delivery ${o.estimate.earliest} to ${o.estimate.latest}`).join('; ')}.`;
   return {
     structured,
-    text: [notice, state, cartSummary(cart), methodText, linkText, ...cartMessages(cart)].filter(Boolean).join('\n'),
+    text: [notice, state, cartSummary(cart), shippingText, methodText, linkText, ...cartMessages(cart), cartIdLine(cart), checkoutNext(cart, link)].filter(Boolean).join('\n'),
   };
+}
+
+/** What the assistant does next at checkout, in the tools' own terms. */
+function checkoutNext(cart: Cart, link: CheckoutLinkInfo | null): string {
+  if (link) return `Next: the shopper opens the link and pays there; get_order_status${link.order_number ? ` ${link.order_number}` : ''} shows when the order is confirmed.`;
+  const c = cart.checkout;
+  if (cart.lines.length === 0) return 'Next: add something to the cart first.';
+  if (!c.ready) {
+    const asks: Record<string, string> = {
+      shipping_address: 'shipping_address',
+      shipping_method: 'shipping_method (standard or express)',
+      billing_address: 'billing_same_as_shipping true or a billing_address',
+      payment_method: 'payment_method_id (one of the saved methods)',
+      terms: 'accept_terms true once the shopper accepts the terms of service',
+    };
+    return `Next: update_checkout with ${c.missing_steps.map((s) => asks[s] ?? s).join(', ')}; or create_checkout_link to pay on a secure page instead.`;
+  }
+  return `Next: confirm the total of ${money(cart.totals.total, cart.currency)} with the shopper, then place_order.`;
 }
 
 export function presentOrder(order: Order, lead?: string): Presented<OrderResult> {
@@ -144,10 +189,35 @@ export function presentOrder(order: Order, lead?: string): Presented<OrderResult
   const delivery = ['pending', 'confirmed', 'shipped'].includes(order.status) ? ` Estimated delivery ${order.estimated_delivery.earliest} to ${order.estimated_delivery.latest}.` : '';
   const tracking = order.tracking ? ` Tracking: ${order.tracking.carrier} ${order.tracking.number}.` : '';
   const reason = order.reason ? ` Reason: ${order.reason}.` : '';
+  const lines = order.lines.map((l) => {
+    const variant = [l.size && `size ${l.size}`, l.color].filter(Boolean).join(', ');
+    return `${l.quantity} × ${l.name}${variant ? ` (${variant})` : ''} at ${money(l.unit_price, order.currency)}`;
+  });
+  const discount = order.discount > 0 ? `, discount −${money(order.discount, order.currency)}${order.coupon ? ` (${order.coupon.code})` : ''}` : '';
+  const a = order.shipping_address;
   return {
     structured: { kind: 'order', order, formatted: formattedTotals(order, order.currency) },
-    text: `${lead ? `${lead} ` : ''}Order ${order.number} is ${order.status.replace(/_/g, ' ')}: ${order.item_count} item${order.item_count === 1 ? '' : 's'}, total ${money(order.total, order.currency)}${pay}.${delivery}${tracking}${reason}`,
+    text: [
+      `${lead ? `${lead} ` : ''}Order ${order.number} is ${order.status.replace(/_/g, ' ')}: ${order.item_count} item${order.item_count === 1 ? '' : 's'}, total ${money(order.total, order.currency)}${pay}.${delivery}${tracking}${reason}`,
+      ...lines,
+      `Subtotal ${money(order.subtotal, order.currency)}${discount}, ${order.shipping_method} shipping ${money(order.shipping, order.currency)}, tax ${money(order.tax, order.currency)}, total ${money(order.total, order.currency)}.`,
+      `Ships to ${a.name}, ${a.line1}${a.line2 ? `, ${a.line2}` : ''}, ${a.city}, ${a.state} ${a.postal_code}.`,
+      orderNext(order),
+    ].join('\n'),
   };
+}
+
+function orderNext(order: Order): string {
+  switch (order.status) {
+    case 'pending':
+    case 'confirmed':
+      return `Next: get_order_status ${order.number} for updates; cancel_order ${order.number} cancels it until it ships.`;
+    case 'shipped':
+    case 'delivered':
+      return `Next: get_order_status ${order.number} for tracking; refund_order ${order.number} returns it within the returns window.`;
+    default:
+      return `Next: reorder ${order.number} buys the same items again.`;
+  }
 }
 
 /**
@@ -181,10 +251,15 @@ export function changedBeforePlacement(cart: Cart): AppError | null {
   });
 }
 
-/** Checkout and order results link the store's policies (terms at checkout, returns on an order); others are left as they are. */
-export function withPolicyLinks<T>(structured: T, links: PolicyLinks): T {
-  const kind = (structured as { kind?: unknown }).kind;
-  return kind === 'checkout' || kind === 'order' ? { ...structured, policies: links } : structured;
+/**
+ * Checkout and order results link the store's policies (terms at checkout, returns on an order),
+ * in structuredContent for the widget and in the text for a host without one; others are left as they are.
+ */
+export function withPolicyLinks<T>(presented: Presented<T>, links: PolicyLinks): Presented<T> {
+  const kind = (presented.structured as { kind?: unknown }).kind;
+  if (kind === 'checkout') return { structured: { ...presented.structured, policies: links }, text: `${presented.text}\nTerms of service: ${links.terms}` };
+  if (kind === 'order') return { structured: { ...presented.structured, policies: links }, text: `${presented.text}\nReturns and refunds: ${links.returns}` };
+  return presented;
 }
 
 export function presentOrderList(result: z.infer<typeof ListOrdersResult>): Presented<OrderListResult> {

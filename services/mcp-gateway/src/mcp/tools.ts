@@ -63,9 +63,9 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
     try {
       const args = t.args.safeParse(rawArgs ?? {});
       if (!args.success) throw invalidInput(args.error);
-      const outcome = await t.run(args.data, call);
+      const presented = withPolicyLinks((await t.run(args.data, call)).presented, links);
       // Parsing strips anything the output schema does not declare, so hosts validating it strictly accept it.
-      const structured = t.output.safeParse(withPolicyLinks(outcome.presented.structured, links));
+      const structured = t.output.safeParse(presented.structured);
       if (!structured.success) {
         deps.logger.error({ tool: t.name, issues: structured.error.issues.slice(0, 5) }, 'tool result does not match its output schema');
         throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
@@ -73,7 +73,7 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
       return {
         structuredContent: structured.data as Record<string, unknown>,
         // No `openai/widgetSessionId`: that key is the host's to set; the cart id travels in structuredContent.cart_id.
-        content: [{ type: 'text', text: outcome.presented.text }],
+        content: [{ type: 'text', text: presented.text }],
       };
     } catch (e) {
       const { result, error } = toolErrorResult(e);
