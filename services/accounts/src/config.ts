@@ -34,6 +34,12 @@ export const AccountsConfig = BaseConfig.extend({
   SIGN_IN_CODES_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
   /** Wrong passwords in a row before password sign-in pauses for 15 minutes. */
   PASSWORD_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Sign-in posts (code requests, codes, passwords) one IP address may make per 15 minutes, per
+   * instance: on top of the per-address limits kept in the database, it slows one client trying many
+   * addresses (mail bombing, password spraying).
+   */
+  SIGN_IN_POSTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(90 * 86_400).default(30 * 86_400),
   ACCOUNT_SESSION_TTL_SECONDS: z.coerce.number().int().min(300).max(30 * 86_400).default(7 * 86_400),

@@ -97,7 +97,7 @@ export async function start(env: Record<string, string | undefined> = process.en
       },
     });
     http.get('/', (_req, res) => res.redirect(303, '/account'));
-    mountPages(http, { app, provider, bus: runtime.bus, logger: runtime.logger, csrf: new Csrf(derive('csrf'), cookie), cookie });
+    mountPages(http, { app, provider, bus: runtime.bus, logger: runtime.logger, csrf: new Csrf(derive('csrf'), cookie), cookie, signInPostsPerIp: config.SIGN_IN_POSTS_PER_IP });
     mountApi(http, app, apiCredentials(config.API_TOKENS, runtime.name));
     finishHttpApp(http, runtime.logger);
     server.on('request', http);

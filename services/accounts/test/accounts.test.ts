@@ -100,6 +100,26 @@ describe('one-time codes', () => {
   });
 });
 
+describe('per-IP limit on sign-in posts', () => {
+  it('refuses the posts past the limit with 429, whatever the address', async () => {
+    const small = await bootAccounts('accounts_ip', { SIGN_IN_POSTS_PER_IP: '3' });
+    try {
+      const b = new Browser(small.svc.issuer);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const signin = await b.go('/signin');
+        const req = formOn(signin.html, '/code-request');
+        const r = await b.go(req.action, { form: { ...req.fields, email: `spray${i}@example.com` } });
+        statuses.push(r.res.status);
+        if (r.res.status === 429) expect(r.html).toContain('Too many sign-in attempts');
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('password (optional)', () => {
   it('is set on the account page, signs in, and pauses after wrong attempts in a row', async () => {
     const b = await signUp('pw@example.com');

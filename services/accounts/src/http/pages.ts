@@ -1,4 +1,5 @@
 import express, { type Express, type Request, type Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type Provider from 'oidc-provider';
 import { AppError, ordersApi, paymentsApi, toAppError } from '@shop/contracts';
 import type { BusClient, Logger } from '@shop/kit';
@@ -14,6 +15,7 @@ export interface PagesDeps {
   logger: Logger;
   csrf: Csrf;
   cookie: CookieOptions;
+  signInPostsPerIp: number;
 }
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
@@ -35,6 +37,14 @@ function send(res: Response, status: number, html: string): void {
 export function mountPages(http: Express, d: PagesDeps): void {
   const { app, provider, csrf, logger } = d;
   const forms = express.urlencoded({ extended: false, limit: '20kb' });
+  const limiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: d.signInPostsPerIp,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    handler: (_req, res) => send(res, 429, errorView('Too many attempts', 'Too many sign-in attempts from this network. Wait 15 minutes, then try again.')),
+  });
 
   const refuseForgedForm = (req: Request, res: Response) => {
     logger.warn({ path: req.path, origin: req.get('origin') }, 'form without a valid CSRF token refused');
@@ -89,6 +99,7 @@ export function mountPages(http: Express, d: PagesDeps): void {
   };
 
   http.use(['/interaction', '/signin', '/signup', '/account', '/signout'], pageHeaders);
+  http.post(['/interaction/:uid/code-request', '/interaction/:uid/code', '/interaction/:uid/password', '/signin/code-request', '/signin/code', '/signin/password'], limiter);
 
   http.get('/interaction/:uid', page(async (req, res) => {
     const details = await interaction(req, res);
