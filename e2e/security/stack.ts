@@ -6,9 +6,9 @@ import { ownInfraOptions, startStack, type Stack } from '@shop/launcher';
  * role per service) and nats-server (users and permissions) — but on its OWN servers, free ports
  * and a temp data dir, so the suite sees the real trust boundary and never the shared open servers.
  */
-export async function startSecuredStack(): Promise<{ stack: Stack; dataDir: string; stop: () => Promise<void> }> {
+export async function startSecuredStack(serviceEnv: Record<string, Record<string, string>> = {}): Promise<{ stack: Stack; dataDir: string; stop: () => Promise<void> }> {
   const { dataDir, env } = await ownInfraOptions();
-  const stack = await startStack({ fresh: true, randomPorts: true, dataDir, env, logLevel: process.env.SECURITY_LOG_LEVEL ?? 'warn' });
+  const stack = await startStack({ fresh: true, randomPorts: true, dataDir, env, logLevel: process.env.SECURITY_LOG_LEVEL ?? 'warn', serviceEnv });
   return {
     stack,
     dataDir,
