@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { connectNats, createLogger, createPool, type NatsConnection, type Pool } from '@shop/kit';
+import { connectNats, createLogger, createPool, type NatsConnection, type NatsSettings, type Pool } from '@shop/kit';
 import { DATABASES, eventually, sleep, type Db } from '../faults/harness.js';
 import type { Inspected } from '../faults/invariants.js';
 
@@ -18,6 +18,10 @@ export const env = {
   natsPorts: [need('COMPOSE_TEST_NATS_PORT'), process.env.COMPOSE_TEST_NATS2_PORT, process.env.COMPOSE_TEST_NATS3_PORT].filter(Boolean).map(Number),
   mailDir: need('COMPOSE_TEST_MAIL_DIR'),
   mcpUrl: need('E2E_MCP_URL'),
+  /** The secrets run.sh generated for the stack (e2e/compose/make-env.mjs). */
+  postgresPassword: need('POSTGRES_PASSWORD'),
+  natsAdminPassword: need('NATS_PASSWORD_ADMIN'),
+  operatorToken: need('HTTP_OPERATOR_TOKEN'),
 };
 
 function need(name: string): string {
@@ -126,14 +130,25 @@ export async function partition(c: ContainerState, ms: number, during: () => Pro
   }
 }
 
-export const databaseUrl = (db: Db) => `postgres://postgres:postgres@127.0.0.1:${env.pgPort}/${db}`;
+/** The checks read every database as the superuser, which no service uses. */
+export const CHECKER_APP = 'compose-checker';
+export const databaseUrl = (db: Db) => `postgres://postgres:${encodeURIComponent(env.postgresPassword)}@127.0.0.1:${env.pgPort}/${db}?application_name=${CHECKER_APP}`;
+
+const natsUrl = () => env.natsPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+/** The checks connect to NATS as its admin user (compose/nats.conf). */
+const natsAdmin = (): NatsSettings => ({ NATS_URL: natsUrl(), NATS_USER: 'admin', NATS_PASSWORD: env.natsAdminPassword });
+
+/** A connection as a given user (or anonymously), to check what the server lets it do. */
+export function natsClientAs(user?: string, password?: string): Promise<NatsConnection> {
+  return connectNats(user ? { NATS_URL: natsUrl(), NATS_USER: user, NATS_PASSWORD: password } : natsUrl(), 'compose-checker', createLogger('compose-checker', 'silent'));
+}
 
 /** What the fault invariants read: the databases through the published PostgreSQL port, the stream through NATS. */
 export function inspected(): Inspected & { close: () => Promise<void> } {
   const db = Object.fromEntries(DATABASES.map((name) => [name, createPool(databaseUrl(name), 3)])) as Record<Db, Pool>;
   return {
     db,
-    stack: { prefix: '', infra: { natsUrl: env.natsPorts.map((p) => `nats://127.0.0.1:${p}`).join(',') } },
+    stack: { prefix: '', infra: { natsUrl: natsUrl(), natsSettings: natsAdmin } },
     close: async () => {
       await Promise.all(Object.values(db).map((p) => p.end().catch(() => undefined)));
     },
@@ -141,7 +156,7 @@ export function inspected(): Inspected & { close: () => Promise<void> } {
 }
 
 export async function natsClient(): Promise<NatsConnection> {
-  return connectNats(env.natsPorts.map((p) => `nats://127.0.0.1:${p}`).join(','), 'compose-checker', createLogger('compose-checker', 'silent'));
+  return connectNats(natsAdmin(), 'compose-checker', createLogger('compose-checker', 'silent'));
 }
 
 /** Requests each instance of a NATS-services-framework service answered, from $SRV.STATS. */

@@ -49,7 +49,16 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-convoci$$}
 export COMPOSE_TEST_PG_PORT=$(free_port) COMPOSE_TEST_NATS_PORT=$(free_port) COMPOSE_TEST_NATS2_PORT=$(free_port) COMPOSE_TEST_NATS3_PORT=$(free_port)
 gateway_port=$(free_port)
-export GATEWAY_PUBLISH="127.0.0.1:$gateway_port" PAYMENTS_PUBLISH="127.0.0.1:"
+export GATEWAY_PUBLISH="127.0.0.1:$gateway_port" PAYMENTS_PUBLISH="127.0.0.1:" ACCOUNTS_PUBLISH="127.0.0.1:"
+# Fresh random secrets for this run (the images run with NODE_ENV=production, which refuses
+# default ones), exported for docker-compose and for the checks (NATS admin, postgres superuser,
+# the operator's HTTP token). The file lives only for the run.
+secrets_dir=$(mktemp -d /tmp/convo-compose-env.XXXXXX)
+node "$here/make-env.mjs" >"$secrets_dir/env"
+set -a
+# shellcheck disable=SC1091
+. "$secrets_dir/env"
+set +a
 COMPOSE_TEST_MAIL_DIR=$(mktemp -d /tmp/convo-compose-mail.XXXXXX)
 chmod 0777 "$COMPOSE_TEST_MAIL_DIR" # the services run as uid 1000
 export COMPOSE_TEST_MAIL_DIR
@@ -65,7 +74,7 @@ cleanup() {
   local rc=$?
   log "removing containers, networks and volumes of $COMPOSE_PROJECT_NAME"
   down
-  rm -rf "$COMPOSE_TEST_MAIL_DIR"
+  rm -rf "$COMPOSE_TEST_MAIL_DIR" "$secrets_dir"
   log "compose run finished (exit $rc) in $((SECONDS - started)) s"
   exit $rc
 }

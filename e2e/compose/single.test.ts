@@ -4,7 +4,9 @@ import { DATABASES, sleep } from '../faults/harness.js';
 import { Checks, initialStock } from '../faults/invariants.js';
 import { Workload } from '../faults/workload.js';
 import { checkAfterRecovery, loadProducts, summary } from './checks.js';
-import { containersOf, crash, docker, env, hostPort, inspected, partition, restartedByPolicy, waitAllHealthy } from './compose.js';
+import { ordersApi } from '@shop/contracts';
+import type { NatsConnection } from '@shop/kit';
+import { CHECKER_APP, containersOf, crash, docker, env, hostPort, inspected, natsClient, natsClientAs, partition, restartedByPolicy, waitAllHealthy } from './compose.js';
 
 /**
  * docker-compose.yml as users run it (one container per service), broken on purpose during
@@ -12,7 +14,7 @@ import { containersOf, crash, docker, env, hostPort, inspected, partition, resta
  * postgres containers, and a 15 s network partition of the orders container.
  */
 const SHOPPERS = 6;
-const SERVICES = ['catalog', 'cart', 'payments', 'orders', 'mcp-gateway'];
+const SERVICES = ['catalog', 'cart', 'payments', 'orders', 'accounts', 'mcp-gateway'];
 const PARTITION_MS = 15_000;
 
 const target = inspected();
@@ -55,6 +57,42 @@ async function settled(phase: string): Promise<void> {
   expect(mine.length).toBeGreaterThan(0);
 }
 
+describe('docker-compose.yml credentials', () => {
+  it('each service on its own PostgreSQL role and NATS user; internal HTTP needs the operator token', async () => {
+    const bad: string[] = [];
+    // Every server connection but the checker's: a service's own role, on its own database (or the
+    // maintenance database `postgres`, checked once at boot); never the superuser.
+    const { rows } = await target.db.orders.query<{ usename: string; datname: string }>(
+      `select distinct usename, datname from pg_stat_activity where backend_type = 'client backend' and application_name <> $1`,
+      [CHECKER_APP],
+    );
+    for (const r of rows) if (r.usename === 'postgres' || (r.datname !== 'postgres' && r.usename !== r.datname)) bad.push(`postgres: ${r.usename} connected to ${r.datname}`);
+    for (const db of [...DATABASES, 'accounts']) if (!rows.some((r) => r.usename === db && r.datname === db)) bad.push(`postgres: no connection of role ${db} to its database`);
+
+    await expect(natsClientAs()).rejects.toThrow(/requires credentials/);
+    await expect(natsClientAs('catalog', 'not-its-password')).rejects.toThrow(/wrong or rotated password/);
+    // Shipping is the operators': the admin user gets an answer, the gateway's user is refused.
+    const ship = (nc: NatsConnection) => nc.request(ordersApi.ship.subject, JSON.stringify({ order_id: 'no-such-order' }), { timeout: 2_000 }).then(() => 'answered', (e: Error) => e.message);
+    const admin = await natsClient();
+    const gateway = await natsClientAs('mcp-gateway', process.env.NATS_PASSWORD_MCP_GATEWAY);
+    try {
+      const [asAdmin, asGateway] = await Promise.all([ship(admin), ship(gateway)]);
+      if (asAdmin !== 'answered') bad.push(`nats: admin got no answer from ${ordersApi.ship.subject} (${asAdmin})`);
+      if (asGateway === 'answered') bad.push(`nats: mcp-gateway may request ${ordersApi.ship.subject}`);
+    } finally {
+      await Promise.all([admin.close(), gateway.close()]);
+    }
+
+    const [orders] = await containersOf('orders');
+    const url = `http://127.0.0.1:${await hostPort(orders, 4103)}/v1/orders/00000000-0000-0000-0000-000000000000/ship`;
+    const without = await fetch(url, { method: 'POST' });
+    const withToken = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${env.operatorToken}` } });
+    if (without.status !== 401) bad.push(`http: ship without a token answered ${without.status}`);
+    if (withToken.status === 401 || withToken.status === 403) bad.push(`http: ship with the operator token answered ${withToken.status}`);
+    expect(bad).toEqual([]);
+  });
+});
+
 describe('docker-compose.yml under faults during concurrent checkouts', () => {
   for (const service of SERVICES) {
     it(`a crash of the ${service} container: the restart policy brings it back`, async () => {
@@ -85,7 +123,8 @@ describe('docker-compose.yml under faults during concurrent checkouts', () => {
       down = (await target.db.orders.query<{ now: Date }>('select now()')).rows[0].now;
       // Fulfilment goes through the orders HTTP API and writes events to the outbox: shipping needs no NATS.
       const { rows } = await target.db.orders.query<{ id: string }>(`select id from orders where status = 'confirmed' order by updated_at limit 3`);
-      for (const { id } of rows) if ((await fetch(`${ordersUrl}/v1/orders/${id}/ship`, { method: 'POST' })).ok) shipped++;
+      const operator = { authorization: `Bearer ${env.operatorToken}` };
+      for (const { id } of rows) if ((await fetch(`${ordersUrl}/v1/orders/${id}/ship`, { method: 'POST', headers: operator })).ok) shipped++;
       await sleep(3_000);
       up = (await target.db.orders.query<{ now: Date }>('select now()')).rows[0].now;
       await docker('start', nats.id);
