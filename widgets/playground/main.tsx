@@ -435,7 +435,8 @@ function WidgetFrame({ mount, theme, locale, handlers }: { mount: WidgetMount; t
 
   useLayoutEffect(() => {
     const iframe = document.createElement('iframe');
-    const name = /([\w-]+)\.html$/.exec(mount.uri)?.[1] ?? 'widget';
+    // ui://widget/<name>.v<N>.html (earlier: <name>.html): the frame is titled by the widget's name.
+    const name = /([\w-]+?)(?:\.v\d+)?\.html$/.exec(mount.uri)?.[1] ?? 'widget';
     const { theme, locale } = current.current;
     host.current = provideOpenAiHost(globalsForResult(mount.result, mount.input, { theme, locale }), {
       callTool: (toolName, args) => current.current.handlers.callTool(toolName, args),
