@@ -55,7 +55,7 @@ export const serviceSpecs: ServiceSpec[] = [
     dir: 'services/mcp-gateway',
     defaultPort: 3000,
     database: null,
-    env: (s) => ({ PUBLIC_URL: s.publicUrl }),
+    env: (s) => ({ PUBLIC_URL: s.publicUrl, PAYMENTS_PUBLIC_URL: s.serviceUrl('payments') }),
   },
 ];
 
