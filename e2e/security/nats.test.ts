@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cartApi, catalogApi, ordersApi, paymentsApi } from '@shop/contracts';
 import { connectNats, createLogger, durableName, eventStreamName, type NatsConnection } from '@shop/kit';
-import { eventOwners, natsUsers, privilegedSubjects, repoRoot, type NatsUser, type Stack } from '@shop/launcher';
+import { callersOf, eventOwners, natsUsers, privilegedSubjects, repoRoot, type NatsUser, type Stack } from '@shop/launcher';
 import { startSecuredStack } from './stack.js';
 
 const logger = createLogger('security-test', 'silent');
@@ -129,6 +129,24 @@ describe('NATS permissions: each process may do only what it needs', () => {
         for (const [subject, queue] of attempts) outcomes.push({ subject, queue, outcome: await subscribe(nc, subject, queue) });
         expect(outcomes.filter((o) => o.outcome !== 'refused')).toEqual([]);
         expect(await subscribe(nc, `_INBOX.${u.user}.security_probe`)).toBe('answered');
+      });
+
+      it('can reply to the inboxes of its callers from any connection, and to no other inbox', async () => {
+        const nc = conns.get(u.user)!;
+        const expected = u.serves ? callersOf(u.serves) : [];
+        const delivered: string[] = [];
+        for (const other of natsUsers.filter((o) => o.user !== u.user)) {
+          const listener = conns.get(other.user)!;
+          const subject = `_INBOX.${other.user}.reply_probe_from_${u.user}`;
+          const sub = listener.subscribe(subject, { max: 1 });
+          await listener.flush();
+          nc.publish(subject, probe);
+          await nc.flush().catch(() => undefined);
+          const got = await Promise.race([(async () => { for await (const _ of sub) return true; return false; })(), sleep(500).then(() => false)]);
+          sub.unsubscribe();
+          if (got) delivered.push(other.user);
+        }
+        expect(delivered.sort()).toEqual([...expected].sort());
       });
 
       it('cannot read, delete or purge the event stream or pull from another’s durable consumer', async () => {

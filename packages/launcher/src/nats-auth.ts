@@ -142,6 +142,11 @@ export interface NatsPermissions {
   allowResponses: boolean;
 }
 
+/** The users that request some endpoint of `service`. */
+export function callersOf(service: string): string[] {
+  return natsUsers.filter((c) => c.requests.some((s) => s.startsWith(`${service}.`))).map((c) => c.user);
+}
+
 /** The publish/subscribe allow lists of one user for a stack's subject prefix. */
 export function natsPermissions(u: NatsUser, prefix: string): NatsPermissions {
   const stream = eventStreamName(prefix);
@@ -150,6 +155,10 @@ export function natsPermissions(u: NatsUser, prefix: string): NatsPermissions {
   // Replies to its own requests only (kit's connectNats sets this inbox prefix), not everyone's.
   const subscribe = [`${natsInboxPrefix(u.user)}.>`];
   if (u.serves) {
+    // Replies to its callers by their inbox prefix, not only through allow_responses: that grant is
+    // per connection, so a reply sent after a reconnect (the request arrived on the old connection)
+    // would be refused and the caller left to retry a request that was already answered.
+    for (const caller of callersOf(u.serves)) publish.push(`${natsInboxPrefix(caller)}.>`);
     // Queue permission ("subject queue"): it may serve its subjects only in its own queue group.
     subscribe.push(`${prefix}${u.serves}.> ${u.serves}`);
     // The services framework's discovery (PING/INFO/STATS, by all, by name, by id); replies via allow_responses.

@@ -69,6 +69,15 @@ describe('NATS permission table', () => {
     }
   });
 
+  it('lets a service reply to the inboxes of its callers only, whatever connection the request came on', () => {
+    const inboxes = (user: string) => natsPermissions(natsUsers.find((u) => u.user === user)!, 'p1.').publish.filter((s) => s.startsWith('_INBOX.'));
+    expect(inboxes('catalog').sort()).toEqual(['_INBOX.cart.>', '_INBOX.mcp-gateway.>', '_INBOX.orders.>']);
+    expect(inboxes('payments').sort()).toEqual(['_INBOX.accounts.>', '_INBOX.mcp-gateway.>', '_INBOX.orders.>']);
+    // The gateway serves nothing, so it may publish to no one's inbox.
+    expect(inboxes('mcp-gateway')).toEqual([]);
+    for (const u of natsUsers) expect(inboxes(u.user), u.user).not.toContain(`_INBOX.${u.user}.>`);
+  });
+
   it('writes a config naming every user with its password', () => {
     const conf = natsServerConfig({ listen: '127.0.0.1:1', storeDir: '/tmp/x', prefix: '', password: (u) => (u === 'cart' ? { env: 'NATS_PASSWORD_CART' } : { literal: `pw-${u}` }) });
     expect(conf).toContain('password: $NATS_PASSWORD_CART');
