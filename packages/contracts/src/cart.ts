@@ -99,6 +99,13 @@ export const Cart = z.object({
 });
 export type Cart = z.infer<typeof Cart>;
 
+/**
+ * A cart as a read-only call shows it: the caller's stored cart, or, with `id` null, the empty cart
+ * of a caller who has none yet. Read-only calls never create a cart row (cart.carts.peek).
+ */
+export const ShownCart = Cart.extend({ id: CartId.nullable() });
+export type ShownCart = z.infer<typeof ShownCart>;
+
 const WithCart = { cart_id: CartId, caller: Caller };
 
 /** Get-or-create: the cart of the conversation, or the given cart id when it is the caller's. */
@@ -168,6 +175,8 @@ export type CouponRelease = z.infer<typeof CouponRelease>;
 
 export const cartApi = {
   resolve: endpoint('cart.carts.resolve', ResolveCartRequest, Cart),
+  /** resolve without creating: the caller's cart, or the empty cart (id null) when they have none. */
+  peek: endpoint('cart.carts.peek', ResolveCartRequest, ShownCart),
   get: endpoint('cart.carts.get', GetCartRequest, Cart),
   clear: endpoint('cart.carts.clear', GetCartRequest, Cart),
   addLine: endpoint('cart.lines.add', AddLineRequest, Cart),

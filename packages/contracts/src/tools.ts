@@ -3,7 +3,7 @@ import { Cents } from './money.js';
 import { CartId, FreeText, IdempotencyKey, IsoDate, noCardNumber, PageInfo, Uuid } from './common.js';
 import { textLimits } from './rules/index.js';
 import { Facets, ProductDetail, ProductSummary, SortBy } from './catalog.js';
-import { Cart, CartLine, UpdateCheckoutRequest } from './cart.js';
+import { CartLine, ShownCart, UpdateCheckoutRequest } from './cart.js';
 import { Address, PaymentMethodId, ShippingMethod } from './checkout.js';
 import { SavedPaymentMethod } from './payments.js';
 import { Order, OrderSummary } from './orders.js';
@@ -81,11 +81,11 @@ export type ReorderOutcome = z.infer<typeof ReorderOutcome>;
 /** add_to_cart, view_cart, update_cart_item, remove_from_cart, apply_coupon, remove_coupon, reorder. */
 export const CartResult = z.object({
   kind: z.literal('cart'),
-  /** The server-issued cart id; pass it back as cart_id when the host has no conversation id. */
-  cart_id: CartId,
+  /** The server-issued cart id; pass it back as cart_id when the host has no conversation id. Null: no cart yet (nothing was added). */
+  cart_id: CartId.nullable(),
   /** Deprecated: the same cart id under its former name, kept for one version for clients that read it. */
-  session_id: CartId,
-  cart: Cart,
+  session_id: CartId.nullable(),
+  cart: ShownCart,
   formatted: FormattedTotals,
   last_added_line_id: CartLine.shape.id.optional(),
   notice: z.string().optional(),
@@ -121,11 +121,11 @@ export type PolicyLinks = z.infer<typeof PolicyLinks>;
 /** start_checkout, update_checkout, list_payment_methods, create_checkout_link. */
 export const CheckoutResult = z.object({
   kind: z.literal('checkout'),
-  /** The server-issued cart id; pass it back as cart_id when the host has no conversation id. */
-  cart_id: CartId,
+  /** The server-issued cart id; pass it back as cart_id when the host has no conversation id. Null: no cart yet (nothing was added). */
+  cart_id: CartId.nullable(),
   /** Deprecated: the same cart id under its former name, kept for one version for clients that read it. */
-  session_id: CartId,
-  cart: Cart,
+  session_id: CartId.nullable(),
+  cart: ShownCart,
   formatted: FormattedTotals,
   shipping_options: z.array(ShippingOption),
   payment_methods: z.array(SavedPaymentMethod),

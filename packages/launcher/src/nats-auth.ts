@@ -94,6 +94,7 @@ export const natsUsers: NatsUser[] = [
       catalogApi.get,
       catalogApi.getImage,
       cartApi.resolve,
+      cartApi.peek,
       cartApi.get,
       cartApi.addToResolved,
       cartApi.updateLine,

@@ -9,6 +9,7 @@ import {
   type Caller,
   type Cart,
   type CartEventData,
+  type ShownCart,
   type CartMessage,
   type OrderConfirmedEvent,
   type VariantInfo,
@@ -112,6 +113,45 @@ export class CartService {
     const winner = await db.findActiveByConversation(this.pool, conversation!);
     if (!winner) throw new AppError('UNAVAILABLE', 'The cart could not be created. Please try again.');
     return this.authorize(winner, caller);
+  }
+
+  /** resolve for read-only calls: the caller's cart when there is one, else the empty cart (id null), with no row written. */
+  async peek(req: Req<'peek'>): Promise<ShownCart> {
+    if (req.cart_id) return this.get({ cart_id: req.cart_id, caller: req.caller });
+    const { conversation } = req.caller;
+    const existing = conversation ? await db.findActiveByConversation(this.pool, conversation) : null;
+    if (existing) return this.view(existing.id, [], await this.authorize(existing, req.caller));
+    return this.emptyCart(req.caller);
+  }
+
+  /** What a new cart of this caller would show, as the row insertCart would write it. */
+  private emptyCart(caller: Caller): ShownCart {
+    const now = this.now();
+    const row: db.CartRow = {
+      id: '',
+      status: 'active',
+      owner_subject: caller.subject ?? null,
+      conversation: caller.conversation ?? null,
+      currency: 'USD',
+      coupon_code: null,
+      shipping_address: null,
+      shipping_method: null,
+      billing_same_as_shipping: true,
+      billing_address: null,
+      payment_method_id: null,
+      terms_accepted: false,
+      terms_version: null,
+      preferred_delivery_date: null,
+      delivery_instructions: null,
+      save_payment_method: false,
+      checkout_started_at: null,
+      order_id: null,
+      version: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    const nothing: Evaluation = { repriced: { lines: [], changes: [], messages: [], purchasable: false }, coupon: null, couponRefusal: null };
+    return { ...this.compose(row, nothing, [], false), id: null };
   }
 
   async get(req: Req<'get'>): Promise<Cart> {

@@ -68,6 +68,26 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
       expect(new Set(carts.map((c) => c.id)).size).toBe(1);
     });
 
+    it('peek shows a caller without a cart the empty cart (id null) and writes nothing; once the cart exists it shows that cart', async () => {
+      const who = shopper('peek');
+      const rows = async () => Number((await cart.runtime.pool.query('select count(*) from carts where conversation = $1', [who.conversation])).rows[0].count);
+      const empty = await call('peek', { caller: who });
+      expect(empty).toMatchObject({ id: null, status: 'active', conversation: who.conversation, lines: [], coupon: null, version: 0 });
+      expect(await rows()).toBe(0);
+      const created = await call('resolve', { caller: who });
+      // The empty view is what a new cart shows: same totals and checkout state.
+      const { id: _a, created_at: _b, updated_at: _c, ...fresh } = created;
+      const { id: _d, created_at: _e, updated_at: _f, ...shown } = empty;
+      expect(shown).toEqual(fresh);
+      expect((await call('peek', { caller: who })).id).toBe(created.id);
+      expect(await rows()).toBe(1);
+      await events.waitFor((e) => e.type === cartEvents.created && e.data.cart_id === created.id);
+      expect(events.seen.filter((e) => e.type === cartEvents.created && e.data.conversation === who.conversation)).toHaveLength(1);
+      // A caller with no conversation has nothing to find: the empty cart, and still no row.
+      expect((await call('peek', { caller: {} })).id).toBeNull();
+      expect((await refusal(call('peek', { caller: shopper('stranger'), cart_id: created.id }))).code).toBe('CART_FORBIDDEN');
+    });
+
     it('refuses unknown cart ids and malformed ones', async () => {
       expect((await refusal(call('get', { cart_id: '0'.repeat(32), caller: {} }))).code).toBe('CART_NOT_FOUND');
       const bad = await refusal(call('get', { cart_id: 'cart-1', caller: {} }));

@@ -15,7 +15,7 @@ const headers = { 'content-type': 'application/json', accept: 'application/json,
 stack = await startTestStack({ gatewayEnv: { RATE_LIMIT_PER_MINUTE: '100000' } });
 client = await connectClient(stack.mcpUrl, { 'openai/session': 'bench-conv', 'openai/subject': 'bench-user' });
 productId = ok(await client.call('search_products', { query: 'Pegasus 41' })).items[0].id;
-cartId = ok(await client.call('view_cart')).session_id;
+cartId = ok(await client.call('add_to_cart', { product_id: productId, size: '10', color: 'Black' })).cart_id;
 afterAll(async () => {
   await client.close();
   await stack.stop();

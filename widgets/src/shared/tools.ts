@@ -25,6 +25,11 @@ export function searchArgs({ query, filters, page, per_page }: SearchArgs): Tool
 
 export type CartLike = CartResult | CheckoutResult;
 
+/** The cart a call names: the shown cart's id, or none when there is no cart yet (the gateway then finds or creates it). */
+function cartArg(data: CartLike): { cart_id?: string } {
+  return data.cart_id ? { cart_id: data.cart_id } : {};
+}
+
 /** Recomputes line subtotals after an optimistic quantity change; totals wait for the server. */
 function withLines<T extends CartLike>(data: T, lines: CartLine[]): T {
   const item_count = lines.reduce((n, l) => n + l.quantity, 0);
@@ -35,7 +40,7 @@ export const cartTools = (w: WidgetData) => ({
   setQuantity: (data: CartResult, line: CartLine, quantity: number) =>
     w.call<CartResult>(
       'update_cart_item',
-      { cart_id: data.cart_id, item_id: line.id, quantity },
+      { ...cartArg(data), item_id: line.id, quantity },
       {
         label: 'Updating quantity…',
         optimistic: (d) => withLines(d, d.cart.lines.map((l) => (l.id === line.id ? { ...l, quantity, line_subtotal: l.unit_price * quantity } : l))),
@@ -44,13 +49,13 @@ export const cartTools = (w: WidgetData) => ({
   remove: (data: CartResult, line: CartLine) =>
     w.call<CartResult>(
       'remove_from_cart',
-      { cart_id: data.cart_id, item_id: line.id },
+      { ...cartArg(data), item_id: line.id },
       { label: 'Removing…', optimistic: (d) => withLines(d, d.cart.lines.filter((l) => l.id !== line.id)) },
     ),
-  applyCoupon: (data: CartResult, code: string) => w.call('apply_coupon', { cart_id: data.cart_id, code }, { label: 'Applying coupon…' }),
+  applyCoupon: (data: CartResult, code: string) => w.call('apply_coupon', { ...cartArg(data), code }, { label: 'Applying coupon…' }),
   removeCoupon: (data: CartResult) =>
-    w.call<CartResult>('remove_coupon', { cart_id: data.cart_id }, { label: 'Removing coupon…', optimistic: (d) => ({ ...d, cart: { ...d.cart, coupon: null } }) }),
-  startCheckout: (cartId: string) => w.call('start_checkout', { cart_id: cartId }, { label: 'Starting checkout…' }),
+    w.call<CartResult>('remove_coupon', cartArg(data), { label: 'Removing coupon…', optimistic: (d) => ({ ...d, cart: { ...d.cart, coupon: null } }) }),
+  startCheckout: (data: CartResult) => w.call('start_checkout', cartArg(data), { label: 'Starting checkout…' }),
 });
 
 /** update_checkout's arguments besides the cart. */
@@ -72,12 +77,12 @@ export const checkoutTools = (w: WidgetData) => ({
     data: CheckoutResult,
     patch: CheckoutPatch,
     optimistic?: (d: CheckoutResult) => CheckoutResult,
-  ) => w.call<CheckoutResult>('update_checkout', { cart_id: data.cart_id, ...patch }, { label: 'Saving…', optimistic }),
-  checkoutLink: (data: CheckoutResult) => w.call('create_checkout_link', { cart_id: data.cart_id }, { label: 'Creating checkout link…' }),
+  ) => w.call<CheckoutResult>('update_checkout', { ...cartArg(data), ...patch }, { label: 'Saving…', optimistic }),
+  checkoutLink: (data: CheckoutResult) => w.call('create_checkout_link', cartArg(data), { label: 'Creating checkout link…' }),
   placeOrder: (data: CheckoutResult, paymentMethodId: string | null, idempotencyKey: string) =>
     w.call<AnyResult>(
       'place_order',
-      { cart_id: data.cart_id, idempotency_key: idempotencyKey, ...(paymentMethodId ? { payment_method_id: paymentMethodId } : {}) },
+      { ...cartArg(data), idempotency_key: idempotencyKey, ...(paymentMethodId ? { payment_method_id: paymentMethodId } : {}) },
       { label: 'Placing order…' },
     ),
 });

@@ -166,7 +166,7 @@ export function CartView({ data }: { data: CartResult }) {
       <CouponForm data={data} />
       <CartTotals cart={cart} pending={pending} />
       {w.busy && <Spinner label={w.busy} />}
-      <Button className="w-full" disabled={pending} onClick={() => void tools.startCheckout(data.cart_id)}>
+      <Button className="w-full" disabled={pending} onClick={() => void tools.startCheckout(data)}>
         Proceed to checkout
       </Button>
     </section>

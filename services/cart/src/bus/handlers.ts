@@ -9,6 +9,7 @@ export function serveCartApi(runtime: ServiceRuntime, carts: CartService, coupon
     { name: 'cart', version: '0.1.0', description: 'Carts, lines, coupons and checkout details', prefix: runtime.config.NATS_PREFIX, logger: runtime.logger },
     [
       handle(cartApi.resolve, (req) => carts.resolve(req)),
+      handle(cartApi.peek, (req) => carts.peek(req)),
       handle(cartApi.get, (req) => carts.get(req)),
       handle(cartApi.clear, (req) => carts.clear(req)),
       handle(cartApi.addLine, (req) => carts.addLine(req)),

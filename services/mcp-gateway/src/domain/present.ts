@@ -3,6 +3,7 @@ import {
   formatMoney,
   type Cart,
   type CartResult,
+  type ShownCart,
   type CheckoutLinkInfo,
   type CheckoutResult,
   type FormattedTotals,
@@ -91,7 +92,7 @@ export function presentProduct(product: ProductDetail): Presented<ProductDetailR
   };
 }
 
-function cartSummary(cart: Cart): string {
+function cartSummary(cart: ShownCart): string {
   const t = cart.totals;
   if (cart.lines.length === 0) return 'The cart is empty.';
   const lines = cart.lines.map((l) => {
@@ -108,11 +109,12 @@ function cartSummary(cart: Cart): string {
 }
 
 /** For hosts that send no conversation id: the handle to pass back. */
-function cartIdLine(cart: Cart): string {
+function cartIdLine(cart: ShownCart): string {
+  if (cart.id === null) return 'No cart yet: add_to_cart creates one.';
   return `Cart id ${cart.id} (pass it as cart_id when the host sends no conversation id).`;
 }
 
-function cartMessages(cart: Cart): string[] {
+function cartMessages(cart: ShownCart): string[] {
   return cart.messages.map((m) => m.message);
 }
 
@@ -122,7 +124,7 @@ export interface CartExtras {
   reorder?: ReorderOutcome;
 }
 
-export function presentCart(cart: Cart, extras: CartExtras = {}): Presented<CartResult> {
+export function presentCart(cart: ShownCart, extras: CartExtras = {}): Presented<CartResult> {
   const structured: CartResult = { kind: 'cart', cart_id: cart.id, session_id: cart.id, cart, formatted: formattedTotals(cart.totals, cart.currency) };
   if (extras.lastAddedLineId) structured.last_added_line_id = extras.lastAddedLineId;
   if (extras.notice) structured.notice = extras.notice;

@@ -1,7 +1,7 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { McpUiToolMeta } from '@modelcontextprotocol/ext-apps';
 import type { z } from 'zod';
-import { cartApi, paymentsApi, widgetUri, type Cart, type Caller, type CartResult, type CheckoutResult, type SavedPaymentMethod, type ToolName, type WidgetName } from '@shop/contracts';
+import { cartApi, paymentsApi, widgetUri, type Cart, type Caller, type CartResult, type CheckoutResult, type ShownCart, type SavedPaymentMethod, type ToolName, type WidgetName } from '@shop/contracts';
 import type { BusClient, Logger } from '@shop/kit';
 import { cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
 import { presentCart, presentCheckout, type CartExtras, type Presented } from '../domain/present.js';
@@ -109,7 +109,7 @@ export async function savedMethods(call: ToolCall, cart: Cart): Promise<SavedPay
   return (await call.deps.bus.call(paymentsApi.listMethods, { customer: paymentCustomer(cart) })).methods;
 }
 
-export function cartOutcome(cart: Cart, extras?: CartExtras): ToolOutcome<CartResult> {
+export function cartOutcome(cart: ShownCart, extras?: CartExtras): ToolOutcome<CartResult> {
   return { presented: presentCart(cart, extras) };
 }
 

@@ -1,5 +1,5 @@
-import { CartResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, cartOutcome, defineTool, namedCart, readOnly, resolveCart } from './shared.js';
+import { cartApi, CartResult, toolArgs } from '@shop/contracts';
+import { appToolMeta, cartOutcome, defineTool, namedCart, readOnly } from './shared.js';
 
 export const viewCart = defineTool({
   name: 'view_cart',
@@ -9,5 +9,9 @@ export const viewCart = defineTool({
   output: CartResult,
   annotations: readOnly,
   meta: appToolMeta('cart', 'Opening your cart…', 'Cart ready'),
-  run: async (a, call) => cartOutcome(await resolveCart(call, namedCart(a))),
+  // Read-only: a caller without a cart sees the empty cart, and no cart row is created for them.
+  run: async (a, call) => {
+    const named = namedCart(a);
+    return cartOutcome(await call.deps.bus.call(cartApi.peek, { ...(named ? { cart_id: named } : {}), caller: call.caller }));
+  },
 });
