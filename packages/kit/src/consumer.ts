@@ -4,6 +4,8 @@ import type pg from 'pg';
 import { EventEnvelope } from '@shop/contracts';
 import type { Logger } from './logger.js';
 import { ensureEventStream } from './outbox.js';
+import { connectionName } from './nats.js';
+import { contextFromHeaders, endSpan, errorCode, gauges, metrics, otelContext, otelTrace, secondsSince, SpanKind, tracer } from './telemetry.js';
 
 export interface ConsumerOptions {
   nc: NatsConnection;
@@ -30,6 +32,8 @@ export async function consumeEvents(opts: ConsumerOptions): Promise<{ stop: () =
   const js = jetstream(opts.nc);
   const iterators: ConsumerMessages[] = [];
   const loops: Promise<void>[] = [];
+  const durables: string[] = [];
+  const service = connectionName(opts.nc);
   for (const subject of opts.subjects) {
     const durable = durableName(opts.durable, subject);
     await jsm.consumers
@@ -49,6 +53,13 @@ export async function consumeEvents(opts: ConsumerOptions): Promise<{ stop: () =
     const consumer = await js.consumers.get(stream, durable);
     const messages = await consumer.consume({ max_messages: 64 });
     iterators.push(messages);
+    // Consumer lag, sampled when Prometheus scrapes (a consumer-info request; the permission to
+    // ask it is the one consume() itself needs).
+    let info: ReturnType<typeof consumer.info> | undefined;
+    const sample = () => (info ??= consumer.info().finally(() => setTimeout(() => (info = undefined), 100).unref()));
+    gauges.consumerPending(durable, async () => [{ labels: { consumer: durable }, value: (await sample()).num_pending }]);
+    gauges.consumerAckPending(durable, async () => [{ labels: { consumer: durable }, value: (await sample()).num_ack_pending }]);
+    durables.push(durable);
     loops.push(
       (async () => {
         for await (const m of messages) {
@@ -60,10 +71,19 @@ export async function consumeEvents(opts: ConsumerOptions): Promise<{ stop: () =
             m.term();
             continue;
           }
+          // The producer's trace, from the headers the outbox relay set: this span continues it.
+          const started = performance.now();
+          const parent = contextFromHeaders(m.headers);
+          const span = tracer(service).startSpan(`process ${subject}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.id } }, parent);
+          const ctx = span.isRecording() ? otelTrace.setSpan(parent, span) : parent;
           try {
-            await opts.handler(event);
+            await otelContext.with(ctx, () => opts.handler(event));
             m.ack();
+            metrics.event.observe(secondsSince(started), subject, 'ok');
+            endSpan(span, 'ok');
           } catch (e) {
+            metrics.event.observe(secondsSince(started), subject, errorCode(e));
+            endSpan(span, errorCode(e), e);
             opts.logger.warn({ err: (e as Error).message, type: event.type, id: event.id, redelivered: m.info.deliveryCount }, 'event handler failed; will redeliver');
             m.nak(Math.min(30_000, 500 * 2 ** Math.min(6, m.info.deliveryCount)));
           }
@@ -73,6 +93,10 @@ export async function consumeEvents(opts: ConsumerOptions): Promise<{ stop: () =
   }
   return {
     stop: async () => {
+      for (const d of durables) {
+        gauges.consumerPending(d, undefined);
+        gauges.consumerAckPending(d, undefined);
+      }
       for (const it of iterators) await it.close().catch(() => undefined);
       await Promise.allSettled(loops);
     },

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Logger } from './logger.js';
 import { AppError, toAppError } from '@shop/contracts';
+import { gauges, otelContext, otelTrace, SpanKind, SpanStatusCode, tracer } from './telemetry.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -19,8 +20,70 @@ export function createPool(url: string, max = 10, logger?: Logger): pg.Pool {
   // Nor a checked-out one between queries (inside a transaction, during a NATS call): the pool only
   // listens while a client is idle, and an unheard 'error' event kills the process. The broken
   // client is no longer queryable, so the pool drops it on release.
-  pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err: err.message }, 'database client error')));
+  const database = databaseName(url);
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger?.warn({ err: err.message }, 'database client error'));
+    traceQueries(client, database);
+  });
+  traceQueries(pool, database);
+  observePool(pool, database);
   return pool;
+}
+
+let poolSeq = 0;
+/** pg_pool_clients{pool} while the pool is open: sampled at scrape time, nothing on the query path. */
+function observePool(pool: pg.Pool, database: string): void {
+  // Two pools on one database (tests, a migration pool) keep separate series.
+  const key = `${database}#${++poolSeq}`;
+  const label = poolSeq === 1 ? database : key;
+  gauges.pool(key, () => [
+    { labels: { pool: label, state: 'total' }, value: pool.totalCount },
+    { labels: { pool: label, state: 'idle' }, value: pool.idleCount },
+    { labels: { pool: label, state: 'waiting' }, value: pool.waitingCount },
+  ]);
+  const end = pool.end.bind(pool);
+  pool.end = ((cb?: () => void) => {
+    gauges.pool(key, undefined);
+    return cb ? end(cb) : end();
+  }) as pg.Pool['end'];
+}
+
+function databaseName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
+  } catch {
+    return 'postgres';
+  }
+}
+
+/**
+ * A client span per query, only inside a traced operation: the relay's and sweeps' polling are not
+ * worth a trace of their own, and an untraced query costs one property read. Both the pool's
+ * query (which runs its client's in callback form) and a checked-out client's are wrapped;
+ * callback and submittable (cursor) forms pass through untouched. The span carries the statement
+ * text (with its $n placeholders: values never leave the process).
+ */
+function traceQueries(target: { query: unknown }, database: string): void {
+  const query = (target.query as (...args: unknown[]) => unknown).bind(target);
+  target.query = (...args: unknown[]) => {
+    const ctx = otelContext.active();
+    const first = args[0] as { text?: string; submit?: unknown } | string | undefined;
+    if (!otelTrace.getSpan(ctx)?.isRecording() || typeof args[args.length - 1] === 'function' || (typeof first === 'object' && first !== null && typeof first.submit === 'function')) return query(...args);
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
+    const operation = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'query';
+    const span = tracer('pg').startSpan(`pg ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.namespace': database, 'db.operation.name': operation, 'db.query.text': text.slice(0, 1000) } }, ctx);
+    return (query(...args) as Promise<unknown>).then(
+      (result) => {
+        span.end();
+        return result;
+      },
+      (e: unknown) => {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String((e as Error)?.message ?? e).slice(0, 200) });
+        span.end();
+        throw e;
+      },
+    );
+  };
 }
 
 /** Creates the database named in url when it does not exist (connects to the server's `postgres` db). */

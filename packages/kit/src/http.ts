@@ -6,6 +6,7 @@ import { AppError, parseOrThrow } from '@shop/contracts';
 import type { ApiRole, ApiToken, BaseConfig } from './config.js';
 import { toServiceError } from './db.js';
 import type { Logger } from './logger.js';
+import { metrics, metricsHandler, secondsSince } from './telemetry.js';
 
 /** Which Host headers and browser origins a service accepts (see httpSecurity). */
 export interface HttpSecurity {
@@ -24,6 +25,11 @@ export interface HttpAppOptions {
   beforeJson?: (app: Express) => void;
   /** Host allowlist and Origin check, applied before any route (health checks are exempt from the Host check). */
   security?: HttpSecurity;
+  /**
+   * Serves the process's Prometheus metrics at /metrics to holders of a service (or admin)
+   * credential, like the internal /v1 routes; without it there is no /metrics route.
+   */
+  metrics?: ApiCredentials;
 }
 
 /** An express app with JSON bodies, /healthz (alive) and /readyz (dependencies reachable). */
@@ -31,6 +37,16 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // Every request, refused ones included, by the route it matched (never the raw path: ids would
+  // make a series per cart). Requests no route took are `unmatched`.
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      metrics.http.observe(secondsSince(started), req.method, route, String(res.statusCode));
+    });
+    next();
+  });
   if (opts.security) {
     app.use(hostCheck(opts.security.allowedHosts));
     app.use(originCheck(opts.security.allowedOrigins));
@@ -45,6 +61,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
+  if (opts.metrics) app.get('/metrics', opts.metrics.requireCredential('service'), metricsHandler());
   return app;
 }
 

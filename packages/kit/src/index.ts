@@ -6,3 +6,5 @@ export * from './outbox.js';
 export * from './consumer.js';
 export * from './http.js';
 export * from './service.js';
+export * from './telemetry.js';
+export * from './tracing.js';

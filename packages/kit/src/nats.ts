@@ -1,15 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import type { z } from 'zod';
 import { AppError, ErrorBody, parseOrThrow, type Endpoint } from '@shop/contracts';
 import { toServiceError } from './db.js';
 import type { Logger } from './logger.js';
+import { contextFromHeaders, endSpan, errorCode, metrics, otelContext, otelTrace, secondsSince, SpanKind, traceHeaders, tracer } from './telemetry.js';
 
 export type { NatsConnection };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** The name each connection was opened under (connectNats): its spans are that service's. */
+const connectionNames = new WeakMap<NatsConnection, string>();
+export function connectionName(nc: NatsConnection): string {
+  return connectionNames.get(nc) ?? 'shop';
+}
 
 /** Replies to a user's requests arrive under its own inbox prefix, so its NATS permissions can keep others from reading them. */
 export function natsInboxPrefix(user: string): string {
@@ -74,6 +81,7 @@ export async function connectNats(settings: string | NatsSettings, name: string,
     }
     throw e;
   }
+  connectionNames.set(nc, name);
   void (async () => {
     for await (const st of nc.status()) {
       if (st.type === 'error') logger.warn({ nats: st.type, err: (st as { error?: Error }).error?.message }, 'nats error');
@@ -121,15 +129,22 @@ export async function serveEndpoints(nc: NatsConnection, def: ServiceDefinition,
           def.logger.error({ err: err.message, subject: ep.subject }, 'endpoint subscription error');
           return;
         }
-        void respond(msg, ep, handler, def.logger);
+        void respond(msg, ep, handler, def);
       },
     });
   }
   return svc;
 }
 
-async function respond(msg: ServiceMsg, ep: Endpoint<z.ZodType, z.ZodType>, handler: (req: unknown) => Promise<unknown>, logger: Logger) {
+async function respond(msg: ServiceMsg, ep: Endpoint<z.ZodType, z.ZodType>, handler: (req: unknown) => Promise<unknown>, def: ServiceDefinition) {
+  const { logger } = def;
   const started = performance.now();
+  // The caller's trace, from the request headers (BusClient injects them): this span is its child.
+  const parent = contextFromHeaders(msg.headers);
+  const span = tracer(def.name).startSpan(`handle ${ep.subject}`, { kind: SpanKind.SERVER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': ep.subject } }, parent);
+  const ctx = span.isRecording() ? otelTrace.setSpan(parent, span) : parent;
+  let outcome = 'ok';
+  let failure: unknown;
   try {
     let raw: unknown;
     try {
@@ -138,15 +153,20 @@ async function respond(msg: ServiceMsg, ep: Endpoint<z.ZodType, z.ZodType>, hand
       throw new AppError('INVALID_INPUT', 'The request body is not valid JSON');
     }
     const req = parseOrThrow(ep.request, raw);
-    const data = await handler(req);
+    const data = await otelContext.with(ctx, () => handler(req));
     msg.respond(encoder.encode(JSON.stringify({ ok: true, data })));
     logger.debug({ subject: ep.subject, ms: Math.round(performance.now() - started) }, 'handled');
   } catch (e) {
     const appError = toServiceError(e);
+    outcome = appError.code;
+    failure = e;
     if (appError.code === 'INTERNAL') logger.error({ err: e, subject: ep.subject }, 'handler failed');
     else logger.debug({ code: appError.code, subject: ep.subject }, 'handler refused');
     const body = JSON.stringify({ ok: false, error: appError.toBody() });
     msg.respondError(appError.httpStatus, appError.message.slice(0, 200), encoder.encode(body));
+  } finally {
+    metrics.natsServer.observe(secondsSince(started), ep.subject, outcome);
+    endSpan(span, outcome, failure);
   }
 }
 
@@ -158,10 +178,29 @@ export class BusClient {
     private readonly defaultTimeoutMs = 5_000,
   ) {}
 
+  /** One request/reply: a client span (its trace travels in the request headers) and the client-side latency metric. */
   async call<E extends Endpoint<z.ZodType, z.ZodType>>(ep: E, req: z.input<E['request']>, opts: { timeoutMs?: number } = {}): Promise<z.infer<E['response']>> {
+    const started = performance.now();
+    const parent = otelContext.active();
+    const span = tracer(connectionName(this.nc)).startSpan(`call ${ep.subject}`, { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': ep.subject } }, parent);
+    let outcome = 'ok';
+    let failure: unknown;
+    try {
+      return await this.request(ep, req, opts.timeoutMs ?? this.defaultTimeoutMs, span.isRecording() ? traceHeaders(otelTrace.setSpan(parent, span)) : undefined);
+    } catch (e) {
+      outcome = errorCode(e);
+      failure = e;
+      throw e;
+    } finally {
+      metrics.natsClient.observe(secondsSince(started), ep.subject, outcome);
+      endSpan(span, outcome, failure);
+    }
+  }
+
+  private async request<E extends Endpoint<z.ZodType, z.ZodType>>(ep: E, req: z.input<E['request']>, timeout: number, headers: MsgHdrs | undefined): Promise<z.infer<E['response']>> {
     let reply;
     try {
-      reply = await this.nc.request(this.prefix + ep.subject, encoder.encode(JSON.stringify(req)), { timeout: opts.timeoutMs ?? this.defaultTimeoutMs });
+      reply = await this.nc.request(this.prefix + ep.subject, encoder.encode(JSON.stringify(req)), headers ? { timeout, headers } : { timeout });
     } catch (e) {
       const text = String((e as Error)?.message ?? e);
       if (/timeout/i.test(text)) throw new AppError('TIMEOUT', 'The store took too long to answer. Please try again.', { subject: ep.subject });

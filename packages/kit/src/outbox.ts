@@ -3,6 +3,8 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { Logger } from './logger.js';
+import { connectionName } from './nats.js';
+import { contextFromCarrier, endSpan, errorCode, gauges, metrics, otelTrace, SpanKind, traceCarrier, traceHeaders, tracer } from './telemetry.js';
 import { eventSchemas, invalidInput, type EventEnvelope, type OutgoingEvent } from '@shop/contracts';
 
 /** The JetStream stream that carries all domain events of one stack (one per subject prefix). */
@@ -53,7 +55,9 @@ export async function publishEvent(tx: Queryable, event: OutgoingEvent): Promise
 export async function writeOutbox(tx: Queryable, subject: string, data: Record<string, unknown>): Promise<string> {
   const id = randomUUID();
   const envelope: EventEnvelope = { id, type: subject, occurred_at: new Date().toISOString(), data };
-  await tx.query('insert into outbox (msg_id, subject, payload) values ($1, $2, $3)', [id, subject, JSON.stringify(envelope)]);
+  // The trace that caused the event travels with it: the relay publishes it in the message headers.
+  const trace = traceCarrier();
+  await tx.query('insert into outbox (msg_id, subject, payload, trace_context) values ($1, $2, $3, $4)', [id, subject, JSON.stringify(envelope), trace ? JSON.stringify(trace) : null]);
   return id;
 }
 
@@ -80,13 +84,25 @@ export class OutboxRelay {
   /** Another instance held the relay lock on the last round: look again soon, its batch may not include ours. */
   private lockedOut = false;
 
+  private readonly service: string;
+
   constructor(private readonly opts: RelayOptions) {
     this.js = jetstream(opts.nc);
+    this.service = connectionName(opts.nc);
   }
 
   start(): void {
     this.running = true;
     this.schedule(0);
+    // Outbox lag at scrape time: how many rows wait and for how long (one indexed query per scrape).
+    let lag: Promise<{ n: number; age: number }> | undefined;
+    const sample = () =>
+      (lag ??= this.opts.pool
+        .query<{ n: number; age: number }>("select count(*)::int as n, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age from outbox where published_at is null")
+        .then((r) => r.rows[0])
+        .finally(() => setTimeout(() => (lag = undefined), 100).unref()));
+    gauges.outboxPending(this.service, async () => [{ labels: { service: this.service }, value: (await sample()).n }]);
+    gauges.outboxAge(this.service, async () => [{ labels: { service: this.service }, value: (await sample()).age }]);
   }
 
   /** Ask for a drain soon (after a commit that wrote events), without waiting for the poll. */
@@ -101,6 +117,8 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.running = false;
+    gauges.outboxPending(this.service, undefined);
+    gauges.outboxAge(this.service, undefined);
     if (this.timer) clearTimeout(this.timer);
     await this.draining;
   }
@@ -150,15 +168,15 @@ export class OutboxRelay {
         await client.query('rollback');
         return 0;
       }
-      const { rows } = await client.query<{ id: number; msg_id: string; subject: string; payload: unknown }>(
-        'select id, msg_id, subject, payload from outbox where published_at is null order by id limit $1 for update skip locked',
+      const { rows } = await client.query<{ id: number; msg_id: string; subject: string; payload: unknown; trace_context: Record<string, string> | null }>(
+        'select id, msg_id, subject, payload, trace_context from outbox where published_at is null order by id limit $1 for update skip locked',
         [this.opts.batchSize ?? 100],
       );
       const done: number[] = [];
       let failure: Error | undefined;
       for (const row of rows) {
         try {
-          await this.js.publish(this.opts.prefix + row.subject, JSON.stringify(row.payload), { msgID: row.msg_id, timeout: 2_000 });
+          await this.publish(row);
           done.push(row.id);
         } catch (e) {
           failure = e as Error;
@@ -168,6 +186,7 @@ export class OutboxRelay {
       }
       if (done.length) await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [done]);
       await client.query('commit');
+      metrics.outboxPublished.inc(done.length);
       if (failure) throw failure;
       return done.length;
     } catch (e) {
@@ -175,6 +194,25 @@ export class OutboxRelay {
       throw e;
     } finally {
       client.release();
+    }
+  }
+
+  /** One row to JetStream; a traced row gets a producer span in its trace, carried in the headers. */
+  private async publish(row: { msg_id: string; subject: string; payload: unknown; trace_context: Record<string, string> | null }): Promise<void> {
+    const data = JSON.stringify(row.payload);
+    if (!row.trace_context) {
+      await this.js.publish(this.opts.prefix + row.subject, data, { msgID: row.msg_id, timeout: 2_000 });
+      return;
+    }
+    const parent = contextFromCarrier(row.trace_context);
+    const span = tracer(this.service).startSpan(`publish ${row.subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': row.subject, 'messaging.message.id': row.msg_id } }, parent);
+    try {
+      const headers = traceHeaders(otelTrace.setSpan(parent, span));
+      await this.js.publish(this.opts.prefix + row.subject, data, { msgID: row.msg_id, timeout: 2_000, ...(headers ? { headers } : {}) });
+      endSpan(span, 'ok');
+    } catch (e) {
+      endSpan(span, errorCode(e), e);
+      throw e;
     }
   }
 }

@@ -7,6 +7,8 @@ import { createPool, databaseReady, ensureDatabase, migrate } from './db.js';
 import { BusClient, connectNats, natsReady } from './nats.js';
 import { ensureEventStream, OutboxRelay } from './outbox.js';
 import type { BaseConfig } from './config.js';
+import { collectProcessMetrics } from './telemetry.js';
+import { initTracing } from './tracing.js';
 
 /** What every service process holds: one pool, one NATS connection, one outbox relay. */
 export interface ServiceRuntime {
@@ -25,6 +27,8 @@ export interface ServiceRuntime {
 
 export async function bootRuntime(name: string, config: BaseConfig, migrationsDir: string): Promise<ServiceRuntime> {
   const logger = createLogger(name, config.LOG_LEVEL);
+  collectProcessMetrics();
+  const stopTracing = await initTracing(name, logger);
   await ensureDatabase(config.DATABASE_URL);
   await migrate(config.DATABASE_URL, migrationsDir, logger);
   const pool = createPool(config.DATABASE_URL, config.DB_POOL_MAX, logger);
@@ -56,6 +60,7 @@ export async function bootRuntime(name: string, config: BaseConfig, migrationsDi
         await relay.stop();
         await nc.drain().catch(() => nc.close());
         await pool.end().catch(() => undefined);
+        await stopTracing();
       })()),
   };
   return runtime;

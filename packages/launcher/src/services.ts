@@ -69,3 +69,6 @@ export const passThroughEnv: Record<string, string[]> = {
   accounts: ['SMTP_URL', 'MAIL_DIR', 'ACCOUNTS_SIGNING_KEYS', 'ACCOUNTS_SIGNING_KEYS_FILE', 'TRUST_PROXY'],
   'mcp-gateway': ['ALLOWED_HOSTS', 'RATE_LIMIT_PER_MINUTE'],
 };
+
+/** Trace export settings every process takes from the launcher's environment (see kit initTracing). */
+export const telemetryEnv = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commonEnv, passThroughEnv, serviceSpecs, type ServiceSpec, type StackUrls } from './services.js';
+import { commonEnv, passThroughEnv, serviceSpecs, telemetryEnv, type ServiceSpec, type StackUrls } from './services.js';
 import { freePort, startInfra, waitFor, type Infra } from './infra.js';
 import { canProvisionRoles, databaseUrl, dropServiceRole, provisionServiceDatabase, type ServiceDatabase } from './db-roles.js';
 import { randomSecret, SecretStore } from './secrets.js';
@@ -148,13 +148,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
-      ...(spec.database ? { DATABASE_URL: serviceDatabaseUrl(spec.database), API_TOKENS: apiTokens.verifier } : {}),
+      // The gateway too: its /metrics needs the same service credential as the services' /v1 routes.
+      API_TOKENS: apiTokens.verifier,
+      ...(spec.database ? { DATABASE_URL: serviceDatabaseUrl(spec.database) } : {}),
       ...(spec.name === 'payments' ? { PAYMENTS_CSRF_SECRET_FILE: secretStore.file('payments-csrf') } : {}),
       ...(spec.name === 'accounts' ? { ACCOUNTS_COOKIE_SECRET_FILE: secretStore.file('accounts-cookie') } : {}),
       ...spec.env(urls),
       ...opts.serviceEnv?.[spec.name],
     };
-    for (const name of passThroughEnv[spec.name] ?? []) if (env[name]) serviceEnv[name] = env[name]!;
+    for (const name of [...(passThroughEnv[spec.name] ?? []), ...telemetryEnv]) if (env[name]) serviceEnv[name] = env[name]!;
     processes.set(spec.name, { spec, port, url: urls.serviceUrl(spec.name), env: serviceEnv, child: null, logFile: path.join(dataDir, 'logs', `${spec.name}${suffix}.log`) });
   }
 

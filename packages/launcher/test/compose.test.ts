@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { commonEnv, natsServerConfig, natsUserNames, passThroughEnv, passwordEnvName, serviceSpecs, repoRoot } from '../src/index.js';
+import { commonEnv, natsServerConfig, natsUserNames, passThroughEnv, passwordEnvName, serviceSpecs, repoRoot, telemetryEnv } from '../src/index.js';
 
 const composeFile = path.join(repoRoot, 'docker-compose.yml');
 const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
@@ -14,12 +14,12 @@ const stackUrls = { gatewayUrl: 'x', publicUrl: 'x', serviceUrl: () => 'x', mail
 
 /**
  * Credentials compose hands over itself (the launcher adds its own): the service's NATS user and
- * password, API_TOKENS for every service with internal HTTP routes, and the per-service keys.
+ * password, API_TOKENS for every process (internal /v1 routes, /metrics), and the per-service keys.
  */
 const credentialEnv = (name: string): string[] => [
   'NATS_USER',
   'NATS_PASSWORD',
-  ...(name === 'mcp-gateway' ? [] : ['API_TOKENS']),
+  'API_TOKENS',
   ...(name === 'payments' ? ['PAYMENTS_CSRF_SECRET'] : []),
   ...(name === 'accounts' ? ['ACCOUNTS_COOKIE_SECRET'] : []),
 ];
@@ -36,7 +36,7 @@ describe('docker-compose.yml matches the launcher', () => {
   for (const spec of serviceSpecs) {
     it(`${spec.name}: same environment variables, command, healthcheck and dependencies`, () => {
       const svc = compose.services[spec.name];
-      const expected = new Set<string>([...commonEnv, ...Object.keys(spec.env(stackUrls)), ...(passThroughEnv[spec.name] ?? []), ...credentialEnv(spec.name)]);
+      const expected = new Set<string>([...commonEnv, ...Object.keys(spec.env(stackUrls)), ...(passThroughEnv[spec.name] ?? []), ...telemetryEnv, ...credentialEnv(spec.name)]);
       if (spec.database) {
         // Its own role and password, never the superuser.
         const db = spec.database;

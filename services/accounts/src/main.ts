@@ -83,9 +83,11 @@ export async function start(env: Record<string, string | undefined> = process.en
     const security = httpSecurity(config, runtime.name, { hosts: [new URL(issuer).hostname], origins: [issuer] });
     const oauth = provider.callback();
     const origins = originCheck(security.allowedOrigins);
+    const credentials = apiCredentials(config.API_TOKENS, runtime.name);
     const http = createHttpApp({
       logger: runtime.logger,
       readiness: runtime.readiness,
+      metrics: credentials,
       beforeJson: (h) => {
         if (config.TRUST_PROXY) h.set('trust proxy', true);
         h.use(hostCheck(security.allowedHosts));
@@ -98,7 +100,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     });
     http.get('/', (_req, res) => res.redirect(303, '/account'));
     mountPages(http, { app, provider, bus: runtime.bus, logger: runtime.logger, csrf: new Csrf(derive('csrf'), cookie), cookie, signInPostsPerIp: config.SIGN_IN_POSTS_PER_IP });
-    mountApi(http, app, apiCredentials(config.API_TOKENS, runtime.name));
+    mountApi(http, app, credentials);
     finishHttpApp(http, runtime.logger);
     server.on('request', http);
 

@@ -20,8 +20,9 @@ export async function start(env: Record<string, string | undefined> = process.en
     runtime.onStop(() => consumer.stop());
     const sweep = startIdleSweep(runtime, carts, { idleSeconds: idleSeconds(config), intervalMs: config.CART_SWEEP_INTERVAL_MS });
     runtime.onStop(() => sweep.stop());
-    const app = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security: httpSecurity(config, config.SERVICE_NAME) });
-    mountCartRoutes(app, carts, apiCredentials(config.API_TOKENS, config.SERVICE_NAME));
+    const credentials = apiCredentials(config.API_TOKENS, config.SERVICE_NAME);
+    const app = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security: httpSecurity(config, config.SERVICE_NAME), metrics: credentials });
+    mountCartRoutes(app, carts, credentials);
     finishHttpApp(app, runtime.logger);
     const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));

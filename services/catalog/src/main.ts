@@ -33,8 +33,9 @@ export async function start(env: Record<string, string | undefined> = process.en
     }
     await catalog.categories.refresh();
 
-    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness(), security: httpSecurity(config, runtime.name) });
-    mountRoutes(app, catalog, apiCredentials(config.API_TOKENS, runtime.name));
+    const credentials = apiCredentials(config.API_TOKENS, runtime.name);
+    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness(), security: httpSecurity(config, runtime.name), metrics: credentials });
+    mountRoutes(app, catalog, credentials);
     finishHttpApp(app, runtime.logger);
     const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));

@@ -50,8 +50,9 @@ export async function start(env: Record<string, string | undefined> = process.en
     recovery.start();
     runtime.onStop(() => recovery.stop());
 
-    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness(), security: httpSecurity(config, runtime.name) });
-    mountRoutes(app, lifecycle, apiCredentials(config.API_TOKENS, runtime.name));
+    const credentials = apiCredentials(config.API_TOKENS, runtime.name);
+    const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness(), security: httpSecurity(config, runtime.name), metrics: credentials });
+    mountRoutes(app, lifecycle, credentials);
     finishHttpApp(app, runtime.logger);
     const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));

@@ -49,8 +49,9 @@ export async function start(env: Record<string, string | undefined> = process.en
 
     // Shoppers reach the pages at PUBLIC_URL: its host is accepted and its origin may post the forms.
     const security = httpSecurity(config, runtime.name, config.PUBLIC_URL ? { hosts: [new URL(config.PUBLIC_URL).hostname], origins: [config.PUBLIC_URL] } : {});
-    const http = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security, beforeJson: (h) => mountWebhook(h, app, runtime.logger) });
-    mountRoutes(http, app, runtime.logger, { credentials: apiCredentials(config.API_TOKENS, runtime.name), csrf: new CsrfTokens(Buffer.from(csrfKey, 'utf8')) });
+    const credentials = apiCredentials(config.API_TOKENS, runtime.name);
+    const http = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security, beforeJson: (h) => mountWebhook(h, app, runtime.logger), metrics: credentials });
+    mountRoutes(http, app, runtime.logger, { credentials, csrf: new CsrfTokens(Buffer.from(csrfKey, 'utf8')) });
     finishHttpApp(http, runtime.logger);
     const server = await listen(http, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));
