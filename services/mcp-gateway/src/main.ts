@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { BusClient, closeServer, connectNats, createLogger, listen, runMain } from '@shop/kit';
+import { apiCredentials, BusClient, closeServer, collectProcessMetrics, connectNats, createLogger, initTracing, listen, runMain } from '@shop/kit';
 import { loadGatewayConfig } from './config.js';
 import { createGatewayApp } from './http/app.js';
 import { originPolicy } from './http/origins.js';
@@ -14,6 +14,8 @@ const VERSION = '0.1.0';
 export async function start(env: Record<string, string | undefined> = process.env) {
   const config = loadGatewayConfig(env);
   const logger = createLogger(NAME, config.LOG_LEVEL);
+  collectProcessMetrics();
+  const stopTracing = await initTracing(NAME, logger);
   const nc = await connectNats(config, NAME, logger);
   const bus = new BusClient(nc, config.NATS_PREFIX, config.BUS_TIMEOUT_MS);
   const widgets = await loadWidgets(config.WIDGETS_DIR, logger);
@@ -40,6 +42,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     mcp: mcp.handle,
     publicUrl: config.PUBLIC_URL,
     widgetsDir: config.WIDGETS_DIR,
+    metrics: apiCredentials(config.API_TOKENS, NAME),
   });
   const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;
@@ -55,6 +58,7 @@ export async function start(env: Record<string, string | undefined> = process.en
         await mcp.close();
         await closeServer(server);
         await nc.drain().catch(() => nc.close());
+        await stopTracing();
       })()),
   };
 }

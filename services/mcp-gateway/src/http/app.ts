@@ -3,7 +3,7 @@ import cors from 'cors';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { hostHeaderValidation } from '@modelcontextprotocol/node';
 import { AppError, catalogApi, Uuid } from '@shop/contracts';
-import { buildOpenApi, createHttpApp, finishHttpApp, type BusClient, type Logger } from '@shop/kit';
+import { buildOpenApi, createHttpApp, finishHttpApp, type ApiCredentials, type BusClient, type Logger } from '@shop/kit';
 import { z } from 'zod';
 import { findPolicy, policyIndexPage, policyPage, storePolicies } from '../domain/policies.js';
 import { hostId } from '../domain/identity.js';
@@ -28,6 +28,8 @@ export interface GatewayHttpOptions {
   publicUrl: string;
   /** widgets/dist: the playground page is served from there. */
   widgetsDir: string;
+  /** /metrics for holders of a service credential (API_TOKENS), as on every service. */
+  metrics?: ApiCredentials;
 }
 
 /** Health checks stay reachable by IP or internal name (orchestrators), outside host validation. */
@@ -69,6 +71,7 @@ export function createGatewayApp(opts: GatewayHttpOptions): Express {
   const app = createHttpApp({
     logger: opts.logger,
     readiness: opts.readiness,
+    metrics: opts.metrics,
     bodyLimit: '256kb',
     beforeJson: (a) => {
       a.set('trust proxy', opts.trustProxy);

@@ -2,6 +2,7 @@ import type { CallToolResult, ListToolsResult, McpServer, ServerContext } from '
 import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import { z } from 'zod';
 import { AppError, invalidInput } from '@shop/contracts';
+import { metrics, observed, SpanKind } from '@shop/kit';
 import { callerFrom, type HostMeta } from '../domain/identity.js';
 import { toolErrorResult } from '../domain/errors.js';
 import { withPolicyLinks } from '../domain/present.js';
@@ -56,7 +57,11 @@ function registeredMeta(t: ToolDefinition): Record<string, unknown> {
 export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListToolsResult): void {
   const links = policyLinks(deps.publicUrl);
   const now = deps.now ?? (() => new Date());
-  const callTool = async (t: ToolDefinition, rawArgs: unknown, extra: ServerContext): Promise<CallToolResult> => {
+  // A span per call, the root of its trace (the NATS hops and queries hang below it), and the
+  // call's latency by tool and outcome (ok, or the error code the shopper was given).
+  const callTool = (t: ToolDefinition, rawArgs: unknown, extra: ServerContext): Promise<CallToolResult> =>
+    observed('mcp-gateway', `tool ${t.name}`, { kind: SpanKind.SERVER, attributes: { 'mcp.tool.name': t.name }, hist: metrics.tool, labels: [t.name], outcomeOf: toolOutcome }, () => runTool(t, rawArgs, extra));
+  const runTool = async (t: ToolDefinition, rawArgs: unknown, extra: ServerContext): Promise<CallToolResult> => {
     // 2026-07-28 requests have no session: the conversation comes from the host's _meta or the cart handle.
     const meta = extra.mcpReq._meta as HostMeta | undefined;
     const call: ToolCall = { deps, meta, mcpSessionId: extra.sessionId, caller: callerFrom(meta, extra.sessionId), now };
@@ -106,4 +111,10 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
     return callTool(t, request.params.arguments, extra);
   });
   if (listing) server.server.setRequestHandler('tools/list', () => listing);
+}
+
+function toolOutcome(result: CallToolResult): string {
+  if (!result.isError) return 'ok';
+  const code = (result._meta?.['shop/error'] as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'error';
 }
