@@ -491,8 +491,8 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await frame.getByText('Your payment method will be saved for next time once the order is paid.').waitFor();
     await page.close();
 
-    // A shopper without an owner (no signed-in subject) is not offered it.
-    const anonymous = { ...fixtures.reviewResult, cart: { ...fixtures.reviewResult.cart, owner_subject: null } };
+    // A guest (no account token) is not offered it.
+    const anonymous = { ...fixtures.reviewResult, signed_in: false };
     const other = await h.newPage(noCalls);
     const anon = await mount(h, other, { mode, widget: 'checkout', result: asToolResult(anonymous) });
     await anon.getByRole('button', { name: /2\. Payment/ }).click();

@@ -47,11 +47,30 @@ export type Customer = z.infer<typeof Customer>;
 export const CustomerRequest = z.object({ customer_id: CustomerId }).strict();
 export const AddressList = z.object({ items: z.array(SavedAddress) });
 
+/**
+ * Is the grant an access token was issued under still in force? JWT access tokens are checked by
+ * signature alone, so the gateway asks this to honour a disconnected app before the token expires.
+ */
+export const GrantCheckRequest = z
+  .object({
+    /** The token's `grant_id` claim. */
+    grant_id: z.string().min(1).max(200),
+    /** The token's `sub`: the grant must be this account's. */
+    customer_id: CustomerId,
+    /** The token's `client_id`: the grant must be this app's. */
+    client_id: z.string().min(1).max(2000),
+  })
+  .strict();
+export const GrantCheckResult = z.object({ active: z.boolean() });
+export type GrantCheckResult = z.infer<typeof GrantCheckResult>;
+
 export const accountsApi = {
   /** One account: name, e-mail, default address. */
   getCustomer: endpoint('accounts.customers.get', CustomerRequest, Customer),
   /** An account's address book, default first. */
   listAddresses: endpoint('accounts.addresses.list', CustomerRequest, AddressList),
+  /** Whether an access token's grant still stands (the app was not disconnected, the grant not revoked). */
+  checkGrant: endpoint('accounts.grants.check', GrantCheckRequest, GrantCheckResult),
 };
 
 export const accountEvents = {

@@ -78,6 +78,14 @@ export const ReorderOutcome = z.object({
 });
 export type ReorderOutcome = z.infer<typeof ReorderOutcome>;
 
+/**
+ * A cart or an order as a tool result shows it: without its owner. The owner is an account id, of
+ * use to no host or model, and identity comes from the access token alone (issue 16); `signed_in`
+ * says whether the cart is an account's.
+ */
+export const ToolCart = ShownCart.omit({ owner_subject: true });
+export const ToolOrder = Order.omit({ owner_subject: true });
+
 /** add_to_cart, view_cart, update_cart_item, remove_from_cart, apply_coupon, remove_coupon, reorder. */
 export const CartResult = z.object({
   kind: z.literal('cart'),
@@ -85,7 +93,9 @@ export const CartResult = z.object({
   cart_id: CartId.nullable(),
   /** Deprecated: the same cart id under its former name, kept for one version for clients that read it. */
   session_id: CartId.nullable(),
-  cart: ShownCart,
+  cart: ToolCart,
+  /** The cart belongs to the signed-in account (a payment method can be saved for next time). */
+  signed_in: z.boolean(),
   formatted: FormattedTotals,
   last_added_line_id: CartLine.shape.id.optional(),
   notice: z.string().optional(),
@@ -125,7 +135,9 @@ export const CheckoutResult = z.object({
   cart_id: CartId.nullable(),
   /** Deprecated: the same cart id under its former name, kept for one version for clients that read it. */
   session_id: CartId.nullable(),
-  cart: ShownCart,
+  cart: ToolCart,
+  /** The cart belongs to the signed-in account (a payment method can be saved for next time). */
+  signed_in: z.boolean(),
   formatted: FormattedTotals,
   shipping_options: z.array(ShippingOption),
   payment_methods: z.array(SavedPaymentMethod),
@@ -272,7 +284,7 @@ export type ToolArgs = { [K in keyof typeof toolArgs]: z.input<(typeof toolArgs)
 /** place_order, get_order_status, cancel_order, refund_order. */
 export const OrderResult = z.object({
   kind: z.literal('order'),
-  order: Order,
+  order: ToolOrder,
   formatted: FormattedTotals,
   policies: PolicyLinks.optional(),
 });

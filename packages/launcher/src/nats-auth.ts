@@ -1,4 +1,4 @@
-import { cartApi, catalogApi, orderEvents, ordersApi, paymentEvents, paymentsApi } from '@shop/contracts';
+import { accountsApi, cartApi, catalogApi, orderEvents, ordersApi, paymentEvents, paymentsApi } from '@shop/contracts';
 import { durableName, eventStreamName, natsInboxPrefix } from '@shop/kit';
 
 /**
@@ -106,6 +106,7 @@ export const natsUsers: NatsUser[] = [
       ordersApi.place,
       ordersApi.placeExternal,
       ordersApi.get,
+      ordersApi.placed,
       ordersApi.list,
       ordersApi.cancel,
       ordersApi.refund,
@@ -113,6 +114,8 @@ export const natsUsers: NatsUser[] = [
       paymentsApi.listMethods,
       // Readiness probe of payments (an empty request, answered INVALID_INPUT).
       paymentsApi.get,
+      // Whether an access token's grant still stands (revocation of JWT access tokens).
+      accountsApi.checkGrant,
     ),
     publishes: [],
     consumes: [],

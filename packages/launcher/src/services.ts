@@ -47,15 +47,17 @@ export const serviceSpecs: ServiceSpec[] = [
     dir: 'services/accounts',
     defaultPort: 4105,
     database: 'accounts',
-    // The issuer is this service's own URL; tokens are for the gateway's /mcp; keys are generated into the data dir.
-    env: (s) => ({ PUBLIC_URL: s.serviceUrl('accounts'), GATEWAY_RESOURCE: `${s.gatewayUrl}/mcp`, MAIL_DIR: s.mailDir, ACCOUNTS_KEY_DIR: s.accountsKeyDir }),
+    // The issuer is this service's own URL; tokens are for the gateway's public /mcp (its PUBLIC_URL, the
+    // resource the gateway checks); keys are generated into the data dir.
+    env: (s) => ({ PUBLIC_URL: s.serviceUrl('accounts'), GATEWAY_RESOURCE: `${s.publicUrl}/mcp`, MAIL_DIR: s.mailDir, ACCOUNTS_KEY_DIR: s.accountsKeyDir }),
   },
   {
     name: 'mcp-gateway',
     dir: 'services/mcp-gateway',
     defaultPort: 3000,
     database: null,
-    env: (s) => ({ PUBLIC_URL: s.publicUrl, PAYMENTS_PUBLIC_URL: s.serviceUrl('payments') }),
+    // Tokens come from accounts (its issuer URL); its JWKS is fetched where the gateway reaches it.
+    env: (s) => ({ PUBLIC_URL: s.publicUrl, PAYMENTS_PUBLIC_URL: s.serviceUrl('payments'), ACCOUNTS_ISSUER: s.serviceUrl('accounts'), ACCOUNTS_JWKS_URL: `${s.serviceUrl('accounts')}/oauth/jwks` }),
   },
 ];
 

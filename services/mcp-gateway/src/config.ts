@@ -35,12 +35,23 @@ export const GatewayConfig = BaseConfig.omit({ DATABASE_URL: true, DB_POOL_MAX: 
     MCP_MAX_SESSIONS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
     MCP_MAX_SESSIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
     MCP_SESSION_IDLE_S: z.coerce.number().int().min(1).max(86_400).default(1800),
+    /**
+     * The accounts service's OAuth issuer (its public URL): every access token's `iss`, and the
+     * authorization server the protected resource metadata names.
+     */
+    ACCOUNTS_ISSUER: z.string().url('must be the accounts public URL').default('http://localhost:4105'),
+    /** Where the gateway fetches the issuer's signing keys; defaults to <ACCOUNTS_ISSUER>/oauth/jwks (compose: the internal host). */
+    ACCOUNTS_JWKS_URL: z.string().url('must be an http(s) URL').optional(),
+    /** How long an answer on a token's grant is reused: at most this long does a disconnected app keep working. */
+    GRANT_CHECK_CACHE_S: z.coerce.number().int().min(0).max(3600).default(30),
     /** How long to wait for a domain service on NATS. */
     BUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
   .transform((c) => ({
     ...c,
     PUBLIC_URL: c.PUBLIC_URL.replace(/\/+$/, ''),
+    ACCOUNTS_ISSUER: c.ACCOUNTS_ISSUER.replace(/\/+$/, ''),
+    jwksUrl: c.ACCOUNTS_JWKS_URL ?? `${c.ACCOUNTS_ISSUER.replace(/\/+$/, '')}/oauth/jwks`,
     allowedHosts: allowedHostList(c.ALLOWED_HOSTS, c.PUBLIC_URL),
     allowedOrigins: (c.ALLOWED_ORIGINS ?? '')
       .split(',')

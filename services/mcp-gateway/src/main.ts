@@ -7,6 +7,8 @@ import { originPolicy } from './http/origins.js';
 import { createMcpEndpoint } from './mcp/endpoint.js';
 import { loadWidgets } from './mcp/widgets.js';
 import { readinessChecks } from './bus/readiness.js';
+import { createResourceServer } from './auth/resource.js';
+import { createTokenVerifier } from './auth/tokens.js';
 
 const NAME = 'mcp-gateway';
 const VERSION = '0.1.0';
@@ -19,9 +21,15 @@ export async function start(env: Record<string, string | undefined> = process.en
   const nc = await connectNats(config, NAME, logger);
   const bus = new BusClient(nc, config.NATS_PREFIX, config.BUS_TIMEOUT_MS);
   const widgets = await loadWidgets(config.WIDGETS_DIR, logger);
+  const resourceServer = createResourceServer({
+    publicUrl: config.PUBLIC_URL,
+    issuer: config.ACCOUNTS_ISSUER,
+    logger,
+    verifier: createTokenVerifier({ issuer: config.ACCOUNTS_ISSUER, jwksUrl: config.jwksUrl, resource: `${config.PUBLIC_URL}/mcp`, bus, logger, grantCacheMs: config.GRANT_CHECK_CACHE_S * 1000 }),
+  });
 
   const mcp = createMcpEndpoint({
-    tools: { bus, logger, placeOrderTimeoutMs: Math.max(config.BUS_TIMEOUT_MS, 30_000), publicUrl: config.PUBLIC_URL },
+    tools: { bus, logger, placeOrderTimeoutMs: Math.max(config.BUS_TIMEOUT_MS, 30_000), publicUrl: config.PUBLIC_URL, signInChallenge: resourceServer.challenge },
     widgets,
     site: { publicUrl: config.PUBLIC_URL, widgetDomain: config.widgetDomain, linkOrigins: config.linkOrigins },
     logger,
@@ -40,6 +48,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     trustProxy: config.trustProxy,
     readiness: readinessChecks(nc, config.NATS_PREFIX),
     mcp: mcp.handle,
+    resourceServer,
     publicUrl: config.PUBLIC_URL,
     widgetsDir: config.WIDGETS_DIR,
     metrics: apiCredentials(config.API_TOKENS, NAME),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError, CartResult, CheckoutResult, OrderResult } from '@shop/contracts';
-import { callerFrom, cartResolution, paymentCustomer } from '../src/domain/identity.js';
+import { callerFrom, cartResolution, GUEST_CUSTOMER, paymentCustomer } from '../src/domain/identity.js';
 import { checkoutLinkKey, placeOrderKey } from '../src/domain/idempotency.js';
 import { shippingOptions } from '../src/domain/shipping.js';
 import { toolErrorResult } from '../src/domain/errors.js';
@@ -9,27 +9,30 @@ import { failedPlacement, formattedTotals, presentCart, presentCheckout, present
 import { cartFixture, orderFixture } from './fixtures.js';
 
 describe('identity', () => {
-  it('uses the host conversation and subject, else the MCP session', () => {
-    expect(callerFrom({ 'openai/session': 'conv-9', 'openai/subject': 'user-7' }, 'mcp-1')).toEqual({ conversation: 'conv-9', subject: 'user-7' });
-    expect(callerFrom(undefined, 'mcp-1')).toEqual({ conversation: 'mcp-session:mcp-1' });
-    expect(callerFrom({}, undefined)).toEqual({});
+  const account = { subject: '7d0b5c8e-3f0a-4c1e-9a57-1b2c3d4e5f60', clientId: 'app', scopes: ['shop.orders' as const], grantId: 'g' };
+
+  it('the subject is the verified account only; a host-sent openai/subject is not identity', () => {
+    expect(callerFrom({ 'openai/session': 'conv-9', 'openai/subject': 'user-7' }, 'mcp-1', undefined)).toEqual({ conversation: 'conv-9' });
+    expect(callerFrom({ 'openai/session': 'conv-9', 'openai/subject': 'user-7' }, 'mcp-1', account)).toEqual({ conversation: 'conv-9', subject: account.subject });
+    expect(callerFrom(undefined, 'mcp-1', undefined)).toEqual({ conversation: 'mcp-session:mcp-1' });
+    expect(callerFrom({}, undefined, undefined)).toEqual({});
   });
 
-  it('ignores host ids that are not short non-empty strings', () => {
-    expect(callerFrom({ 'openai/session': 42, 'openai/subject': '   ' }, undefined)).toEqual({});
-    expect(callerFrom({ 'openai/session': 'x'.repeat(201) }, 'm')).toEqual({ conversation: 'mcp-session:m' });
+  it('ignores host conversation ids that are not short non-empty strings', () => {
+    expect(callerFrom({ 'openai/session': 42 }, undefined, undefined)).toEqual({});
+    expect(callerFrom({ 'openai/session': 'x'.repeat(201) }, 'm', undefined)).toEqual({ conversation: 'mcp-session:m' });
   });
 
   it('names an explicit cart id alongside the caller so the cart service can check ownership', () => {
     const id = 'b'.repeat(32);
-    expect(cartResolution({ 'openai/subject': 'u' }, id, undefined)).toEqual({ cart_id: id, caller: { subject: 'u' } });
-    expect(cartResolution({ 'openai/session': 'c' }, undefined, 's')).toEqual({ caller: { conversation: 'c' } });
+    expect(cartResolution({ subject: 'u' }, id)).toEqual({ cart_id: id, caller: { subject: 'u' } });
+    expect(cartResolution({ conversation: 'c' }, undefined)).toEqual({ caller: { conversation: 'c' } });
   });
 
-  it('bills saved methods to the owner, else the conversation, else the cart', () => {
-    expect(paymentCustomer({ id: 'x', owner_subject: 'u', conversation: 'c' })).toBe('u');
-    expect(paymentCustomer({ id: 'x', owner_subject: null, conversation: 'c' })).toBe('c');
-    expect(paymentCustomer({ id: 'x', owner_subject: null, conversation: null })).toBe('cart:x');
+  it("saved methods are the account's with shop.payment_methods; everyone else is the guest customer", () => {
+    expect(paymentCustomer({ ...account, scopes: ['shop.payment_methods'] })).toBe(account.subject);
+    expect(paymentCustomer(account)).toBe(GUEST_CUSTOMER);
+    expect(paymentCustomer(undefined)).toBe(GUEST_CUSTOMER);
   });
 });
 

@@ -5,7 +5,7 @@ import { createLogger, type BusClient } from '@shop/kit';
 import { registerTools, toolListing, type ToolDeps } from '../src/mcp/tools.js';
 
 // Listing tools never touches the bus, so none is needed here.
-const deps: ToolDeps = { bus: {} as BusClient, logger: createLogger('test', 'silent'), placeOrderTimeoutMs: 1_000, publicUrl: 'http://localhost:3000' };
+const deps: ToolDeps = { bus: {} as BusClient, logger: createLogger('test', 'silent'), placeOrderTimeoutMs: 1_000, publicUrl: 'http://localhost:3000', signInChallenge: () => 'Bearer' };
 
 async function listVia(listing?: ReturnType<typeof toolListing>) {
   const server = new McpServer({ name: 's', version: '1' });

@@ -247,7 +247,7 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
   const [selected, setSelected] = useState<string | null>(c.payment_method_id ?? methods.find((m) => m.is_default)?.id ?? methods[0]?.id ?? null);
   const [save, setSave] = useState(c.save_payment_method ?? false);
   // Methods are saved for a shopper with an owner only; when the cart does not say, offer it and let the server answer.
-  const canSave = data.cart.owner_subject !== null;
+  const canSave = data.signed_in;
 
   return (
     <div className="flex flex-col gap-4">
@@ -353,7 +353,7 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
         </div>
         <DeliveryPreferenceItems date={c.preferred_delivery_date} instructions={c.delivery_instructions} instructionsClassName="min-w-0 sm:col-span-2" />
       </dl>
-      {c.save_payment_method && cart.owner_subject !== null && <Notice>Your payment method will be saved for next time once the order is paid.</Notice>}
+      {c.save_payment_method && data.signed_in && <Notice>Your payment method will be saved for next time once the order is paid.</Notice>}
       <CartTotals cart={cart} />
       <label className="flex items-start gap-2 text-sm">
         <input

@@ -24,7 +24,7 @@ function StatusBadge({ status }: { status: Order['status'] }) {
 }
 
 /** The path every order takes, with the steps reached so far marked from the status history. */
-function Timeline({ order }: { order: Order }) {
+function Timeline({ order }: { order: OrderResult['order'] }) {
   const { snapshot } = useWidget();
   const reached = new Map(order.timeline.map((t) => [t.status, t]));
   const happyPath: Order['status'][] = ['pending', 'confirmed', 'shipped', 'delivered'];

@@ -120,10 +120,10 @@ const cart: Cart = {
 };
 const formatted = (c: Cart) => ({ subtotal: usd(c.totals.subtotal), discount: usd(c.totals.discount), shipping: usd(c.totals.shipping), tax: usd(c.totals.tax), total: usd(c.totals.total) });
 
-export const cartResult = { kind: 'cart', cart_id: CART_ID, session_id: CART_ID, cart, formatted: formatted(cart), last_added_line_id: lines[0].id, notice: 'Added Pegasus 41 Road Running Shoe (size 10, Black).' };
+export const cartResult = { kind: 'cart', cart_id: CART_ID, session_id: CART_ID, cart, signed_in: false, formatted: formatted(cart), last_added_line_id: lines[0].id, notice: 'Added Pegasus 41 Road Running Shoe (size 10, Black).' };
 
 const emptyCart: Cart = { ...cart, lines: [], messages: [], totals: { ...cart.totals, subtotal: 0, tax: 0, total: 0, shipping: 599, item_count: 0 } };
-export const emptyCartResult = { kind: 'cart', cart_id: CART_ID, session_id: CART_ID, cart: emptyCart, formatted: formatted(emptyCart) };
+export const emptyCartResult = { kind: 'cart', cart_id: CART_ID, session_id: CART_ID, cart: emptyCart, signed_in: false, formatted: formatted(emptyCart) };
 
 const policies = {
   terms: 'https://shop.example.test/policies/terms',
@@ -139,8 +139,9 @@ export const checkoutResult = {
   kind: 'checkout',
   cart_id: CART_ID,
   session_id: CART_ID,
-  // A signed-in shopper (ChatGPT's subject), so saving the payment method is offered.
-  cart: { ...cart, owner_subject: 'user-fixture', messages: [], checkout: { ...emptyCheckout, started: true } },
+  cart: { ...cart, messages: [], checkout: { ...emptyCheckout, started: true } },
+  // A signed-in shopper (the account's token), so saving the payment method is offered.
+  signed_in: true,
   formatted: formatted(cart),
   shipping_options: [
     { method: 'standard', label: 'Standard (5–7 business days)', price: 0, price_formatted: '$0.00', estimate: { earliest: '2026-03-09', latest: '2026-03-11' } },

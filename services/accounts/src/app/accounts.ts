@@ -4,7 +4,7 @@ import { publishEvent, withTransaction, type Logger, type Pool } from '@shop/kit
 import { codeHash, codeMatches, codeUsable, newCode, normaliseCode } from '../domain/codes.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, passwordProblem, verifyPassword } from '../domain/password.js';
 import * as q from '../db/queries.js';
-import { listGrants, revokeGrant, type GrantRecord } from '../db/oidc-adapter.js';
+import { grantActive, listGrants, revokeGrant, type GrantRecord } from '../db/oidc-adapter.js';
 import type { Mailer } from './mailer.js';
 
 export interface AccountsSettings {
@@ -191,6 +191,11 @@ export class AccountsApp {
 
   connectedApps(customerId: string): Promise<GrantRecord[]> {
     return listGrants(this.pool, customerId);
+  }
+
+  /** Whether an access token's grant still stands: the resource server's revocation check. */
+  grantActive(grantId: string, customerId: string, clientId: string): Promise<boolean> {
+    return grantActive(this.pool, grantId, customerId, clientId);
   }
 
   async disconnectApp(customerId: string, grantId: string): Promise<void> {

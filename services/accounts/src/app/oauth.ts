@@ -95,6 +95,10 @@ export function createOAuthServer(o: OAuthOptions): Provider {
         },
       },
     },
+    // The grant an access token was issued under travels in it, so the gateway can ask accounts whether
+    // it still stands (accounts.grants.check): a JWT is otherwise valid until it expires, even after
+    // the person disconnects the app.
+    extraTokenClaims: async (_ctx, token) => (token.kind === 'AccessToken' && token.grantId ? { grant_id: token.grantId } : undefined),
     // Refresh tokens for every client allowed the grant, each use rotating it (a reused one revokes the grant).
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,

@@ -82,6 +82,16 @@ export async function listGrants(pool: Pool, accountId: string): Promise<GrantRe
   });
 }
 
+/** Whether this account's grant for this client still exists (not revoked, not expired). */
+export async function grantActive(pool: Pool, grantId: string, accountId: string, clientId: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `select 1 from oidc_models where model = 'Grant' and id = $1 and payload ->> 'accountId' = $2 and payload ->> 'clientId' = $3
+     and (expires_at is null or expires_at > now())`,
+    [grantId, accountId, clientId],
+  );
+  return rowCount === 1;
+}
+
 /** Removes a grant and every code and token issued under it; false when it is not this account's. */
 export async function revokeGrant(pool: Pool, accountId: string, grantId: string): Promise<boolean> {
   const { rowCount } = await pool.query(`delete from oidc_models where model = 'Grant' and id = $1 and payload ->> 'accountId' = $2`, [grantId, accountId]);

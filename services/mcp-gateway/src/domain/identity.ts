@@ -1,6 +1,11 @@
 import type { Caller } from '@shop/contracts';
+import type { Account } from '../auth/tokens.js';
 
-/** The `_meta` a host sends with a tool call; only these keys matter for identity. */
+/**
+ * The `_meta` a host sends with a tool call; only the conversation id is read for identity.
+ * `openai/subject` authorizes nothing: anyone can send any value (OpenAI documents it for rate
+ * limiting), so the gateway uses it only as a rate-limit key (http/app.ts).
+ */
 export interface HostMeta {
   'openai/session'?: unknown;
   'openai/subject'?: unknown;
@@ -22,13 +27,13 @@ export function mcpSessionConversation(mcpSessionId: string): string {
 }
 
 /**
- * Who is calling: the host's anonymised user becomes the owner subject; the conversation is
- * the host's conversation id, else the MCP session (ARCHITECTURE.md "Shopper identity").
+ * Who is calling: the subject is the verified access token's `sub` (the account) and nothing
+ * else; the conversation is the host's conversation id, else the MCP session. A guest has a
+ * conversation and no subject (ARCHITECTURE.md "Shopper identity").
  */
-export function callerFrom(meta: HostMeta | undefined, mcpSessionId: string | undefined): Caller {
+export function callerFrom(meta: HostMeta | undefined, mcpSessionId: string | undefined, account: Account | undefined): Caller {
   const caller: Caller = {};
-  const subject = hostId(meta?.['openai/subject']);
-  if (subject) caller.subject = subject;
+  if (account) caller.subject = account.subject;
   const conversation = hostId(meta?.['openai/session']) ?? (mcpSessionId ? mcpSessionConversation(mcpSessionId) : undefined);
   if (conversation) caller.conversation = conversation;
   return caller;
@@ -43,14 +48,20 @@ export interface CartResolution {
 /**
  * How to find the caller's cart. The conversation (host id, else MCP session) finds or creates
  * the cart; an explicit `cart_id` names a cart directly and is honoured only when the cart
- * service agrees it belongs to this caller (another subject's cart answers CART_FORBIDDEN).
+ * service agrees it belongs to this caller (an account's cart answers CART_FORBIDDEN to others).
  */
-export function cartResolution(meta: HostMeta | undefined, cartIdArg: string | undefined, mcpSessionId: string | undefined): CartResolution {
-  const caller = callerFrom(meta, mcpSessionId);
+export function cartResolution(caller: Caller, cartIdArg: string | undefined): CartResolution {
   return cartIdArg ? { cart_id: cartIdArg, caller } : { caller };
 }
 
-/** Whom saved payment methods belong to: the owner subject, else the conversation, else the cart. */
-export function paymentCustomer(cart: { id: string; owner_subject: string | null; conversation: string | null }): string {
-  return cart.owner_subject ?? cart.conversation ?? `cart:${cart.id}`;
+/**
+ * The payments customer whose saved methods a call may list and use: the account, when its token
+ * grants shop.payment_methods. Everyone else is the guest customer, who has no saved methods of
+ * their own (payments offers the provider's test cards to all). Never a conversation id: a host
+ * chooses those, and one could be set to an account id.
+ */
+export const GUEST_CUSTOMER = 'guest';
+
+export function paymentCustomer(account: Account | undefined): string {
+  return account?.scopes.includes('shop.payment_methods') ? account.subject : GUEST_CUSTOMER;
 }

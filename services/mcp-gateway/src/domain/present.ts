@@ -125,7 +125,7 @@ export interface CartExtras {
 }
 
 export function presentCart(cart: ShownCart, extras: CartExtras = {}): Presented<CartResult> {
-  const structured: CartResult = { kind: 'cart', cart_id: cart.id, session_id: cart.id, cart, formatted: formattedTotals(cart.totals, cart.currency) };
+  const structured: CartResult = { kind: 'cart', cart_id: cart.id, session_id: cart.id, cart, signed_in: cart.owner_subject !== null, formatted: formattedTotals(cart.totals, cart.currency) };
   if (extras.lastAddedLineId) structured.last_added_line_id = extras.lastAddedLineId;
   if (extras.notice) structured.notice = extras.notice;
   if (extras.reorder) structured.reorder = extras.reorder;
@@ -152,6 +152,7 @@ export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link:
     cart_id: cart.id,
     session_id: cart.id,
     cart,
+    signed_in: cart.owner_subject !== null,
     formatted: formattedTotals(cart.totals, cart.currency),
     shipping_options: shippingOptions(cart, now),
     payment_methods: methods,

@@ -7,6 +7,8 @@ import { buildOpenApi, createHttpApp, finishHttpApp, type ApiCredentials, type B
 import { z } from 'zod';
 import { findPolicy, policyIndexPage, policyPage, storePolicies } from '../domain/policies.js';
 import { hostId } from '../domain/identity.js';
+import { accountOf } from '../auth/tokens.js';
+import type { ResourceServer } from '../auth/resource.js';
 import type { OriginPolicy } from './origins.js';
 import { playgroundRoute } from './playground.js';
 
@@ -24,6 +26,8 @@ export interface GatewayHttpOptions {
   trustProxy: boolean | number | string;
   readiness: () => Promise<Record<string, boolean>>;
   mcp: (req: Request, res: Response) => Promise<void>;
+  /** Bearer tokens on /mcp and the protected resource metadata (the gateway as OAuth resource server). */
+  resourceServer: ResourceServer;
   /** Links between the policy pages are absolute, from the public origin. */
   publicUrl: string;
   /** widgets/dist: the playground page is served from there. */
@@ -37,10 +41,16 @@ const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 // mcp-method / mcp-name: the 2026-07-28 request headers (SEP-2243) browser clients send.
 const MCP_HEADERS = ['content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'mcp-method', 'mcp-name'];
 
-/** The subject as identity resolves it (trimmed, bounded), so spelling variants share one bucket. */
+/**
+ * The rate-limit key of a shopper: the verified account, else the host's `openai/subject`
+ * (trimmed, bounded). The latter is what OpenAI documents it for; it authorizes nothing.
+ */
 function subjectOf(req: Request): string | undefined {
+  const account = accountOf((req as { auth?: Parameters<typeof accountOf>[0] }).auth);
+  if (account) return `account:${account.subject}`;
   const body = req.body as { params?: { _meta?: Record<string, unknown> } } | undefined;
-  return hostId(body?.params?._meta?.['openai/subject']);
+  const hostSubject = hostId(body?.params?._meta?.['openai/subject']);
+  return hostSubject && `host:${hostSubject}`;
 }
 
 function clientIp(req: Request): string {
@@ -116,9 +126,12 @@ export function createGatewayApp(opts: GatewayHttpOptions): Express {
     handler: limited(opts.rateLimitPerMinute),
   });
 
-  app.post('/mcp', ipLimiter, subjectLimiter, opts.mcp);
-  app.get('/mcp', ipLimiter, opts.mcp);
-  app.delete('/mcp', opts.mcp);
+  const rs = opts.resourceServer;
+  app.post('/mcp', ipLimiter, rs.authenticate, subjectLimiter, opts.mcp);
+  app.get('/mcp', ipLimiter, rs.authenticate, opts.mcp);
+  app.delete('/mcp', rs.authenticate, opts.mcp);
+  // RFC 9728: at the root and path-suffixed for /mcp (the form the challenges name).
+  app.get(['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp'], rs.metadataRoute);
   app.get('/playground', playgroundRoute({ widgetsDir: opts.widgetsDir, publicUrl: opts.publicUrl }));
 
   app.get('/images/:file', async (req, res) => {
@@ -146,6 +159,7 @@ export function createGatewayApp(opts: GatewayHttpOptions): Express {
   });
 
   const openapi = buildOpenApi({ title: 'MCP gateway', version: '0.1.0', description: 'MCP over Streamable HTTP at /mcp; product images; store policy pages.' }, [
+    { method: 'get', path: '/.well-known/oauth-protected-resource/mcp', summary: 'RFC 9728 protected resource metadata of /mcp: the accounts issuer as authorization server, the scopes (also at /.well-known/oauth-protected-resource)', response: z.record(z.string(), z.unknown()) },
     { method: 'get', path: '/images/:file', summary: 'A product image (SVG) by product id, e.g. /images/<uuid>.svg', response: z.string() },
     { method: 'get', path: '/policies', summary: 'The store policies (HTML page listing them)', response: z.string() },
     { method: 'get', path: '/policies/:name', summary: `A store policy as a readable HTML page; name is one of ${policyNames}`, response: z.string() },

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, McpServer } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@shop/kit';
+import { accountOf } from '../auth/tokens.js';
 import { registerTools, toolListing, type ToolDeps } from './tools.js';
 import { registerWidgets, type Widget, type WidgetSite } from './widgets.js';
 
@@ -25,6 +26,8 @@ interface Session {
   server: McpServer;
   ip: string;
   lastSeen: number;
+  /** The account that has used this session, once one has: another account's token is refused on it. */
+  subject?: string;
 }
 
 const INSTRUCTIONS =
@@ -96,7 +99,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
           if (oldest === undefined) break;
           void closeSession(oldest);
         }
-        sessions.set(id, { transport, server, ip, lastSeen: Date.now() });
+        sessions.set(id, { transport, server, ip, lastSeen: Date.now(), subject: accountOf((req as { auth?: Parameters<typeof accountOf>[0] }).auth)?.subject });
         sessionsPerIp.set(ip, (sessionsPerIp.get(ip) ?? 0) + 1);
       },
     });
@@ -125,6 +128,11 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       if (sessionId) {
         const s = sessions.get(sessionId);
         if (!s) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session with initialize');
+        // A session is bound to the first account seen on it (a guest session may sign in). Without a
+        // token a request acts as a guest, and an account's cart and orders refuse guests anyway.
+        const subject = accountOf((req as { auth?: Parameters<typeof accountOf>[0] }).auth)?.subject;
+        if (subject && s.subject && subject !== s.subject) return jsonRpcError(res, 404, -32001, 'Session not found: this session belongs to another account; start a new session with initialize');
+        if (subject) s.subject ??= subject;
         s.lastSeen = Date.now();
         sessions.delete(sessionId);
         sessions.set(sessionId, s);

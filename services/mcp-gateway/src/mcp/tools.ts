@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { AppError, invalidInput } from '@shop/contracts';
 import { metrics, observed, SpanKind } from '@shop/kit';
 import { callerFrom, type HostMeta } from '../domain/identity.js';
+import { accountOf } from '../auth/tokens.js';
+import { scopeChallengeFor, signInAnswer, toolSecurity } from '../tools/security.js';
 import { toolErrorResult } from '../domain/errors.js';
 import { withPolicyLinks } from '../domain/present.js';
 import { policyLinks } from '../domain/policies.js';
@@ -25,7 +27,9 @@ export function toolListing(): ListToolsResult {
       description: t.description,
       inputSchema: z.toJSONSchema(t.args, { target: 'draft-2020-12', io: 'input' }) as ListToolsResult['tools'][number]['inputSchema'],
       annotations: { title: t.title, ...t.annotations },
-      _meta: registeredMeta(t),
+      // OpenAI Apps SDK per-tool auth: the field on the tool, and under _meta for hosts that read it there.
+      securitySchemes: toolSecurity[t.name].schemes,
+      _meta: { ...registeredMeta(t), securitySchemes: toolSecurity[t.name].schemes },
       outputSchema: z.toJSONSchema(t.output, { target: 'draft-2020-12', io: 'output' }) as ListToolsResult['tools'][number]['outputSchema'],
     })),
   };
@@ -64,7 +68,9 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
   const runTool = async (t: ToolDefinition, rawArgs: unknown, extra: ServerContext): Promise<CallToolResult> => {
     // 2026-07-28 requests have no session: the conversation comes from the host's _meta or the cart handle.
     const meta = extra.mcpReq._meta as HostMeta | undefined;
-    const call: ToolCall = { deps, meta, mcpSessionId: extra.sessionId, caller: callerFrom(meta, extra.sessionId), now };
+    // The account comes from the verified access token alone (auth/resource.ts put it on the request).
+    const account = accountOf(extra.http?.authInfo);
+    const call: ToolCall = { deps, meta, mcpSessionId: extra.sessionId, account, caller: callerFrom(meta, extra.sessionId, account), now };
     try {
       const args = t.args.safeParse(rawArgs ?? {});
       if (!args.success) throw invalidInput(args.error);
@@ -82,6 +88,12 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
       };
     } catch (e) {
       const { result, error } = toolErrorResult(e);
+      const signIn = account ? undefined : signInAnswer(t.name, error.code, error.message);
+      if (signIn) {
+        // ChatGPT's per-tool sign-in (and other hosts that read it): the challenge a 401 would carry.
+        result.content = [{ type: 'text', text: signIn.message }];
+        result._meta = { ...result._meta, 'mcp/www_authenticate': [deps.signInChallenge(signIn.scopes, 'Sign in to your shop account to continue.')] };
+      }
       if (error.code === 'INTERNAL') deps.logger.error({ tool: t.name, err: e }, 'tool failed');
       else deps.logger.debug({ tool: t.name, code: error.code, field: error.details?.field }, 'tool refused');
       return result;
@@ -99,7 +111,9 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
         // SDK as well, it would validate the same result a second time. The cached listing advertises it.
         ...(listing ? {} : { outputSchema: t.output as z.ZodObject }),
         annotations: { title: t.title, ...t.annotations },
-        _meta: t.meta,
+        _meta: { ...t.meta, securitySchemes: toolSecurity[t.name].schemes },
+        // A signed-in call without the tool's scopes is answered 403 insufficient_scope by the SDK (step-up).
+        ...(scopeChallengeFor(t.name) ? { scopeChallenge: scopeChallengeFor(t.name) } : {}),
       },
       (args: unknown, extra: ServerContext) => callTool(t, args, extra),
     );

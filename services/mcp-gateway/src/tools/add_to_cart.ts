@@ -12,7 +12,7 @@ export const addToCart = defineTool({
   meta: appToolMeta('cart', 'Adding to your cart…', 'Added to cart'),
   run: async (a, call) => {
     // One request: the cart service resolves the caller's cart (as resolveCart would) and adds to it.
-    const { cart_id, caller } = cartResolution(call.meta, namedCart(a), call.mcpSessionId);
+    const { cart_id, caller } = cartResolution(call.caller, namedCart(a));
     const cart = await call.deps.bus.call(cartApi.addToResolved, { cart_id, caller, product_id: a.product_id, quantity: a.quantity ?? 1, size: a.size, color: a.color });
     const line = addedLine(cart, a);
     return cartOutcome(cart, { lastAddedLineId: line?.id, notice: line ? `Added ${a.quantity ?? 1} × ${line.name}${variantText(line)}.` : undefined });

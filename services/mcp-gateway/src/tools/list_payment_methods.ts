@@ -9,5 +9,8 @@ export const listPaymentMethods = defineTool({
   output: CheckoutResult,
   annotations: readOnly,
   meta: appToolMeta('checkout', 'Fetching payment methods…', 'Payment methods ready'),
-  run: async (a, call) => checkoutOutcome(call, await resolveCart(call, namedCart(a))),
+  run: async (a, call) => checkoutOutcome(call, await resolveCart(call, namedCart(a)), call.account?.scopes.includes('shop.payment_methods') ? undefined : GUEST_NOTICE),
 });
+
+/** A guest (or a token without shop.payment_methods) sees the methods offered to everyone only. */
+const GUEST_NOTICE = 'Saved payment methods belong to a shop account: sign in (connect your shop account in this app) to use yours. Until then the test cards below work for anyone.';

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { cartApi, paymentsApi, widgetUri, type Cart, type Caller, type CartResult, type CheckoutResult, type ShownCart, type SavedPaymentMethod, type ToolName, type WidgetName } from '@shop/contracts';
 import type { BusClient, Logger } from '@shop/kit';
 import { cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
+import type { Account } from '../auth/tokens.js';
 import { presentCart, presentCheckout, type CartExtras, type Presented } from '../domain/present.js';
 
 /** What every tool may use: the bus to the domain services and the gateway's settings. */
@@ -14,6 +15,8 @@ export interface ToolDeps {
   placeOrderTimeoutMs: number;
   /** The gateway's public origin: policy links in results point at its /policies pages. */
   publicUrl: string;
+  /** The WWW-Authenticate value a tool answer carries when signing in is the way on (auth/resource.ts). */
+  signInChallenge: (scopes: readonly string[], description: string) => string;
   now?: () => Date;
 }
 
@@ -23,6 +26,9 @@ export interface ToolCall {
   meta: HostMeta | undefined;
   /** The 2025-era MCP session, when there is one (2026-07-28 requests have none). */
   mcpSessionId: string | undefined;
+  /** The account a verified access token speaks for; undefined for a guest. */
+  account: Account | undefined;
+  /** The account (token `sub`) as subject, and the conversation. */
   caller: Caller;
   now: () => Date;
 }
@@ -97,7 +103,7 @@ export function namedCart(a: { cart_id?: string; session_id?: string }): string 
 
 /** The caller's cart, found or created (ARCHITECTURE.md order: conversation, explicit id, MCP session). */
 export function resolveCart(call: ToolCall, cartId: string | undefined): Promise<Cart> {
-  return call.deps.bus.call(cartApi.resolve, cartResolution(call.meta, cartId, call.mcpSessionId));
+  return call.deps.bus.call(cartApi.resolve, cartResolution(call.caller, cartId));
 }
 
 /** An explicit cart id is used directly (the cart service checks ownership on every operation); otherwise resolve. */
@@ -105,8 +111,9 @@ export async function cartIdFor(call: ToolCall, cartId: string | undefined): Pro
   return cartId ?? (await resolveCart(call, undefined)).id;
 }
 
-export async function savedMethods(call: ToolCall, cart: Cart): Promise<SavedPaymentMethod[]> {
-  return (await call.deps.bus.call(paymentsApi.listMethods, { customer: paymentCustomer(cart) })).methods;
+/** The methods this call may pay with: the account's saved ones (with shop.payment_methods) and the ones offered to everyone. */
+export async function savedMethods(call: ToolCall): Promise<SavedPaymentMethod[]> {
+  return (await call.deps.bus.call(paymentsApi.listMethods, { customer: paymentCustomer(call.account) })).methods;
 }
 
 export function cartOutcome(cart: ShownCart, extras?: CartExtras): ToolOutcome<CartResult> {
@@ -114,5 +121,5 @@ export function cartOutcome(cart: ShownCart, extras?: CartExtras): ToolOutcome<C
 }
 
 export async function checkoutOutcome(call: ToolCall, cart: Cart, notice?: string): Promise<ToolOutcome<CheckoutResult>> {
-  return { presented: presentCheckout(cart, await savedMethods(call, cart), null, call.now(), notice) };
+  return { presented: presentCheckout(cart, await savedMethods(call), null, call.now(), notice) };
 }

@@ -1,4 +1,8 @@
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -22,7 +26,7 @@ interface Running {
   stop: () => Promise<void>;
   httpUrl: string;
 }
-type StartFn = (env: Record<string, string>) => Promise<Running>;
+type StartFn = (env: Record<string, string>, options?: unknown) => Promise<Running>;
 
 export interface TestStack {
   prefix: string;
@@ -31,6 +35,8 @@ export interface TestStack {
   serviceUrls: Record<string, string>;
   /** Each domain service's database, by service name (for tests that inspect what was stored). */
   databaseUrls: Record<string, string>;
+  /** With `accounts: true`: the accounts service, its mail directory and the private key it signs with. */
+  accounts?: { issuer: string; mailDir: string; signingKey: JWK };
   stop: () => Promise<void>;
 }
 
@@ -42,7 +48,14 @@ export const DOMAIN_SERVICES = ['catalog', 'cart', 'payments', 'orders'] as cons
  * `services: []` starts the gateway alone (transport, schema and HTTP tests).
  */
 export async function startTestStack(
-  opts: { services?: readonly string[]; gatewayEnv?: Record<string, string>; serviceEnv?: Record<string, Record<string, string>> } = {},
+  opts: {
+    services?: readonly string[];
+    gatewayEnv?: Record<string, string>;
+    serviceEnv?: Record<string, Record<string, string>>;
+    /** Also start the accounts service (the OAuth server the gateway trusts); `accountsFetch` serves client metadata documents. */
+    accounts?: boolean;
+    accountsFetch?: typeof fetch;
+  } = {},
 ): Promise<TestStack> {
   const prefix = freshPrefix();
   const port = await freePort();
@@ -64,6 +77,35 @@ export async function startTestStack(
       stoppers.push(running.stop);
       serviceUrls[name] = running.httpUrl;
     }
+    let accounts: TestStack['accounts'];
+    if (opts.accounts) {
+      const db = await freshDatabase('gw_accounts');
+      stoppers.push(db.drop);
+      databaseUrls.accounts = db.url;
+      const accountsPort = await freePort();
+      const issuer = `http://127.0.0.1:${accountsPort}`;
+      const mailDir = mkdtempSync(path.join(tmpdir(), 'gw-accounts-mail-'));
+      // The test holds the signing key, so it can also mint tokens the real JWKS verifies (expired, other audience…).
+      const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+      const signingKey: JWK = { ...(await exportJWK(privateKey)), kid: 'gw-test-key', alg: 'ES256', use: 'sig' };
+      const mod = (await import('@shop/accounts')) as unknown as { start: StartFn };
+      const running = await mod.start(
+        testEnv(db.url, prefix, {
+          HTTP_PORT: String(accountsPort),
+          PUBLIC_URL: issuer,
+          GATEWAY_RESOURCE: `${publicUrl}/mcp`,
+          MAIL_DIR: mailDir,
+          ACCOUNTS_KEY_DIR: mkdtempSync(path.join(tmpdir(), 'gw-accounts-keys-')),
+          ACCOUNTS_COOKIE_SECRET: 'gateway-test-accounts-cookie-secret',
+          ACCOUNTS_SIGNING_KEYS: JSON.stringify({ keys: [signingKey] }),
+          ...opts.serviceEnv?.accounts,
+        }),
+        opts.accountsFetch ? { fetch: opts.accountsFetch } : {},
+      );
+      stoppers.push(running.stop);
+      serviceUrls.accounts = running.httpUrl;
+      accounts = { issuer, mailDir, signingKey };
+    }
     const gateway = await startGateway({
       NATS_URL: testNatsUrl(),
       NATS_PREFIX: prefix,
@@ -71,10 +113,11 @@ export async function startTestStack(
       HTTP_PORT: String(port),
       PUBLIC_URL: publicUrl,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...(accounts ? { ACCOUNTS_ISSUER: accounts.issuer } : {}),
       ...opts.gatewayEnv,
     });
     stoppers.push(gateway.stop);
-    return { prefix, gatewayUrl: publicUrl, mcpUrl: `${publicUrl}/mcp`, serviceUrls, databaseUrls, stop };
+    return { prefix, gatewayUrl: publicUrl, mcpUrl: `${publicUrl}/mcp`, serviceUrls, databaseUrls, accounts, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -83,10 +126,10 @@ export async function startTestStack(
 
 export type HostMeta = { 'openai/session'?: string; 'openai/subject'?: string };
 
-/** An MCP client over Streamable HTTP, as a host would connect; `meta` goes with every tool call. */
-export async function connectClient(mcpUrl: string, meta?: HostMeta) {
+/** An MCP client over Streamable HTTP, as a host would connect; `meta` goes with every tool call, `token` as its bearer token. */
+export async function connectClient(mcpUrl: string, meta?: HostMeta, token?: string) {
   const client = new Client({ name: 'gateway-test', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl));
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined);
   await client.connect(transport);
   // Output schemas are cached by listTools, so every later result is validated against them.
   await client.listTools();
