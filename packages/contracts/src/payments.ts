@@ -26,8 +26,13 @@ export const SavedPaymentMethod = z.object({
   last4: z.string().regex(/^\d{4}$/),
   label: z.string(),
   is_default: z.boolean(),
-  /** True for a method the customer saved with an order; false for one offered to everyone (the demo test cards). */
+  /** True for a method the account saved (with an order or on the provider's setup page); false for one offered to everyone. */
   saved: z.boolean().optional(),
+  /**
+   * One of the provider's test cards (the demo provider, Stripe test mode): they charge no real money
+   * and anyone, signed in or not, may use them, exactly as Stripe's test PaymentMethod ids.
+   */
+  test_card: z.boolean().optional(),
 });
 export type SavedPaymentMethod = z.infer<typeof SavedPaymentMethod>;
 
@@ -62,8 +67,17 @@ export const Refund = z.object({
 });
 export type Refund = z.infer<typeof Refund>;
 
-/** The customer a saved method belongs to: the owner subject, else the conversation. */
+/**
+ * Whom a payment is for, as orders names it (the cart's owner, else its conversation). It authorizes
+ * nothing: a conversation id is chosen by the host and could be written to look like an account id.
+ */
 export const CustomerRef = z.string().min(1).max(200);
+
+/**
+ * A shop account (accounts' customer id, the verified access token's `sub`). Saved payment methods
+ * and the provider's customer belong to one; nothing personal exists without one.
+ */
+export const AccountId = Uuid;
 
 export const AuthorizeRequest = z
   .object({
@@ -76,7 +90,14 @@ export const AuthorizeRequest = z
     /** true: charge now (authorise + capture); false: authorise only. */
     capture: z.boolean().default(true),
     description: FreeText(textLimits.description, { multiline: true }).optional(),
-    /** Once the payment succeeds, save its method for this customer (the shopper's owner subject) for later orders. */
+    /**
+     * The order's account: its cart's owner subject, which is the verified account id. A method that
+     * is not one of the provider's test cards is charged only when it is saved for this account; absent
+     * for a guest order (test cards only). A subject that is no account id (a cart from before
+     * accounts) owns no saved methods.
+     */
+    account: CustomerRef.optional(),
+    /** Once the payment succeeds, save its method for later orders; honoured only when it equals `account`. */
     save_for_customer: CustomerRef.optional(),
   })
   .strict();
@@ -96,8 +117,42 @@ export const RefundRequest = z
     requested_by: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a service name').optional(),
   })
   .strict();
-export const ListMethodsRequest = z.object({ customer: CustomerRef }).strict();
+/**
+ * With an account: its saved methods (the default first), then the test cards it has not saved.
+ * Without one: the test cards only, nothing personal.
+ */
+export const ListMethodsRequest = z
+  .object({
+    account: AccountId.optional(),
+    /**
+     * Deprecated, the former request shape: accepted and ignored (it names no verified account), so
+     * a request carrying only this lists the test cards. Send `account`.
+     */
+    customer: CustomerRef.optional(),
+  })
+  .strict();
 export const ListMethodsResult = z.object({ methods: z.array(SavedPaymentMethod) });
+/** Set default / remove: only among the account's own saved methods (PAYMENT_METHOD_NOT_FOUND otherwise). */
+export const AccountMethodRequest = z.object({ account: AccountId, payment_method_id: PaymentMethodId }).strict();
+
+/**
+ * Adding a card to an account: a link to the provider's setup flow (the demo setup page, or Stripe
+ * Checkout in setup mode), valid a short while; the account is sealed into the link by payments,
+ * never taken from the page.
+ */
+export const SetupLinkRequest = z
+  .object({
+    account: AccountId,
+    /** Where the page sends the shopper back to (the accounts "your account" page). */
+    return_url: z
+      .string()
+      .url()
+      .max(2000)
+      .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+  })
+  .strict();
+export const SetupLink = z.object({ url: z.string().url(), expires_at: IsoDateTime });
+export type SetupLink = z.infer<typeof SetupLink>;
 
 export const CheckoutLinkRequest = z
   .object({
@@ -132,6 +187,9 @@ export const paymentsApi = {
   getByOrder: endpoint('payments.payments.by_order', PaymentByOrder, Payment),
   refund: endpoint('payments.refunds.create', RefundRequest, Refund),
   listMethods: endpoint('payments.methods.list', ListMethodsRequest, ListMethodsResult),
+  setDefaultMethod: endpoint('payments.methods.set_default', AccountMethodRequest, ListMethodsResult),
+  removeMethod: endpoint('payments.methods.remove', AccountMethodRequest, ListMethodsResult),
+  createSetupLink: endpoint('payments.setup_links.create', SetupLinkRequest, SetupLink),
   createCheckoutLink: endpoint('payments.checkout_links.create', CheckoutLinkRequest, CheckoutLink),
 };
 

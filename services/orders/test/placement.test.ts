@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
@@ -207,13 +207,14 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(rows).toBe(1);
   });
 
-  it('saves the payment method for the owner subject when asked, and for nobody without a subject', async () => {
-    const saver = shopper();
+  it('saves the payment method for the owner account when asked, and for nobody without one', async () => {
+    // The subject is the verified account id (an access token's sub): a UUID.
+    const saver: Caller = { subject: randomUUID(), conversation: `saver-${run}-${++n}` };
     const item = await pickVariant(stack, 4);
     const cart = await readyCart(stack, saver, item, 1, 'pm_card_mastercard');
     await stack.bus.call(cartApi.updateCheckout, { cart_id: cart.id, caller: saver, save_payment_method: true });
     expect((await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller: saver, idempotency_key: `save-${cart.id}` }, LONG)).status).toBe('confirmed');
-    const saved = (await stack.bus.call(paymentsApi.listMethods, { customer: saver.subject! })).methods;
+    const saved = (await stack.bus.call(paymentsApi.listMethods, { account: saver.subject! })).methods;
     expect(saved[0]).toMatchObject({ id: 'pm_card_mastercard', saved: true, is_default: true });
     expect(saved.filter((m) => m.saved)).toHaveLength(1);
 
@@ -221,15 +222,15 @@ describe('placing an order through the real catalog, cart and payments', () => {
     const later = await readyCart(stack, saver, item, 1, 'pm_card_visa');
     expect(later.checkout.save_payment_method).toBe(false);
     expect((await stack.bus.call(ordersApi.place, { cart_id: later.id, caller: saver, idempotency_key: `nosave-${later.id}` }, LONG)).status).toBe('confirmed');
-    expect((await stack.bus.call(paymentsApi.listMethods, { customer: saver.subject! })).methods.filter((m) => m.saved).map((m) => m.id)).toEqual(['pm_card_mastercard']);
+    expect((await stack.bus.call(paymentsApi.listMethods, { account: saver.subject! })).methods.filter((m) => m.saved).map((m) => m.id)).toEqual(['pm_card_mastercard']);
 
     // A shopper known only by the conversation asks to save: paid, but nothing is saved for anyone.
     const anonymous: Caller = { conversation: `anon-${run}-${++n}` };
     const anonCart = await readyCart(stack, anonymous, item, 1, 'pm_card_mastercard');
     await stack.bus.call(cartApi.updateCheckout, { cart_id: anonCart.id, caller: anonymous, save_payment_method: true });
     expect((await stack.bus.call(ordersApi.place, { cart_id: anonCart.id, caller: anonymous, idempotency_key: `anon-${anonCart.id}` }, LONG)).status).toBe('confirmed');
-    expect((await stack.bus.call(paymentsApi.listMethods, { customer: anonymous.conversation! })).methods.filter((m) => m.saved)).toEqual([]);
-    expect(await count(stack.dbs.payments.url, 'select count(*) as n from saved_payment_methods where customer <> $1', [saver.subject])).toBe(0);
+    expect((await stack.bus.call(paymentsApi.listMethods, {})).methods.filter((m) => m.saved)).toEqual([]);
+    expect(await count(stack.dbs.payments.url, 'select count(*) as n from account_payment_methods where account_id <> $1', [saver.subject])).toBe(0);
   });
 
   it('refuses an empty cart and an incomplete checkout with clear errors', async () => {

@@ -11,6 +11,7 @@ import type { PaymentProvider } from './domain/provider.js';
 import { CsrfTokens, mountRoutes, mountWebhook } from './http/routes.js';
 import { DemoProvider } from './providers/demo.js';
 import { createStripeClient, StripeProvider } from './providers/stripe.js';
+import { SetupCapabilities } from './domain/setup-capability.js';
 
 /** The demo pages' CSRF tokens, for tests that press a page loaded earlier. */
 export { CsrfTokens };
@@ -37,7 +38,9 @@ export async function start(env: Record<string, string | undefined> = process.en
   try {
     // The public URL is known only once the server listens (port 0 in tests).
     let publicUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? '';
-    const base = buildProvider(config, env, runtime, () => publicUrl);
+    // The setup links' capabilities are signed under the pages' key (a purpose prefix keeps them apart from CSRF tokens).
+    const setup = new SetupCapabilities(Buffer.from(csrfKey, 'utf8'));
+    const base = buildProvider(config, env, runtime, () => publicUrl, setup);
     const app = new PaymentsApp({
       pool: runtime.pool,
       provider: options.wrapProvider ? options.wrapProvider(base) : base,
@@ -51,7 +54,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     const security = httpSecurity(config, runtime.name, config.PUBLIC_URL ? { hosts: [new URL(config.PUBLIC_URL).hostname], origins: [config.PUBLIC_URL] } : {});
     const credentials = apiCredentials(config.API_TOKENS, runtime.name);
     const http = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security, beforeJson: (h) => mountWebhook(h, app, runtime.logger), metrics: credentials });
-    mountRoutes(http, app, runtime.logger, { credentials, csrf: new CsrfTokens(Buffer.from(csrfKey, 'utf8')) });
+    mountRoutes(http, app, runtime.logger, { credentials, csrf: new CsrfTokens(Buffer.from(csrfKey, 'utf8')), setup });
     finishHttpApp(http, runtime.logger);
     const server = await listen(http, config.HTTP_PORT, config.HTTP_HOST);
     runtime.onStop(() => closeServer(server));
@@ -61,7 +64,7 @@ export async function start(env: Record<string, string | undefined> = process.en
 
     const svc = await serveEndpoints(
       runtime.nc,
-      { name: 'payments', version: '0.1.0', description: 'Payments: authorise, capture, void, refund, checkout links', prefix: config.NATS_PREFIX, logger: runtime.logger },
+      { name: 'payments', version: '0.1.0', description: 'Payments: authorise, capture, void, refund, checkout links, saved methods of accounts', prefix: config.NATS_PREFIX, logger: runtime.logger },
       paymentHandlers(app, runtime.logger),
     );
     runtime.onStop(() => svc.stop());
@@ -93,7 +96,7 @@ export async function start(env: Record<string, string | undefined> = process.en
   }
 }
 
-function buildProvider(config: PaymentsConfig, env: Record<string, string | undefined>, runtime: ServiceRuntime, publicUrl: () => string): PaymentProvider {
+function buildProvider(config: PaymentsConfig, env: Record<string, string | undefined>, runtime: ServiceRuntime, publicUrl: () => string, setup: SetupCapabilities): PaymentProvider {
   if (chosenProvider(config) === 'stripe') {
     const secretKey = config.STRIPE_SECRET_KEY!;
     const stripe = createStripeClient({
@@ -122,6 +125,7 @@ function buildProvider(config: PaymentsConfig, env: Record<string, string | unde
   return new DemoProvider({
     publicUrl,
     hang,
+    signSetup: (claims) => setup.sign(claims),
     webhookSecret: config.STRIPE_WEBHOOK_SECRET,
     findByRef: async (ref) => {
       const row = await findPaymentByRef(runtime.pool, 'demo', ref);

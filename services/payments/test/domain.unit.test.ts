@@ -4,7 +4,7 @@ import { assertTransition, canTransition, isTerminal, refundAmount, statusAfterR
 import { containsCardNumber, findCardData, luhnValid } from '@shop/contracts';
 import { failureCode, interpretStripeEvent, statusFromIntent } from '../src/domain/stripe-mapping.js';
 import { checkoutLineItems } from '../src/domain/checkout.js';
-import { demoMethods, demoSavedMethods, findDemoMethod } from '../src/domain/demo-methods.js';
+import { demoMethods, testCardMethods, findDemoMethod } from '../src/domain/demo-methods.js';
 import { mergeMethods, methodLabel } from '../src/domain/saved-methods.js';
 import { demoAuthenticationEvent, demoCheckoutCompletedEvent } from '../src/domain/demo-events.js';
 
@@ -167,24 +167,46 @@ describe('demo methods and checkout lines', () => {
 });
 
 describe('saved methods', () => {
-  it('lists saved methods first (newest the default), then the offered ones not saved, keeping known labels', () => {
-    const offered = demoSavedMethods();
-    expect(mergeMethods([], offered)).toEqual(offered.map((m) => ({ ...m, saved: false })));
+  it("lists the account's saved methods first (its default as stored), then the test cards not saved, test cards keeping their labels", () => {
+    const offered = testCardMethods();
+    expect(offered.every((m) => m.test_card && m.label.includes('(test card'))).toBe(true);
+    expect(mergeMethods([], offered)).toEqual(offered);
     const merged = mergeMethods(
       [
-        { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184' },
-        { id: 'pm_1Elsewhere', brand: 'amex', last4: '0005' },
+        { id: 'pm_1Elsewhere', brand: 'amex', last4: '0005', isDefault: true },
+        { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', isDefault: false },
       ],
       offered,
     );
-    expect(merged.map((m) => [m.id, m.saved, m.is_default, m.label])).toEqual([
-      ['pm_card_authenticationRequired', true, true, 'Visa ending in 3184 (asks for authentication)'],
-      ['pm_1Elsewhere', true, false, 'Amex ending in 0005'],
-      ['pm_card_visa', false, false, 'Visa ending in 4242'],
-      ['pm_card_mastercard', false, false, 'Mastercard ending in 4444'],
-      ['pm_card_chargeDeclined', false, false, 'Visa ending in 0002 (always declined)'],
-      ['pm_card_chargeDeclinedInsufficientFunds', false, false, 'Visa ending in 9995 (insufficient funds)'],
+    expect(merged.map((m) => [m.id, m.saved, m.is_default, m.test_card, m.label])).toEqual([
+      ['pm_1Elsewhere', true, true, false, 'Amex ending in 0005'],
+      ['pm_card_authenticationRequired', true, false, true, 'Visa ending in 3184 (test card, asks for authentication)'],
+      ['pm_card_visa', false, false, true, 'Visa ending in 4242 (test card)'],
+      ['pm_card_mastercard', false, false, true, 'Mastercard ending in 4444 (test card)'],
+      ['pm_card_chargeDeclined', false, false, true, 'Visa ending in 0002 (test card, always declined)'],
+      ['pm_card_chargeDeclinedInsufficientFunds', false, false, true, 'Visa ending in 9995 (test card, insufficient funds)'],
+    ]);
+    // Stripe live mode offers no test cards: only the account's own.
+    expect(mergeMethods([{ id: 'pm_1Live', brand: 'visa', last4: '1881', isDefault: true }], [])).toEqual([
+      { id: 'pm_1Live', brand: 'visa', last4: '1881', label: 'Visa ending in 1881', is_default: true, saved: true, test_card: false },
     ]);
     expect(methodLabel('', '1234')).toBe('Card ending in 1234');
+  });
+});
+
+
+describe('setup sessions', () => {
+  const completed = (object: Record<string, unknown>, type = 'checkout.session.completed') => ({ id: 'evt_1', type, data: { object: { id: 'cs_1', ...object } } });
+  it('reads a completed setup-mode session as a setup of its customer, never as a paid checkout', () => {
+    expect(interpretStripeEvent(completed({ mode: 'setup', customer: 'cus_1', setup_intent: 'seti_1' }))).toEqual({
+      id: 'evt_1',
+      kind: 'setup_completed',
+      checkoutId: 'cs_1',
+      setupIntentRef: 'seti_1',
+      providerCustomer: 'cus_1',
+    });
+    expect(interpretStripeEvent(completed({ mode: 'setup', customer: { id: 'cus_2' }, setup_intent: { id: 'seti_2' } }))).toMatchObject({ kind: 'setup_completed', providerCustomer: 'cus_2', setupIntentRef: 'seti_2' });
+    expect(interpretStripeEvent(completed({ mode: 'setup', customer: 'cus_1' }))).toMatchObject({ kind: 'ignored' });
+    expect(interpretStripeEvent(completed({ mode: 'setup', customer: 'cus_1', setup_intent: 'seti_1' }, 'checkout.session.async_payment_succeeded'))).toMatchObject({ kind: 'ignored' });
   });
 });

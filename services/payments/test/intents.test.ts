@@ -74,9 +74,10 @@ function failingFirst(op: 'authorize' | 'refund', times: number) {
     new Proxy(inner, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
+        // Only the named operation is wrapped: the others (testCards is synchronous) stay as they are.
+        if (typeof value !== 'function' || prop !== op) return typeof value === 'function' ? value.bind(target) : value;
         return async (...args: unknown[]) => {
-          if (prop === op && left-- > 0) {
+          if (left-- > 0) {
             await value.apply(target, args); // the provider did it; only the answer is lost
             throw new Error('socket hang up');
           }

@@ -28,18 +28,29 @@ describe('payments service (demo provider)', () => {
     await stack?.close();
   });
 
-  it('lists the demo saved methods for any shopper', async () => {
-    const { methods } = await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: 'anyone' });
-    expect(methods.map((m) => m.id)).toEqual(['pm_card_visa', 'pm_card_mastercard', 'pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_authenticationRequired']);
-    expect(methods[0]).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending in 4242', is_default: true, saved: false });
-    expect(methods.every((m) => m.saved === false)).toBe(true);
+  const testCardIds = ['pm_card_visa', 'pm_card_mastercard', 'pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_authenticationRequired'];
+  const list = async (account?: string) => (await stack.svc.runtime.bus.call(paymentsApi.listMethods, account ? { account } : {})).methods;
+  const savedRows = async (account: string) =>
+    (await stack.svc.runtime.pool.query('select payment_method_id, brand, last4, is_default from account_payment_methods where account_id = $1 order by created_at', [account])).rows;
+
+  it('without an account lists only the test cards, labelled as test cards; the former `customer` shape names no account', async () => {
+    const methods = await list();
+    expect(methods.map((m) => m.id)).toEqual(testCardIds);
+    expect(methods[0]).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending in 4242 (test card)', is_default: true, saved: false, test_card: true });
+    expect(methods.every((m) => m.saved === false && m.test_card === true && /\(test card/.test(m.label))).toBe(true);
+
+    // An account with a saved card: a request that names it the old way (customer) sees nothing of it.
+    const account = randomUUID();
+    await stack.svc.app.addTestCard(account, 'pm_card_mastercard');
+    expect((await list(account))[0]).toMatchObject({ id: 'pm_card_mastercard', saved: true, is_default: true });
+    const former = await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: account });
+    expect(former.methods).toEqual(methods);
   });
 
-  it('saves the method of a successful charge for the customer asked for: listed first, newest the default, never twice', async () => {
+  it("saves the method of a successful charge for the order's account only: the newest the default, never twice", async () => {
     const { bus, pool } = stack.svc.runtime;
-    const list = async (customer: string) => (await bus.call(paymentsApi.listMethods, { customer })).methods;
-    const who = `saver-${randomUUID()}`;
-    const saving = { customer: who, save_for_customer: who };
+    const who = randomUUID();
+    const saving = { customer: who, account: who, save_for_customer: who };
 
     const mc = await authorize(stack, { ...saving, payment_method_id: 'pm_card_mastercard' });
     expect(mc.status).toBe('captured');
@@ -51,13 +62,13 @@ describe('payments service (demo provider)', () => {
       ['pm_card_chargeDeclinedInsufficientFunds', false, false],
       ['pm_card_authenticationRequired', false, false],
     ]);
-    expect(methods[0]).toEqual({ id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending in 4444', is_default: true, saved: true });
+    expect(methods[0]).toEqual({ id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending in 4444 (test card)', is_default: true, saved: true, test_card: true });
 
     // The same method again (a new charge, and a replay of the first): still one saved row.
     await authorize(stack, { ...saving, payment_method_id: 'pm_card_mastercard' });
-    await bus.call(paymentsApi.authorize, { order_id: mc.order_id, amount: 3858, currency: 'USD', idempotency_key: (await pool.query('select idempotency_key from payments where id = $1', [mc.id])).rows[0].idempotency_key, payment_method_id: 'pm_card_mastercard', customer: who, save_for_customer: who });
-    const rows = async () => (await pool.query('select payment_method_id, brand, last4 from saved_payment_methods where customer = $1 order by created_at', [who])).rows;
-    expect(await rows()).toEqual([{ payment_method_id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444' }]);
+    const firstKey = (await pool.query('select idempotency_key from payments where id = $1', [mc.id])).rows[0].idempotency_key;
+    await bus.call(paymentsApi.authorize, { order_id: mc.order_id, amount: 3858, currency: 'USD', idempotency_key: firstKey, payment_method_id: 'pm_card_mastercard', ...saving });
+    expect(await savedRows(who)).toEqual([{ payment_method_id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', is_default: true }]);
 
     // An authorisation succeeds too; the newest saved method becomes the default.
     expect((await authorize(stack, { ...saving, payment_method_id: 'pm_card_visa', capture: false })).status).toBe('authorized');
@@ -72,25 +83,74 @@ describe('payments service (demo provider)', () => {
 
     // A declined charge saves nothing.
     await authorize(stack, { ...saving, payment_method_id: 'pm_card_chargeDeclined' });
-    expect((await rows()).map((r) => r.payment_method_id)).toEqual(['pm_card_mastercard', 'pm_card_visa']);
+    expect((await savedRows(who)).map((r) => r.payment_method_id)).toEqual(['pm_card_mastercard', 'pm_card_visa']);
 
-    // Nobody else sees them, and a charge without save_for_customer saves nothing.
-    const other = `other-${randomUUID()}`;
-    await authorize(stack, { customer: other, payment_method_id: 'pm_card_mastercard' });
-    expect((await list(other)).filter((m) => m.saved)).toEqual([]);
-    expect((await list(other))[0]).toMatchObject({ id: 'pm_card_visa', is_default: true });
+    // Saving is for the order's own account only: not for another named in save_for_customer, not
+    // without an account, not for a subject that is no account id.
+    const other = randomUUID();
+    await authorize(stack, { customer: other, account: other, payment_method_id: 'pm_card_mastercard' });
+    await authorize(stack, { customer: other, account: other, save_for_customer: who, payment_method_id: 'pm_card_chargeDeclinedInsufficientFunds' });
+    await authorize(stack, { customer: other, save_for_customer: other, payment_method_id: 'pm_card_mastercard' });
+    await authorize(stack, { customer: 'user-7', account: 'user-7', save_for_customer: 'user-7', payment_method_id: 'pm_card_mastercard' });
+    expect(await savedRows(other)).toEqual([]);
+    expect((await savedRows(who)).map((r) => r.payment_method_id)).toEqual(['pm_card_mastercard', 'pm_card_visa']);
+    expect((await list(other))[0]).toMatchObject({ id: 'pm_card_visa', is_default: true, saved: false });
   });
 
   it('saves a method that needed authentication only once the shopper completes it', async () => {
-    const who = `auth-${randomUUID()}`;
-    const payment = await authorize(stack, { customer: who, save_for_customer: who, payment_method_id: 'pm_card_authenticationRequired' });
+    const who = randomUUID();
+    const payment = await authorize(stack, { customer: who, account: who, save_for_customer: who, payment_method_id: 'pm_card_authenticationRequired' });
     expect(payment.status).toBe('requires_action');
-    const saved = async () => (await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: who })).methods.filter((m) => m.saved);
+    const saved = async () => (await list(who)).filter((m) => m.saved);
     expect(await saved()).toEqual([]);
     expect((await press(stack, 'authenticate', payment.id, 'approve')).status).toBe(200);
     expect(await saved()).toEqual([
-      { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Visa ending in 3184 (asks for authentication)', is_default: true, saved: true },
+      { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Visa ending in 3184 (test card, asks for authentication)', is_default: true, saved: true, test_card: true },
     ]);
+  });
+
+  it('refuses a method that is neither a test card nor saved for the order\'s account, before any provider call', async () => {
+    const before = calls.authorize ?? 0;
+    const account = randomUUID();
+    for (const over of [{ payment_method_id: 'pm_1NotATestCard' }, { payment_method_id: 'pm_1NotATestCard', account }, { payment_method_id: 'pm_1NotATestCard', account: 'user-9' }]) {
+      expect(await refused(authorize(stack, over))).toMatchObject({ code: 'PAYMENT_METHOD_NOT_FOUND' });
+    }
+    expect(calls.authorize ?? 0).toBe(before);
+    expect((await stack.svc.runtime.pool.query("select count(*)::int as n from payments where payment_method_id = 'pm_1NotATestCard'")).rows[0].n).toBe(0);
+  });
+
+  it('sets the default and removes only among the account\'s own methods', async () => {
+    const { bus } = stack.svc.runtime;
+    const alice = randomUUID();
+    const bob = randomUUID();
+    await stack.svc.app.addTestCard(alice, 'pm_card_visa');
+    await stack.svc.app.addTestCard(alice, 'pm_card_mastercard');
+    await stack.svc.app.addTestCard(bob, 'pm_card_visa');
+    const own = (ms: Awaited<ReturnType<typeof list>>) => ms.filter((m) => m.saved).map((m) => [m.id, m.is_default]);
+    expect(own(await list(alice))).toEqual([
+      ['pm_card_mastercard', true],
+      ['pm_card_visa', false],
+    ]);
+
+    // Bob cannot touch Alice's methods: his own list and hers stay as they were.
+    expect(await refused(bus.call(paymentsApi.setDefaultMethod, { account: bob, payment_method_id: 'pm_card_mastercard' }))).toMatchObject({ code: 'PAYMENT_METHOD_NOT_FOUND' });
+    expect(await refused(bus.call(paymentsApi.removeMethod, { account: bob, payment_method_id: 'pm_card_mastercard' }))).toMatchObject({ code: 'PAYMENT_METHOD_NOT_FOUND' });
+    expect(own(await list(alice))).toEqual([
+      ['pm_card_mastercard', true],
+      ['pm_card_visa', false],
+    ]);
+
+    const set = await bus.call(paymentsApi.setDefaultMethod, { account: alice, payment_method_id: 'pm_card_visa' });
+    expect(own(set.methods)).toEqual([
+      ['pm_card_visa', true],
+      ['pm_card_mastercard', false],
+    ]);
+    // Removing the default makes the newest one left the default; Bob's copy of the card stays his.
+    const removed = await bus.call(paymentsApi.removeMethod, { account: alice, payment_method_id: 'pm_card_visa' });
+    expect(own(removed.methods)).toEqual([['pm_card_mastercard', true]]);
+    expect(removed.methods.filter((m) => !m.saved).map((m) => m.id)).toEqual(testCardIds.filter((id) => id !== 'pm_card_mastercard'));
+    expect(own(await list(bob))).toEqual([['pm_card_visa', true]]);
+    expect(await refused(bus.call(paymentsApi.removeMethod, { account: alice, payment_method_id: 'pm_card_visa' }))).toMatchObject({ code: 'PAYMENT_METHOD_NOT_FOUND' });
   });
 
   it('charges the succeeding cards and records brand and last4', async () => {
@@ -381,6 +441,8 @@ describe('payments service (demo provider)', () => {
         'GET /v1/demo/authenticate/:id',
         'POST /v1/demo/authenticate/:id/approve',
         'POST /v1/demo/authenticate/:id/decline',
+        'GET /v1/demo/setup/:token',
+        'POST /v1/demo/setup/:token',
         'GET /v1/return',
       ],
       admin: [],

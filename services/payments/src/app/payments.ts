@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { z } from 'zod';
 import {
+  AccountId,
   AppError,
   CheckoutLinkRequest,
   paymentEvents,
@@ -11,6 +12,7 @@ import {
   type CheckoutLink,
   type ListMethodsResult,
   type Payment,
+  type SetupLink,
   type PaymentEventData,
   type PaymentSubject,
   type PaymentStatus,
@@ -21,6 +23,7 @@ import { publishEvent, withTransaction, type Logger, type OutboxRelay } from '@s
 import { assertTransition, canTransition, refundAmount, statusAfterRefund } from '../domain/payment-state.js';
 import type { MethodSummary, PaymentProvider, ProviderCheckoutLink, ProviderEvent, ProviderPayment, ProviderRefund, RawWebhook } from '../domain/provider.js';
 import { mergeMethods } from '../domain/saved-methods.js';
+import { findDemoMethod } from '../domain/demo-methods.js';
 import * as q from '../db/queries.js';
 
 export interface PaymentsAppOptions {
@@ -32,6 +35,9 @@ export interface PaymentsAppOptions {
   /** A provider call not recorded this long after it was claimed is finished by the sweep (or a retry). */
   intentStaleMs: number;
 }
+
+/** How long a setup link (demo page capability, Stripe setup session) stays usable: Stripe's shortest. */
+export const SETUP_LINK_MINUTES = 30;
 
 const eventFor: Partial<Record<PaymentStatus, PaymentSubject>> = {
   authorized: paymentEvents.authorized,
@@ -72,6 +78,7 @@ export class PaymentsApp {
       assertSameAuthorization(known, req);
       return q.toPayment(known);
     }
+    const plan = await this.chargePlan(req);
     const claim = await withTransaction(this.pool, async (tx) => {
       await q.insertPendingPayment(tx, {
         id: randomUUID(),
@@ -84,7 +91,9 @@ export class PaymentsApp {
         idempotencyKey: req.idempotency_key,
         description: req.description ?? null,
         paymentMethodId: req.payment_method_id,
-        saveForCustomer: req.save_for_customer ?? null,
+        saveForCustomer: plan.saveFor,
+        accountId: plan.account,
+        providerCustomer: plan.providerCustomer,
       });
       const row = await q.lockPaymentByKey(tx, req.idempotency_key);
       if (!row) throw new AppError('INTERNAL', 'Something went wrong on our side. Please try again.');
@@ -95,6 +104,35 @@ export class PaymentsApp {
     });
     if (!claim.mine) return q.toPayment(isSettled(claim.row) ? claim.row : await this.awaitSettled(claim.row.id));
     return q.toPayment(await this.callAuthorize(claim.row));
+  }
+
+  /**
+   * Whose card this is: a test card anyone may use, or one saved for the order's account (and charged
+   * under the account's provider customer). Anything else is refused before a row or a provider call,
+   * so an order never charges a card of another account, whatever customer orders names. A card to be
+   * saved is saved only for the order's own account.
+   */
+  private async chargePlan(req: z.infer<typeof AuthorizeRequest>): Promise<{ account: string | null; saveFor: string | null; providerCustomer: string | null }> {
+    const account = req.account !== undefined && AccountId.safeParse(req.account).success ? req.account : null;
+    const testCard = this.provider.testCards().some((m) => m.id === req.payment_method_id);
+    const own = account ? await q.accountMethod(this.pool, account, req.payment_method_id) : null;
+    if (!own && !testCard) {
+      throw notOwnMethod(req.payment_method_id);
+    }
+    const saveFor = account !== null && req.save_for_customer === account ? account : null;
+    const needsCustomer = account !== null && (saveFor !== null || !testCard);
+    return { account, saveFor, providerCustomer: needsCustomer ? await this.providerCustomer(account) : null };
+  }
+
+  /** The account's customer at the provider, created (once, whatever races) the first time it is needed. */
+  async providerCustomer(accountId: string): Promise<string> {
+    const known = await q.findProviderCustomer(this.pool, accountId, this.provider.name);
+    if (known) return known;
+    // Outside any transaction; the key makes concurrent first uses get the same Stripe customer.
+    const created = await this.provider.createCustomer(accountId, `customer:${accountId}`).catch((e: unknown) => {
+      throw asProviderError(e);
+    });
+    return q.recordProviderCustomer(this.pool, accountId, this.provider.name, created);
   }
 
   /** The provider call of a claimed authorisation intent, and its answer recorded. */
@@ -109,6 +147,8 @@ export class PaymentsApp {
           currency: row.currency,
           paymentMethodId: row.payment_method_id!,
           customer: row.customer,
+          providerCustomer: row.provider_customer,
+          saveMethod: row.save_for_customer !== null,
           capture: row.capture,
           idempotencyKey: row.idempotency_key,
           description: row.description ?? undefined,
@@ -357,9 +397,57 @@ export class PaymentsApp {
     return this.callVoid(row);
   }
 
-  async listMethods(customer: string): Promise<z.infer<typeof ListMethodsResult>> {
-    const [saved, offered] = await Promise.all([q.savedMethods(this.pool, customer), this.provider.listMethods(customer)]);
-    return { methods: mergeMethods(saved.map((m) => ({ id: m.payment_method_id, brand: m.brand, last4: m.last4 })), offered) };
+  /** An account's saved methods and the test cards; without an account the test cards only. */
+  async listMethods(account: string | undefined): Promise<z.infer<typeof ListMethodsResult>> {
+    const saved = account ? await q.savedMethods(this.pool, account) : [];
+    return { methods: mergeMethods(saved.map((m) => ({ id: m.payment_method_id, brand: m.brand, last4: m.last4, isDefault: m.is_default })), this.provider.testCards()) };
+  }
+
+  async setDefaultMethod(account: string, paymentMethodId: string): Promise<z.infer<typeof ListMethodsResult>> {
+    const found = await withTransaction(this.pool, async (tx) => {
+      await q.lockAccount(tx, account, 'methods');
+      return q.setDefaultMethod(tx, account, paymentMethodId);
+    });
+    if (!found) throw notOwnMethod(paymentMethodId);
+    return this.listMethods(account);
+  }
+
+  /**
+   * Removes one of the account's cards: first from our table (it can no longer be charged here), then
+   * detached at the provider, best effort: a card left attached there is not usable through this shop.
+   */
+  async removeMethod(account: string, paymentMethodId: string): Promise<z.infer<typeof ListMethodsResult>> {
+    const found = await withTransaction(this.pool, async (tx) => {
+      await q.lockAccount(tx, account, 'methods');
+      return q.removeMethod(tx, account, paymentMethodId);
+    });
+    if (!found) throw notOwnMethod(paymentMethodId);
+    await this.provider.detachMethod(paymentMethodId).catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'removed card not detached at the provider'));
+    return this.listMethods(account);
+  }
+
+  /** The demo setup page: one of the test cards, chosen by the shopper, saved for the account its link was made for. */
+  async addTestCard(account: string, paymentMethodId: string): Promise<z.infer<typeof ListMethodsResult>> {
+    const card = findDemoMethod(paymentMethodId);
+    if (!card) throw new AppError('PAYMENT_METHOD_NOT_FOUND', 'That is not one of the test cards.', { payment_method_id: paymentMethodId });
+    await this.providerCustomer(account);
+    await withTransaction(this.pool, async (tx) => {
+      await q.lockAccount(tx, account, 'methods');
+      await q.saveMethod(tx, { accountId: account, paymentMethodId: card.id, brand: card.brand, last4: card.last4 });
+    });
+    this.logger.info({ account }, 'test card added to an account');
+    return this.listMethods(account);
+  }
+
+  /** A link to the provider's setup flow for this account, under its provider customer. */
+  async createSetupLink(account: string, returnUrl: string): Promise<SetupLink> {
+    const providerCustomer = await this.providerCustomer(account);
+    const session = await this.provider
+      .createSetupSession({ accountId: account, providerCustomer, returnUrl, expiresAt: new Date(Date.now() + SETUP_LINK_MINUTES * 60_000), idempotencyKey: `setup:${randomUUID()}` })
+      .catch((e: unknown) => {
+        throw asProviderError(e);
+      });
+    return { url: session.url, expires_at: session.expiresAt.toISOString() };
   }
 
   /**
@@ -484,7 +572,10 @@ export class PaymentsApp {
       const method =
         event.kind === 'checkout_completed' && event.providerPaymentRef
           ? ((await this.provider.retrieve(event.providerPaymentRef).catch(() => null))?.method ?? null)
-          : null;
+          : event.kind === 'setup_completed'
+            ? // The card is what a setup saves: without it the event is retried (the catch below).
+              await this.provider.setupMethod(event.setupIntentRef)
+            : null;
       await withTransaction(this.pool, async (tx) => {
         const row = await q.lockPendingWebhookEvent(tx, eventId);
         if (!row) return;
@@ -541,6 +632,18 @@ export class PaymentsApp {
         if (link?.status !== 'open') return;
         await q.setCheckoutLinkStatus(tx, link.id, 'expired', null);
         await this.closeLinkPayment(tx, link, 'checkout_expired', 'The checkout link expired before it was paid.');
+        return;
+      }
+      case 'setup_completed': {
+        // The card is saved for the account whose customer the session was made under, by our own
+        // table: neither the session's metadata nor anything the shopper sent chooses the account.
+        const account = event.providerCustomer ? await q.accountOfProviderCustomer(tx, this.provider.name, event.providerCustomer) : null;
+        if (!account || !method?.id || !method.brand || !method.last4) {
+          this.logger.warn({ event_id: event.id, checkout_id: event.checkoutId }, 'setup completed for no known account, or without a card; ignored');
+          return;
+        }
+        await q.lockAccount(tx, account, 'methods');
+        await q.saveMethod(tx, { accountId: account, paymentMethodId: method.id, brand: method.brand, last4: method.last4 });
         return;
       }
       case 'ignored':
@@ -635,12 +738,13 @@ export class PaymentsApp {
 
 /**
  * A payment that succeeded (authorised or captured, also after authentication through a webhook)
- * saves its method for the customer it was asked for, in the same transaction; saving twice keeps one.
+ * saves its method for the account it was asked for, in the same transaction; saving twice keeps one.
  */
 async function saveMethodIfAsked(tx: pg.PoolClient, row: q.PaymentRow): Promise<void> {
   if (row.status !== 'authorized' && row.status !== 'captured') return;
   if (!row.save_for_customer || !row.payment_method_id || !row.payment_method_brand || !row.payment_method_last4) return;
-  await q.saveMethod(tx, { customer: row.save_for_customer, paymentMethodId: row.payment_method_id, brand: row.payment_method_brand, last4: row.payment_method_last4 });
+  await q.lockAccount(tx, row.save_for_customer, 'methods');
+  await q.saveMethod(tx, { accountId: row.save_for_customer, paymentMethodId: row.payment_method_id, brand: row.payment_method_brand, last4: row.payment_method_last4 });
 }
 
 /** A provider report with nothing charged and no method: the base for link payments' own changes. */
@@ -670,6 +774,10 @@ function isRetryable(e: unknown): boolean {
 function asProviderError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   return new AppError('UNAVAILABLE', 'The payment provider could not be reached. Please try again in a moment.');
+}
+
+function notOwnMethod(paymentMethodId: string): AppError {
+  return new AppError('PAYMENT_METHOD_NOT_FOUND', 'That payment method is not one of your saved methods.', { payment_method_id: paymentMethodId });
 }
 
 function stillProcessing(): AppError {

@@ -29,7 +29,12 @@ export interface PaymentRow {
   failure_code: string | null;
   failure_message: string | null;
   next_action_url: string | null;
+  /** The account to save the method for once the payment succeeds; null: save nothing. */
   save_for_customer: string | null;
+  /** The order's account, when it has one. */
+  account_id: string | null;
+  /** The provider customer the method was charged under (an account's own card), else null. */
+  provider_customer: string | null;
   /** The provider call under way (intent committed, result not yet recorded), and when it was claimed. */
   pending_op: 'authorize' | 'capture' | 'void' | null;
   pending_since: Date | null;
@@ -69,18 +74,21 @@ export interface NewPayment {
   description: string | null;
   paymentMethodId: string;
   saveForCustomer: string | null;
+  accountId: string | null;
+  providerCustomer: string | null;
 }
 
 const insertPaymentSql = prepared(
   'payments_insert',
-  `insert into payments (id, provider, order_id, customer, amount, currency, capture, status, idempotency_key, description, payment_method_id, save_for_customer)
-   values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11)
+  `insert into payments (id, provider, order_id, customer, amount, currency, capture, status, idempotency_key, description, payment_method_id, save_for_customer,
+     account_id, provider_customer)
+   values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13)
    on conflict (idempotency_key) do nothing`,
 );
 /** Inserts a pending payment unless the idempotency key already has one. */
 export async function insertPendingPayment(db: Db, p: NewPayment): Promise<void> {
   await db.query(
-    insertPaymentSql([p.id, p.provider, p.orderId, p.customer, p.amount, p.currency, p.capture, p.idempotencyKey, p.description, p.paymentMethodId, p.saveForCustomer]),
+    insertPaymentSql([p.id, p.provider, p.orderId, p.customer, p.amount, p.currency, p.capture, p.idempotencyKey, p.description, p.paymentMethodId, p.saveForCustomer, p.accountId, p.providerCustomer]),
   );
 }
 
@@ -453,25 +461,90 @@ export interface SavedMethodRow {
   payment_method_id: string;
   brand: string;
   last4: string;
+  is_default: boolean;
   created_at: Date;
 }
 
-const saveMethodSql = prepared(
-  'saved_methods_insert',
-  `insert into saved_payment_methods (customer, payment_method_id, brand, last4) values ($1, $2, $3, $4)
-   on conflict (customer, payment_method_id) do nothing`,
-);
-/** Saves a method for a customer once; saving it again keeps the first record. */
-export async function saveMethod(db: Db, m: { customer: string; paymentMethodId: string; brand: string; last4: string }): Promise<void> {
-  await db.query(saveMethodSql([m.customer, m.paymentMethodId, m.brand, m.last4]));
+/** Serialises changes to one account's methods (the single default), and its first provider customer. */
+export async function lockAccount(db: Db, accountId: string, what: 'methods' | 'customer'): Promise<void> {
+  await db.query('select pg_advisory_xact_lock(hashtext($1))', [`payments:${what}:${accountId}`]);
+}
+
+/**
+ * Saves a method for an account (under lockAccount): a new one becomes the default, as the card the
+ * shopper just added is the one they mean to use; saving one again changes nothing. True when new.
+ */
+export async function saveMethod(db: Db, m: { accountId: string; paymentMethodId: string; brand: string; last4: string }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `insert into account_payment_methods (account_id, payment_method_id, brand, last4) values ($1, $2, $3, $4)
+     on conflict (account_id, payment_method_id) do nothing`,
+    [m.accountId, m.paymentMethodId, m.brand, m.last4],
+  );
+  if (rowCount !== 1) return false;
+  await setDefaultMethod(db, m.accountId, m.paymentMethodId);
+  return true;
+}
+
+/** Makes one of the account's methods its default (under lockAccount); false when it has no such method. */
+export async function setDefaultMethod(db: Db, accountId: string, paymentMethodId: string): Promise<boolean> {
+  const { rowCount } = await db.query('select 1 from account_payment_methods where account_id = $1 and payment_method_id = $2', [accountId, paymentMethodId]);
+  if (rowCount !== 1) return false;
+  // Two statements: the one-default index is checked row by row, so the old default goes first.
+  await db.query('update account_payment_methods set is_default = false where account_id = $1 and is_default and payment_method_id <> $2', [accountId, paymentMethodId]);
+  await db.query('update account_payment_methods set is_default = true where account_id = $1 and payment_method_id = $2', [accountId, paymentMethodId]);
+  return true;
+}
+
+/** Removes one of the account's methods (under lockAccount); the newest left becomes the default if it was. */
+export async function removeMethod(db: Db, accountId: string, paymentMethodId: string): Promise<boolean> {
+  const { rows } = await db.query<{ is_default: boolean }>(
+    'delete from account_payment_methods where account_id = $1 and payment_method_id = $2 returning is_default',
+    [accountId, paymentMethodId],
+  );
+  if (!rows.length) return false;
+  if (rows[0].is_default) {
+    await db.query(
+      `update account_payment_methods set is_default = true where account_id = $1 and payment_method_id =
+         (select payment_method_id from account_payment_methods where account_id = $1 order by created_at desc, payment_method_id limit 1)`,
+      [accountId],
+    );
+  }
+  return true;
 }
 
 const savedMethodsSql = prepared(
-  'saved_methods_by_customer',
-  'select payment_method_id, brand, last4, created_at from saved_payment_methods where customer = $1 order by created_at desc, payment_method_id limit 20',
+  'account_methods',
+  'select payment_method_id, brand, last4, is_default, created_at from account_payment_methods where account_id = $1 order by is_default desc, created_at desc, payment_method_id limit 20',
 );
-/** A customer's saved methods, most recently saved first. */
-export async function savedMethods(db: Db, customer: string): Promise<SavedMethodRow[]> {
-  const { rows } = await db.query<SavedMethodRow>(savedMethodsSql([customer]));
+/** An account's saved methods: the default first, then the most recently saved. */
+export async function savedMethods(db: Db, accountId: string): Promise<SavedMethodRow[]> {
+  const { rows } = await db.query<SavedMethodRow>(savedMethodsSql([accountId]));
   return rows;
+}
+
+const accountMethodSql = prepared('account_method', 'select payment_method_id, brand, last4, is_default, created_at from account_payment_methods where account_id = $1 and payment_method_id = $2');
+export async function accountMethod(db: Db, accountId: string, paymentMethodId: string): Promise<SavedMethodRow | null> {
+  const { rows } = await db.query<SavedMethodRow>(accountMethodSql([accountId, paymentMethodId]));
+  return rows[0] ?? null;
+}
+
+export async function findProviderCustomer(db: Db, accountId: string, provider: string): Promise<string | null> {
+  const { rows } = await db.query<{ provider_customer_id: string }>('select provider_customer_id from payment_customers where account_id = $1 and provider = $2', [accountId, provider]);
+  return rows[0]?.provider_customer_id ?? null;
+}
+
+/** Records the account's provider customer unless one is recorded already; returns the one that stands. */
+export async function recordProviderCustomer(db: Db, accountId: string, provider: string, customerId: string): Promise<string> {
+  await db.query('insert into payment_customers (account_id, provider, provider_customer_id) values ($1, $2, $3) on conflict (account_id, provider) do nothing', [
+    accountId,
+    provider,
+    customerId,
+  ]);
+  return (await findProviderCustomer(db, accountId, provider))!;
+}
+
+/** The account whose provider customer this is, if any. */
+export async function accountOfProviderCustomer(db: Db, provider: string, customerId: string): Promise<string | null> {
+  const { rows } = await db.query<{ account_id: string }>('select account_id from payment_customers where provider = $1 and provider_customer_id = $2', [provider, customerId]);
+  return rows[0]?.account_id ?? null;
 }

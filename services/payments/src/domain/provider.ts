@@ -25,7 +25,12 @@ export interface AuthorizeInput {
   amount: number;
   currency: Currency;
   paymentMethodId: string;
+  /** Whom orders says the payment is for (a conversation or an account): authorizes nothing. */
   customer: string;
+  /** The account's provider customer, when the method is the account's own card or is to be saved for it. */
+  providerCustomer: string | null;
+  /** Keep the method for later charges (Stripe: attached to providerCustomer for off-session use). */
+  saveMethod: boolean;
   capture: boolean;
   idempotencyKey: string;
   description?: string;
@@ -69,7 +74,19 @@ export type ProviderEvent =
   | { id: string; kind: 'payment_updated'; providerRef: string; payment: ProviderPayment }
   | { id: string; kind: 'checkout_completed'; checkoutId: string; providerPaymentRef: string | null; amount: number | null }
   | { id: string; kind: 'checkout_expired'; checkoutId: string }
+  /** A setup session completed: the card its SetupIntent collected is to be saved for the session's customer. */
+  | { id: string; kind: 'setup_completed'; checkoutId: string; setupIntentRef: string; providerCustomer: string | null }
   | { id: string; kind: 'ignored'; type: string };
+
+/** A setup session: the shopper adds a card to their account on the provider's page. */
+export interface SetupSessionInput {
+  accountId: string;
+  providerCustomer: string;
+  /** Where the page sends the shopper when done or cancelled. */
+  returnUrl: string;
+  expiresAt: Date;
+  idempotencyKey: string;
+}
 
 export interface RawWebhook {
   id: string;
@@ -85,7 +102,16 @@ export interface PaymentProvider {
   void(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
   refund(input: RefundInput): Promise<ProviderRefund>;
   retrieve(providerRef: string): Promise<ProviderPayment>;
-  listMethods(customer: string): Promise<SavedPaymentMethod[]>;
+  /** Methods offered to everyone, signed in or not: the test cards (demo, Stripe test mode); none in live mode. */
+  testCards(): SavedPaymentMethod[];
+  /** Creates the provider's customer for an account (idempotent under the key). */
+  createCustomer(accountId: string, idempotencyKey: string): Promise<string>;
+  /** A page where the shopper adds a card to their account; its URL and when it closes. */
+  createSetupSession(input: SetupSessionInput): Promise<{ url: string; expiresAt: Date }>;
+  /** The card a completed SetupIntent collected. */
+  setupMethod(setupIntentRef: string): Promise<MethodSummary>;
+  /** Detaches a removed card from the provider's customer, so it can no longer be charged there. */
+  detachMethod(paymentMethodId: string): Promise<void>;
   createCheckoutLink(input: CheckoutLinkInput): Promise<ProviderCheckoutLink>;
   /** Closes an open checkout so it can no longer be paid; 'complete' when it was paid first. */
   expireCheckoutLink(id: string): Promise<'expired' | 'complete'>;

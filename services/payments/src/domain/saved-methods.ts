@@ -4,6 +4,7 @@ export interface SavedMethod {
   id: string;
   brand: string;
   last4: string;
+  isDefault: boolean;
 }
 
 /** "Visa ending in 4242": what a shopper sees of a saved card. */
@@ -13,17 +14,24 @@ export function methodLabel(brand: string, last4: string): string {
 }
 
 /**
- * The methods a customer can pay with: the ones they saved, most recent first and the most recent
- * the default, then those the provider offers everyone (the demo test cards) that they have not
- * saved. A saved method keeps the provider's label when the provider knows it (the demo cards say
- * how they behave). With nothing saved, the provider's list and its default are unchanged.
+ * The methods an account (or a guest, with nothing saved) can pay with: its saved ones, the default
+ * first, then the test cards it has not saved. A saved test card keeps the test card's label (it says
+ * how the card behaves). With nothing saved, the test cards and their default are unchanged.
  */
 export function mergeMethods(saved: readonly SavedMethod[], offered: readonly SavedPaymentMethod[]): SavedPaymentMethod[] {
-  if (saved.length === 0) return offered.map((m) => ({ ...m, saved: m.saved ?? false }));
-  const labels = new Map(offered.map((m) => [m.id, m.label]));
+  if (saved.length === 0) return offered.map((m) => ({ ...m, saved: false }));
+  const known = new Map(offered.map((m) => [m.id, m]));
   const savedIds = new Set(saved.map((m) => m.id));
   return [
-    ...saved.map((m, i) => ({ id: m.id, brand: m.brand, last4: m.last4, label: labels.get(m.id) ?? methodLabel(m.brand, m.last4), is_default: i === 0, saved: true })),
-    ...offered.filter((m) => !savedIds.has(m.id)).map((m) => ({ ...m, is_default: false, saved: m.saved ?? false })),
+    ...saved.map((m) => ({
+      id: m.id,
+      brand: m.brand,
+      last4: m.last4,
+      label: known.get(m.id)?.label ?? methodLabel(m.brand, m.last4),
+      is_default: m.isDefault,
+      saved: true,
+      test_card: known.has(m.id),
+    })),
+    ...offered.filter((m) => !savedIds.has(m.id)).map((m) => ({ ...m, is_default: false, saved: false })),
   ];
 }

@@ -71,6 +71,13 @@ function isEventLike(v: unknown): v is EventLike {
   return !!e && typeof e.id === 'string' && typeof e.type === 'string' && !!e.data && typeof e.data.object === 'object' && e.data.object !== null;
 }
 
+/** An expandable Stripe reference: the id, whether Stripe sent the id or the object. */
+function refId(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string') return (v as { id: string }).id;
+  return null;
+}
+
 const noMethod: MethodSummary = { id: null, brand: null, last4: null };
 
 /**
@@ -95,6 +102,12 @@ export function interpretStripeEvent(payload: unknown): ProviderEvent {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded': {
       if (typeof object.id !== 'string') return { id, kind: 'ignored', type };
+      if (object.mode === 'setup') {
+        // A setup session (a card added to an account): nothing was paid; its SetupIntent holds the card.
+        const setup = refId(object.setup_intent);
+        if (type !== 'checkout.session.completed' || !setup) return { id, kind: 'ignored', type };
+        return { id, kind: 'setup_completed', checkoutId: object.id, setupIntentRef: setup, providerCustomer: refId(object.customer) };
+      }
       // A session paid asynchronously completes first with payment_status "unpaid"; wait for its success event.
       if (type === 'checkout.session.completed' && object.payment_status === 'unpaid') return { id, kind: 'ignored', type };
       const intent = object.payment_intent;
@@ -102,7 +115,7 @@ export function interpretStripeEvent(payload: unknown): ProviderEvent {
         id,
         kind: 'checkout_completed',
         checkoutId: object.id,
-        providerPaymentRef: typeof intent === 'string' ? intent : intent && typeof intent === 'object' ? String((intent as { id: unknown }).id) : null,
+        providerPaymentRef: refId(intent),
         amount: typeof object.amount_total === 'number' ? object.amount_total : null,
       };
     }

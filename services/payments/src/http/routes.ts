@@ -6,6 +6,8 @@ import { buildOpenApi, parseParams, parseQuery, type ApiCredentials, type Logger
 import type { PaymentsApp } from '../app/payments.js';
 import { demoAuthenticationEvent, demoCheckoutCompletedEvent } from '../domain/demo-events.js';
 import { demoNote, escapeHtml, money, page } from './pages.js';
+import { mountSetupPages } from './setup.js';
+import type { SetupCapabilities } from '../domain/setup-capability.js';
 
 const PaymentParams = z.object({ id: Uuid }).strict();
 const CheckoutParams = z.object({ id: z.string().regex(/^cs_demo_[0-9a-f]{32}$/, 'must be a demo checkout id') }).strict();
@@ -36,7 +38,7 @@ export function cardDataGuard(logger: Logger) {
 // (clickjacking the Approve button).
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const sendHtml = (res: Response, status: number, html: string) =>
+export const sendHtml = (res: Response, status: number, html: string) =>
   res
     .status(status)
     .type('html')
@@ -48,6 +50,9 @@ const sendHtml = (res: Response, status: number, html: string) =>
     .set('Referrer-Policy', 'no-referrer')
     .send(html);
 
+/** The demo page a token is for: a checkout, an authentication, or a card setup (bound to its link's token). */
+export type CsrfPurpose = 'checkout' | 'authenticate' | 'setup';
+
 /**
  * CSRF tokens of the demo pages: an HMAC of the link (checkout or payment id) under a server key.
  * Only a page this service rendered carries the right one, so a form posted from another site is
@@ -55,21 +60,21 @@ const sendHtml = (res: Response, status: number, html: string) =>
  */
 export class CsrfTokens {
   constructor(private readonly key: Buffer) {}
-  token(purpose: 'checkout' | 'authenticate', id: string): string {
+  token(purpose: CsrfPurpose, id: string): string {
     return createHmac('sha256', this.key).update(`demo-${purpose}:${id}`).digest('base64url');
   }
-  valid(purpose: 'checkout' | 'authenticate', id: string, presented: unknown): boolean {
+  valid(purpose: CsrfPurpose, id: string, presented: unknown): boolean {
     if (typeof presented !== 'string') return false;
     const expected = Buffer.from(this.token(purpose, id));
     const given = Buffer.from(presented);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
-  field(purpose: 'checkout' | 'authenticate', id: string): string {
+  field(purpose: CsrfPurpose, id: string): string {
     return `<input type="hidden" name="csrf" value="${this.token(purpose, id)}">`;
   }
 }
 
-function refuseForgedForm(res: Response, logger: Logger, req: Request): void {
+export function refuseForgedForm(res: Response, logger: Logger, req: Request): void {
   logger.warn({ path: req.path, origin: req.get('origin') }, 'demo page form without a valid CSRF token refused');
   sendHtml(res, 403, page('Request refused', `<p>This request did not come from the payment page, so nothing was done. Open the payment link again.</p>${demoNote}`));
 }
@@ -79,7 +84,7 @@ function refuseForgedForm(res: Response, logger: Logger, req: Request): void {
  * page) and the Stripe webhook (mounted earlier, verified by its signature). The payment reads
  * need a credential.
  */
-export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger, opts: { credentials: ApiCredentials; csrf: CsrfTokens }): void {
+export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger, opts: { credentials: ApiCredentials; csrf: CsrfTokens; setup: SetupCapabilities }): void {
   const { csrf } = opts;
   // The pages' forms post urlencoded (only the CSRF field).
   http.use('/v1/demo', express.urlencoded({ extended: false, limit: '4kb' }));
@@ -164,6 +169,8 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger, opt
     });
   }
 
+  mountSetupPages(http, app, logger, { csrf, setup: opts.setup, sendHtml, refuseForgedForm });
+
   // Every route below needs a credential (the pages above are the shopper's).
   http.use('/v1', opts.credentials.requireCredential('service'));
 
@@ -210,6 +217,8 @@ const openApi = buildOpenApi(
     { method: 'get', path: '/v1/demo/authenticate/:id', summary: 'Demo authentication page for a payment that requires action (HTML)', response: html },
     { method: 'post', path: '/v1/demo/authenticate/:id/approve', summary: 'Complete demo authentication; form field csrf from the page', response: html },
     { method: 'post', path: '/v1/demo/authenticate/:id/decline', summary: 'Fail demo authentication; form field csrf from the page', response: html },
+    { method: 'get', path: '/v1/demo/setup/:token', summary: "Demo card setup page (HTML): choose a test card to add to the account sealed into the link's signed token", response: html },
+    { method: 'post', path: '/v1/demo/setup/:token', summary: 'Add the chosen test card (form fields payment_method_id and csrf from the page)', response: html },
     { method: 'get', path: '/v1/return', summary: 'Where the shopper lands after a provider redirect (HTML)', response: html },
   ],
 );

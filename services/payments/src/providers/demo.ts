@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, type PaymentStatus, type SavedPaymentMethod } from '@shop/contracts';
-import { demoSavedMethods, failureMessageFor, findDemoMethod } from '../domain/demo-methods.js';
+import { failureMessageFor, findDemoMethod, testCardMethods } from '../domain/demo-methods.js';
+import type { SetupClaims } from '../domain/setup-capability.js';
 import type {
   AuthorizeInput,
   CheckoutLinkInput,
@@ -13,6 +14,7 @@ import type {
   ProviderRefund,
   RawWebhook,
   RefundInput,
+  SetupSessionInput,
 } from '../domain/provider.js';
 import { interpretStripeEvent } from '../domain/stripe-mapping.js';
 import { verifyStripeWebhook } from './webhook.js';
@@ -29,6 +31,8 @@ export interface DemoProviderOptions {
   publicUrl: () => string;
   webhookSecret?: string;
   findByRef: (providerRef: string) => Promise<DemoRecord | null>;
+  /** Signs the capability of a demo setup page link (http/setup.ts checks it). */
+  signSetup: (claims: SetupClaims) => string;
   /** Test configuration only (see main.ts): authorisations for this customer answer after ms. */
   hang?: { customer: string; ms: number };
 }
@@ -84,9 +88,28 @@ export class DemoProvider implements PaymentProvider {
     return this.view(providerRef, record, record.status, record.amountCaptured);
   }
 
-  async listMethods(): Promise<SavedPaymentMethod[]> {
-    return demoSavedMethods();
+  testCards(): SavedPaymentMethod[] {
+    return testCardMethods();
   }
+
+  /** A demo customer exists only in our own table: an id is all there is to make. */
+  async createCustomer(): Promise<string> {
+    return `cus_demo_${randomBytes(12).toString('hex')}`;
+  }
+
+  /** The demo setup page, for the account sealed into its signed link. */
+  async createSetupSession(input: SetupSessionInput): Promise<{ url: string; expiresAt: Date }> {
+    const token = this.opts.signSetup({ account: input.accountId, returnUrl: input.returnUrl, expiresAt: input.expiresAt });
+    return { url: `${this.opts.publicUrl()}/v1/demo/setup/${token}`, expiresAt: input.expiresAt };
+  }
+
+  /** The demo setup page saves the chosen card itself; no SetupIntent or event ever names one. */
+  async setupMethod(setupIntentRef: string): Promise<MethodSummary> {
+    throw new AppError('NOT_FOUND', 'The demo provider has no setup intents.', { setup_intent: setupIntentRef });
+  }
+
+  /** A demo card lives only in our own table, which the caller has already changed. */
+  async detachMethod(): Promise<void> {}
 
   async createCheckoutLink(input: CheckoutLinkInput): Promise<ProviderCheckoutLink> {
     const id = `cs_demo_${randomBytes(16).toString('hex')}`;

@@ -1,8 +1,7 @@
 import Stripe from 'stripe';
 import { AppError, type SavedPaymentMethod } from '@shop/contracts';
 import { checkoutLineItems } from '../domain/checkout.js';
-import { demoSavedMethods, failureMessageFor } from '../domain/demo-methods.js';
-import { methodLabel } from '../domain/saved-methods.js';
+import { failureMessageFor, findDemoMethod, testCardMethods } from '../domain/demo-methods.js';
 import type {
   AuthorizeInput,
   CheckoutLinkInput,
@@ -14,6 +13,7 @@ import type {
   ProviderRefund,
   RawWebhook,
   RefundInput,
+  SetupSessionInput,
 } from '../domain/provider.js';
 import { failureCode, interpretStripeEvent, paymentFromIntent, type IntentLike } from '../domain/stripe-mapping.js';
 import { verifyStripeWebhook } from './webhook.js';
@@ -47,8 +47,6 @@ export function createStripeClient(o: StripeClientOptions): Stripe {
   });
 }
 
-const isStripeCustomer = (customer: string) => /^cus_[A-Za-z0-9]+$/.test(customer);
-
 /** PaymentIntents, refunds and Checkout Sessions through the official SDK. */
 export class StripeProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
@@ -68,7 +66,10 @@ export class StripeProvider implements PaymentProvider {
       metadata: { order_id: input.orderId, payment_id: input.paymentId },
       return_url: this.opts.returnUrl,
       expand: ['payment_method'],
-      ...(isStripeCustomer(input.customer) ? { customer: input.customer } : {}),
+      // An account's own card is charged under its customer (Stripe refuses it otherwise); a card to
+      // keep is attached to that customer for off-session use. A test card needs neither.
+      ...(input.providerCustomer ? { customer: input.providerCustomer } : {}),
+      ...(input.providerCustomer && input.saveMethod ? { setup_future_usage: 'off_session' as const } : {}),
       ...(input.description ? { description: input.description } : {}),
     };
     try {
@@ -105,20 +106,47 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async listMethods(customer: string): Promise<SavedPaymentMethod[]> {
-    if (!isStripeCustomer(customer)) return this.opts.testMode ? demoSavedMethods() : [];
+  testCards(): SavedPaymentMethod[] {
+    return this.opts.testMode ? testCardMethods() : [];
+  }
+
+  async createCustomer(accountId: string, idempotencyKey: string): Promise<string> {
     try {
-      const list = await this.stripe.customers.listPaymentMethods(customer, { type: 'card', limit: 20 });
-      return list.data
-        .filter((pm) => pm.card)
-        .map((pm, i) => ({
-          id: pm.id,
-          brand: pm.card!.brand,
-          last4: pm.card!.last4,
-          label: methodLabel(pm.card!.brand, pm.card!.last4),
-          is_default: i === 0,
-          saved: true,
-        }));
+      // Only the account id, so the Stripe dashboard can name the account; no e-mail or name is sent.
+      const customer = await this.stripe.customers.create({ metadata: { account_id: accountId } }, { idempotencyKey });
+      return customer.id;
+    } catch (e) {
+      throw mapStripeError(e);
+    }
+  }
+
+  /** Checkout in setup mode: Stripe's page collects the card and attaches it to the account's customer. */
+  async createSetupSession(input: SetupSessionInput): Promise<{ url: string; expiresAt: Date }> {
+    try {
+      const session = await this.stripe.checkout.sessions.create(setupSessionParams(input), { idempotencyKey: input.idempotencyKey });
+      if (!session.url) throw new AppError('UNAVAILABLE', 'The payment provider did not return a setup page. Please try again.');
+      return { url: session.url, expiresAt: new Date((session.expires_at ?? Math.floor(input.expiresAt.getTime() / 1000)) * 1000) };
+    } catch (e) {
+      throw mapStripeError(e);
+    }
+  }
+
+  async setupMethod(setupIntentRef: string): Promise<MethodSummary> {
+    try {
+      const intent = await this.stripe.setupIntents.retrieve(setupIntentRef, { expand: ['payment_method'] });
+      const pm = intent.payment_method;
+      if (!pm || typeof pm === 'string') return { id: typeof pm === 'string' ? pm : null, brand: null, last4: null };
+      return { id: pm.id, brand: pm.card?.brand ?? null, last4: pm.card?.last4 ?? null };
+    } catch (e) {
+      throw mapStripeError(e);
+    }
+  }
+
+  async detachMethod(paymentMethodId: string): Promise<void> {
+    // A test card id (pm_card_visa) names no attached card: there is nothing to detach.
+    if (findDemoMethod(paymentMethodId)) return;
+    try {
+      await this.stripe.paymentMethods.detach(paymentMethodId);
     } catch (e) {
       throw mapStripeError(e);
     }
@@ -140,7 +168,6 @@ export class StripeProvider implements PaymentProvider {
           metadata: { cart_id: input.cartId, customer: input.customer, ...(input.orderId ? { order_id: input.orderId } : {}) },
           ...(input.orderId ? { payment_intent_data: { metadata: { order_id: input.orderId } } } : {}),
           expires_at: Math.floor(input.expiresAt.getTime() / 1000),
-          ...(isStripeCustomer(input.customer) ? { customer: input.customer } : {}),
         },
         { idempotencyKey: input.idempotencyKey },
       );
@@ -184,6 +211,24 @@ export class StripeProvider implements PaymentProvider {
       throw mapStripeError(e);
     }
   }
+}
+
+/**
+ * The Checkout Session of a setup: mode setup, cards only, under the account's customer, the account
+ * in its metadata (the webhook saves the card for the customer's account, checked against our table).
+ */
+export function setupSessionParams(input: SetupSessionInput): Stripe.Checkout.SessionCreateParams {
+  return {
+    mode: 'setup',
+    currency: 'usd',
+    allowed_payment_method_types: ['card'],
+    customer: input.providerCustomer,
+    success_url: input.returnUrl,
+    cancel_url: input.returnUrl,
+    metadata: { account_id: input.accountId, purpose: 'setup' },
+    setup_intent_data: { metadata: { account_id: input.accountId } },
+    expires_at: Math.floor(input.expiresAt.getTime() / 1000),
+  };
 }
 
 /** A card decline is an outcome, not an error: the payment is recorded as failed with its code. */

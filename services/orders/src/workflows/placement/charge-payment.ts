@@ -28,6 +28,8 @@ export const chargePayment: PlacementStep = {
           idempotency_key: paymentKeys.charge(order.id),
           payment_method_id: order.payment_method_id!,
           customer: order.customer!,
+          // The account the order belongs to: payments charges a saved card only when it is this account's.
+          ...(order.owner_subject ? { account: order.owner_subject } : {}),
           capture: true,
           description: `Order ${order.number}`,
           ...(order.save_payment_method_for ? { save_for_customer: order.save_payment_method_for } : {}),
