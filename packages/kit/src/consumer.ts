@@ -5,7 +5,7 @@ import { EventEnvelope } from '@shop/contracts';
 import type { Logger } from './logger.js';
 import { ensureEventStream } from './outbox.js';
 import { connectionName } from './nats.js';
-import { contextFromHeaders, endSpan, errorCode, gauges, metrics, otelContext, otelTrace, secondsSince, SpanKind, tracer } from './telemetry.js';
+import { contextFromHeaders, endSpan, errorCode, gauges, metrics, otelContext, secondsSince, SpanKind, tracer, withSpan } from './telemetry.js';
 
 export interface ConsumerOptions {
   nc: NatsConnection;
@@ -75,7 +75,7 @@ export async function consumeEvents(opts: ConsumerOptions): Promise<{ stop: () =
           const started = performance.now();
           const parent = contextFromHeaders(m.headers);
           const span = tracer(service).startSpan(`process ${subject}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.id } }, parent);
-          const ctx = span.isRecording() ? otelTrace.setSpan(parent, span) : parent;
+          const ctx = withSpan(parent, span);
           try {
             await otelContext.with(ctx, () => opts.handler(event));
             m.ack();

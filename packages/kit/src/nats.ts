@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { AppError, ErrorBody, parseOrThrow, type Endpoint } from '@shop/contracts';
 import { toServiceError } from './db.js';
 import type { Logger } from './logger.js';
-import { contextFromHeaders, endSpan, errorCode, metrics, otelContext, otelTrace, secondsSince, SpanKind, traceHeaders, tracer } from './telemetry.js';
+import { contextFromHeaders, endSpan, errorCode, inTrace, metrics, otelContext, secondsSince, SpanKind, traceHeaders, tracer, withSpan } from './telemetry.js';
 
 export type { NatsConnection };
 
@@ -142,7 +142,7 @@ async function respond(msg: ServiceMsg, ep: Endpoint<z.ZodType, z.ZodType>, hand
   // The caller's trace, from the request headers (BusClient injects them): this span is its child.
   const parent = contextFromHeaders(msg.headers);
   const span = tracer(def.name).startSpan(`handle ${ep.subject}`, { kind: SpanKind.SERVER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': ep.subject } }, parent);
-  const ctx = span.isRecording() ? otelTrace.setSpan(parent, span) : parent;
+  const ctx = withSpan(parent, span);
   let outcome = 'ok';
   let failure: unknown;
   try {
@@ -186,7 +186,7 @@ export class BusClient {
     let outcome = 'ok';
     let failure: unknown;
     try {
-      return await this.request(ep, req, opts.timeoutMs ?? this.defaultTimeoutMs, span.isRecording() ? traceHeaders(otelTrace.setSpan(parent, span)) : undefined);
+      return await this.request(ep, req, opts.timeoutMs ?? this.defaultTimeoutMs, inTrace(span) ? traceHeaders(withSpan(parent, span)) : undefined);
     } catch (e) {
       outcome = errorCode(e);
       failure = e;

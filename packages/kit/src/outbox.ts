@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { Logger } from './logger.js';
 import { connectionName } from './nats.js';
-import { contextFromCarrier, endSpan, errorCode, gauges, metrics, otelTrace, SpanKind, traceCarrier, traceHeaders, tracer } from './telemetry.js';
+import { contextFromCarrier, endSpan, errorCode, gauges, metrics, SpanKind, traceCarrier, traceHeaders, tracer, withSpan } from './telemetry.js';
 import { eventSchemas, invalidInput, type EventEnvelope, type OutgoingEvent } from '@shop/contracts';
 
 /** The JetStream stream that carries all domain events of one stack (one per subject prefix). */
@@ -207,7 +207,7 @@ export class OutboxRelay {
     const parent = contextFromCarrier(row.trace_context);
     const span = tracer(this.service).startSpan(`publish ${row.subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': row.subject, 'messaging.message.id': row.msg_id } }, parent);
     try {
-      const headers = traceHeaders(otelTrace.setSpan(parent, span));
+      const headers = traceHeaders(withSpan(parent, span));
       await this.js.publish(this.opts.prefix + row.subject, data, { msgID: row.msg_id, timeout: 2_000, ...(headers ? { headers } : {}) });
       endSpan(span, 'ok');
     } catch (e) {

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import type { RequestHandler } from 'express';
 
@@ -23,23 +23,66 @@ let processMetrics = false;
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
- * A histogram whose labelled children are kept in a map: prom-client hashes the label object on
- * every observe, which costs more than the observation itself on a hot path.
+ * A Prometheus histogram kept by hand and registered with the registry as a metric: prom-client's
+ * own validates and hashes the label object on every observation (about 1.5 µs, more than the rest
+ * of a hop's instrumentation together); here an observation is a map lookup, a bucket scan and
+ * three additions. The exposition is the standard `_bucket{le}` (cumulative), `_sum`, `_count`.
  */
+interface Series {
+  labels: Record<string, string>;
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
 class LatencyHistogram {
-  private readonly children = new Map<string, client.Histogram.Internal<string>>();
-  readonly histogram: client.Histogram<string>;
-  constructor(name: string, help: string, labelNames: string[]) {
-    this.histogram = new client.Histogram({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers: [metricsRegistry] });
+  private series: Series[] = [];
+  private index = new Map<string, Map<string, Map<string, Series>>>();
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: [string, ...string[]],
+  ) {
+    metricsRegistry.registerMetric(this as unknown as client.Metric);
   }
-  observe(seconds: number, ...values: string[]): void {
-    const key = values.join('\u0000');
-    let child = this.children.get(key);
-    if (!child) {
-      child = this.histogram.labels(...values);
-      this.children.set(key, child);
+  /** Up to three label values, in labelNames order (no rest array, no joined key: this runs per hop). */
+  observe(seconds: number, a: string, b = '', c = ''): void {
+    let level1 = this.index.get(a);
+    if (!level1) this.index.set(a, (level1 = new Map()));
+    let level2 = level1.get(b);
+    if (!level2) level1.set(b, (level2 = new Map()));
+    let entry = level2.get(c);
+    if (!entry) {
+      const values = [a, b, c];
+      entry = { labels: Object.fromEntries(this.labelNames.map((n, i) => [n, values[i]])), buckets: new Array<number>(LATENCY_BUCKETS.length).fill(0), sum: 0, count: 0 };
+      level2.set(c, entry);
+      this.series.push(entry);
     }
-    child.observe(seconds);
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
+    if (i < LATENCY_BUCKETS.length) entry.buckets[i]++;
+    entry.sum += seconds;
+    entry.count++;
+  }
+  get() {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    for (const { labels, buckets, sum, count } of this.series) {
+      let acc = 0;
+      LATENCY_BUCKETS.forEach((le, i) => {
+        acc += buckets[i];
+        values.push({ labels: { ...labels, le }, value: acc, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { ...labels, le: '+Inf' }, value: count, metricName: `${this.name}_bucket` });
+      values.push({ labels, value: sum, metricName: `${this.name}_sum` });
+      values.push({ labels, value: count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+  reset(): void {
+    this.series = [];
+    this.index = new Map();
   }
 }
 
@@ -126,6 +169,20 @@ export function tracingActive(ctx: Context = context.active()): boolean {
   return trace.getSpan(ctx)?.isRecording() ?? false;
 }
 
+/**
+ * True when span belongs to a trace, sampled or not: its context is passed on either way, so a
+ * downstream service honours the caller's sampling decision (parent-based) instead of starting a
+ * trace of its own. Without a provider, spans have no valid context and nothing travels.
+ */
+export function inTrace(span: Span | undefined): boolean {
+  return span !== undefined && isSpanContextValid(span.spanContext());
+}
+
+/** parent with span as its active span, when span is part of a trace; parent itself otherwise (no allocation). */
+export function withSpan(parent: Context, span: Span): Context {
+  return inTrace(span) ? trace.setSpan(parent, span) : parent;
+}
+
 const hdrSetter: TextMapSetter<MsgHdrs> = { set: (carrier, key, value) => carrier.set(key, value) };
 const hdrGetter: TextMapGetter<MsgHdrs> = {
   get: (carrier, key) => carrier.get(key) || undefined,
@@ -134,7 +191,7 @@ const hdrGetter: TextMapGetter<MsgHdrs> = {
 
 /** NATS headers carrying ctx's trace (W3C traceparent/tracestate); undefined when nothing is traced. */
 export function traceHeaders(ctx: Context = context.active()): MsgHdrs | undefined {
-  if (!tracingActive(ctx)) return undefined;
+  if (!inTrace(trace.getSpan(ctx))) return undefined;
   const h = natsHeaders();
   propagation.inject(ctx, h, hdrSetter);
   return h;
@@ -147,7 +204,7 @@ export function contextFromHeaders(h: MsgHdrs | undefined): Context {
 
 /** ctx's trace as a plain object (the outbox stores it with the event); undefined when nothing is traced. */
 export function traceCarrier(ctx: Context = context.active()): Record<string, string> | undefined {
-  if (!tracingActive(ctx)) return undefined;
+  if (!inTrace(trace.getSpan(ctx))) return undefined;
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier;
@@ -181,19 +238,23 @@ export async function observed<T>(
   const started = performance.now();
   const parent = opts.parent ?? context.active();
   const span = tracer(service).startSpan(name, { kind: opts.kind, attributes: opts.attributes }, parent);
-  const ctx = span.isRecording() ? trace.setSpan(parent, span) : parent;
+  const ctx = withSpan(parent, span);
   try {
     const result = await context.with(ctx, fn);
     const outcome = opts.outcomeOf ? opts.outcomeOf(result) : 'ok';
-    opts.hist?.observe(secondsSince(started), ...(opts.labels ?? []), outcome);
+    opts.hist?.observe(secondsSince(started), ...labelsWith(opts.labels, outcome));
     endSpan(span, outcome);
     return result;
   } catch (e) {
     const outcome = errorCode(e);
-    opts.hist?.observe(secondsSince(started), ...(opts.labels ?? []), outcome);
+    opts.hist?.observe(secondsSince(started), ...labelsWith(opts.labels, outcome));
     endSpan(span, outcome, e);
     throw e;
   }
+}
+
+function labelsWith(labels: string[] | undefined, outcome: string): [string, string?, string?] {
+  return [...(labels ?? []), outcome] as unknown as [string, string?, string?];
 }
 
 /** The stable code of a thrown AppError (or `error` for anything else): a bounded label value. */
