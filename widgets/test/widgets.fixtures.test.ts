@@ -2,6 +2,8 @@
 // ChatGPT's window.openai and the MCP Apps bridge (ext-apps AppBridge).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asToolResult, checkFixtures, checkoutFrom, fixtures, linkNotice, markupInstructions } from './support/fixtures';
+import { AppError, invalidInput, toolArgs } from '@shop/contracts';
+import { toolErrorResult } from '../../services/mcp-gateway/src/domain/errors';
 import { fitsWidth, hostLog, mount, screenshot, startHarness, type Harness, type HostMode, type ToolCallResult, type ToolHandler, type WidgetName } from './support/harness';
 
 let h: Harness;
@@ -14,6 +16,13 @@ afterAll(async () => {
   console.log(`screenshots (${h.screenshots.length}):\n${h.screenshots.map((s) => `  ${s}`).join('\n')}`);
   await h.close();
 });
+
+/** What the gateway answers to update_checkout arguments its schema refuses (its parsing, its error mapping). */
+function gatewayRefusal(args: Record<string, unknown>): ToolCallResult {
+  const parsed = toolArgs.update_checkout.safeParse(args);
+  if (parsed.success) return { isError: true, content: [{ type: 'text', text: 'expected a refusal' }] };
+  return toolErrorResult(invalidInput(parsed.error)).result as ToolCallResult;
+}
 
 const noCalls: ToolHandler = async (name) => ({ isError: true, content: [{ type: 'text', text: `unexpected call to ${name}` }] });
 
@@ -166,6 +175,33 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     expect(await frame.getByLabel('ZIP / postal code').getAttribute('aria-invalid')).toBe('true');
     expect(calls).toEqual([]);
     await screenshot(h, page, `${mode}-checkout-postal-error-375`);
+    await page.close();
+  });
+
+  it('a server refusal lands on the fields its structured issues name (_meta shop/error), whatever its text says', async () => {
+    const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
+    // The gateway's own answer to the arguments the widget sent: its argument schema, its error mapping.
+    const page = await h.newPage(async (name, args) => {
+      calls.push({ name, args });
+      const refused = gatewayRefusal(args);
+      // Text that names another field: only the issues may place the error.
+      return { ...refused, content: [{ type: 'text', text: 'Invalid shipping_address.city: please check the address.' }] };
+    }, 375);
+    const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(fixtures.checkoutResult) });
+    // A Canadian address the widget cannot check (it knows US postal codes only): the server refuses it.
+    await frame.getByLabel('Full name').fill('Ada Lovelace');
+    await frame.getByLabel('Street address').fill('1 Wellington St');
+    await frame.getByLabel('City').fill('Ottawa');
+    await frame.getByLabel('ZIP / postal code').fill('12345');
+    await frame.getByLabel('Country').fill('CA');
+    await frame.getByRole('button', { name: 'Continue to payment' }).click();
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0]).toMatchObject({ name: 'update_checkout', args: { shipping_address: expect.objectContaining({ postal_code: '12345', country: 'CA' }) } });
+    await expect.poll(() => frame.getByTestId('field-error').allTextContents()).toEqual(['Postal code must be a valid CA postal code (e.g. K1A 0B1)']);
+    expect(await frame.getByLabel('ZIP / postal code').getAttribute('aria-invalid')).toBe('true');
+    expect(await frame.getByLabel('City').getAttribute('aria-invalid')).not.toBe('true');
+    // On its field, so not repeated as the form's error.
+    expect(await frame.getByTestId('error').count()).toBe(0);
     await page.close();
   });
 
@@ -386,11 +422,13 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
   it('preferred delivery date: min from the chosen method, max 30 days out, weekends refused for standard, server refusal on the field', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const dated = checkoutFrom(today);
-    const [standard, express] = dated.shipping_options;
+    const [standard, express] = dated.cart.shipping_options;
     const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
     const page = await h.newPage(async (name, args) => {
       calls.push({ name, args });
-      return { isError: true, content: [{ type: 'text', text: `Invalid preferred_delivery_date: ${String(args.preferred_delivery_date)} is too early for express shipping (2–3 business days): the earliest is ${express.estimate.earliest}.` }] };
+      // As the cart service refuses the date (its FieldIssue), mapped by the gateway.
+      const message = `${String(args.preferred_delivery_date)} is too early for express shipping (2–3 business days): the earliest is ${express.estimate.earliest}`;
+      return toolErrorResult(new AppError('INVALID_INPUT', `Invalid preferred_delivery_date: ${message}.`, { issues: [{ field: 'preferred_delivery_date', rule: 'too_early', message }] })).result as ToolCallResult;
     }, 375);
     const frame = await mount(h, page, { mode, widget: 'checkout', result: asToolResult(dated), input: { shipping_address: { name: 'Ada Lovelace', line1: '1 Market St', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' } } });
     const dateField = frame.getByLabel('Preferred delivery date (optional)');

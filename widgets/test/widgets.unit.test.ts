@@ -1,8 +1,11 @@
-// Pure widget logic: address checks, server-error mapping, money text, tool-result normalising.
+// Pure widget logic: address checks, server refusals read from their structured issues, money text, tool-result normalising.
 import { describe, expect, it } from 'vitest';
 import { serverFieldErrors, validateAddress, type AddressDraft } from '../src/shared/address';
 import { centsToDollarArg, centsToDollarText, dollarTextToCents, formatCents, orderSizes } from '../src/shared/format';
-import { errorText, normaliseResult } from '../src/shared/host';
+import { errorText, normaliseResult, type ToolCallResult } from '../src/shared/host';
+import { toolError } from '../src/shared/errors';
+import { AppError, invalidInput, toolArgs } from '@shop/contracts';
+import { toolErrorResult } from '../../services/mcp-gateway/src/domain/errors';
 import { searchArgs } from '../src/shared/tools';
 import { addDays, preferredDateError, preferredDateWindow, serverFieldMessage, utcToday } from '../src/shared/delivery';
 import { addressFromInput, justAddedLineId, searchFromInput } from '../src/shared/toolInput';
@@ -37,20 +40,32 @@ describe('validateAddress: card data and control characters', () => {
   });
 });
 
-describe('serverFieldErrors', () => {
-  it('reads the MCP SDK input-validation wording', () => {
-    const text = 'MCP error -32602: Input validation error: Invalid arguments for tool update_checkout: must be a 2-letter US state code (e.g. CA) at shipping_address.state';
-    expect(serverFieldErrors(text)).toEqual({ state: 'State must be a 2-letter US state code (e.g. CA)' });
-    // The gateway's own wording, since it parses tool arguments itself.
-    expect(serverFieldErrors('Invalid shipping_address.state: must be a 2-letter US state code (e.g. CA)')).toEqual({ state: 'State must be a 2-letter US state code (e.g. CA)' });
-  });
-  it('reads the gateway INVALID_INPUT wording', () => {
-    expect(serverFieldErrors('Invalid shipping_address.postal_code: must be a valid US postal code (e.g. 94107 or 94107-1234) (and 1 more)')).toEqual({
+/** A refused update_checkout exactly as the gateway answers it: its own argument parsing and error mapping. */
+function refusedCheckout(args: Record<string, unknown>): ToolCallResult {
+  const parsed = toolArgs.update_checkout.safeParse(args);
+  if (parsed.success) throw new Error('expected the arguments to be refused');
+  return toolErrorResult(invalidInput(parsed.error)).result as ToolCallResult;
+}
+const address = { name: 'Ada', line1: '1 Market St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' };
+
+describe('serverFieldErrors: the structured issues of a refusal', () => {
+  it('puts each issue on the address field it names, from _meta shop/error details.issues', () => {
+    const result = refusedCheckout({ shipping_address: { ...address, state: 'ZZ', postal_code: '9410' } });
+    expect(toolError(result).code).toBe('INVALID_INPUT');
+    expect(serverFieldErrors(result)).toEqual({
+      state: 'State must be a 2-letter US state code (e.g. CA)',
       postal_code: 'Postal code must be a valid US postal code (e.g. 94107 or 94107-1234)',
     });
   });
-  it('ignores errors about other fields', () => {
-    expect(serverFieldErrors('Invalid payment_method_id: must be a saved payment method id')).toEqual({});
+  it('reads the issues, never the text: other wording changes nothing, and text alone maps to no field', () => {
+    const result = refusedCheckout({ shipping_address: { ...address, state: 'ZZ' } });
+    const reworded = { ...result, content: [{ type: 'text', text: 'Something about shipping_address.postal_code: must be odd' }] };
+    expect(serverFieldErrors(reworded)).toEqual({ state: 'State must be a 2-letter US state code (e.g. CA)' });
+    expect(serverFieldErrors({ isError: true, content: [{ type: 'text', text: 'Invalid shipping_address.state: must be a 2-letter US state code (e.g. CA)' }] })).toEqual({});
+  });
+  it('ignores issues about other fields and malformed metadata', () => {
+    expect(serverFieldErrors(refusedCheckout({ payment_method_id: 'card' }))).toEqual({});
+    expect(toolError({ isError: true, _meta: { 'shop/error': { code: 'INVALID_INPUT', details: { issues: [{ field: 3 }, 'x'] } } } })).toEqual({ code: 'INVALID_INPUT', issues: [] });
   });
 });
 
@@ -133,12 +148,17 @@ describe('preferred delivery date', () => {
     expect(preferredDateError('2026-12-12', 'express', window)).toBeNull();
     expect(preferredDateError('2026-02-30', 'express', window)).toBe('Enter a date as YYYY-MM-DD.');
   });
-  it('reads the server’s refusal of one field in either wording', () => {
-    const gateway = 'Invalid preferred_delivery_date: 2026-12-12 is a Saturday: standard shipping delivers Monday to Friday only.';
-    expect(serverFieldMessage(gateway, 'preferred_delivery_date')).toBe('2026-12-12 is a Saturday: standard shipping delivers Monday to Friday only.');
-    expect(serverFieldMessage(gateway, 'delivery_instructions')).toBeNull();
-    const sdk = 'MCP error -32602: Input validation error: Invalid arguments for tool update_checkout: must be at most 500 characters at delivery_instructions';
-    expect(serverFieldMessage(sdk, 'delivery_instructions')).toBe('must be at most 500 characters.');
+  it('reads the server’s refusal of one field from its issue', () => {
+    // As the cart service refuses a preferred date (its FieldIssue), mapped by the gateway.
+    const cart = toolErrorResult(
+      new AppError('INVALID_INPUT', 'Invalid preferred_delivery_date: 2026-12-12 is a Saturday: standard shipping delivers Monday to Friday only.', {
+        issues: [{ field: 'preferred_delivery_date', rule: 'weekday_only', message: '2026-12-12 is a Saturday: standard shipping delivers Monday to Friday only' }],
+      }),
+    ).result as ToolCallResult;
+    expect(serverFieldMessage(cart, 'preferred_delivery_date')).toBe('2026-12-12 is a Saturday: standard shipping delivers Monday to Friday only.');
+    expect(serverFieldMessage(cart, 'delivery_instructions')).toBeNull();
+    // As the gateway refuses the argument itself.
+    expect(serverFieldMessage(refusedCheckout({ delivery_instructions: 'x'.repeat(501) }), 'delivery_instructions')).toBe('must be at most 500 characters.');
   });
 });
 

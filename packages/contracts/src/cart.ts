@@ -4,7 +4,8 @@ import { CartId, Caller, endpoint, FreeText, textChecks, IsoDate, IsoDateTime, U
 import { Address, CheckoutStep, PaymentMethodId, ShippingMethod } from './checkout.js';
 import { textLimits } from './rules/index.js';
 
-export const CartStatus = z.enum(['active', 'converted', 'abandoned']);
+/** merged: an anonymous cart whose lines went into the account's cart when its shopper signed in. */
+export const CartStatus = z.enum(['active', 'converted', 'abandoned', 'merged']);
 export type CartStatus = z.infer<typeof CartStatus>;
 
 export const CartLine = z.object({
@@ -81,6 +82,18 @@ export const CheckoutState = z.object({
 });
 export type CheckoutState = z.infer<typeof CheckoutState>;
 
+/**
+ * A shipping method as this cart would be charged for it (rules/shipping.ts), with its delivery
+ * window counted from today: the cart prices every method, so no caller keeps its own rates.
+ */
+export const ShippingOption = z.object({
+  method: ShippingMethod,
+  label: z.string(),
+  price: Cents,
+  estimate: z.object({ earliest: IsoDate, latest: IsoDate }),
+});
+export type ShippingOption = z.infer<typeof ShippingOption>;
+
 export const Cart = z.object({
   id: CartId,
   status: CartStatus,
@@ -90,6 +103,8 @@ export const Cart = z.object({
   lines: z.array(CartLine),
   coupon: AppliedCoupon.nullable(),
   totals: Totals,
+  /** Every shipping method priced for this cart; the chosen one costs what `totals.shipping` says. */
+  shipping_options: z.array(ShippingOption),
   messages: z.array(CartMessage),
   checkout: CheckoutState,
   /** Increases on every change: orders derive idempotency from (cart id, version). */
@@ -105,6 +120,15 @@ export type Cart = z.infer<typeof Cart>;
  */
 export const ShownCart = Cart.extend({ id: CartId.nullable() });
 export type ShownCart = z.infer<typeof ShownCart>;
+
+/**
+ * The conversation of a cart created without one (a client that sends no conversation id, as a
+ * 2026-07-28 client may not): the cart is its own conversation, so its server-minted id is the
+ * handle its orders are found by.
+ */
+export function cartConversation(cartId: string): string {
+  return `cart:${cartId}`;
+}
 
 const WithCart = { cart_id: CartId, caller: Caller };
 

@@ -103,6 +103,22 @@ export const PlaceExternalRequest = z
   .strict();
 /** The order (pending until paid, payment status `awaiting_payment`) and the link that pays it. */
 export const PlaceExternalResult = z.object({ order: Order, checkout_link: CheckoutLink });
+/**
+ * "The order of this cart", for a place_order that repeats one already answered: the order placed
+ * from the cart (the one holding its one placement), else null. `fresh_cart_created_at` says the
+ * cart is the conversation's new, untouched cart, created then: the order asked about is then the
+ * conversation's order placed just before it (within orders' repeat window), since placing converts
+ * a cart and the conversation's next call gets a new one. An order whose payment failed is never
+ * the answer (placing again is a new attempt), nor an order the caller may not see.
+ */
+export const PlacedOrderRequest = z
+  .object({
+    cart_id: CartId,
+    caller: Caller,
+    fresh_cart_created_at: IsoDateTime.optional(),
+  })
+  .strict();
+export const PlacedOrderResult = z.object({ order: Order.nullable() });
 export const ListOrdersRequest = z.object({ caller: Caller, page: Page, per_page: PerPage }).strict();
 export const ListOrdersResult = z.object({ items: z.array(OrderSummary), page_info: PageInfo });
 export const CancelOrderRequest = z.object({ order_id: z.union([Uuid, OrderNumber]), caller: Caller, reason: FreeText(textLimits.reason, { multiline: true }).optional() }).strict();
@@ -130,6 +146,7 @@ export const ordersApi = {
   place: endpoint('orders.orders.place', PlaceOrderRequest, Order),
   placeExternal: endpoint('orders.orders.place_external', PlaceExternalRequest, PlaceExternalResult),
   get: endpoint('orders.orders.get', OrderRef, Order),
+  placed: endpoint('orders.orders.placed', PlacedOrderRequest, PlacedOrderResult),
   list: endpoint('orders.orders.list', ListOrdersRequest, ListOrdersResult),
   cancel: endpoint('orders.orders.cancel', CancelOrderRequest, Order),
   refund: endpoint('orders.orders.refund', RefundOrderRequest, Order),

@@ -21,7 +21,7 @@ export type WidgetName = z.infer<typeof WidgetName>;
  * about 30 minutes), so a widget build that needs other tool results or arguments gets a new
  * version; the earlier URIs keep resolving to the current HTML for hosts that cached them.
  */
-export const WIDGET_VERSION = 2;
+export const WIDGET_VERSION = 3;
 export function widgetUri(name: WidgetName, version: number = WIDGET_VERSION): string {
   // Version 1 was published before URIs carried a version.
   return version === 1 ? `ui://widget/${name}.html` : `ui://widget/${name}.v${version}.html`;
@@ -103,15 +103,6 @@ export const CartResult = z.object({
 });
 export type CartResult = z.infer<typeof CartResult>;
 
-export const ShippingOption = z.object({
-  method: ShippingMethod,
-  label: z.string(),
-  price: Cents,
-  price_formatted: z.string(),
-  estimate: z.object({ earliest: IsoDate, latest: IsoDate }),
-});
-export type ShippingOption = z.infer<typeof ShippingOption>;
-
 export const CheckoutLinkInfo = z.object({
   url: z.string(),
   expires_at: z.string(),
@@ -139,7 +130,6 @@ export const CheckoutResult = z.object({
   /** The cart belongs to the signed-in account (a payment method can be saved for next time). */
   signed_in: z.boolean(),
   formatted: FormattedTotals,
-  shipping_options: z.array(ShippingOption),
   payment_methods: z.array(SavedPaymentMethod),
   checkout_link: CheckoutLinkInfo.nullable(),
   policies: PolicyLinks.optional(),
@@ -264,10 +254,11 @@ export const toolArgs = {
       idempotency_key: IdempotencyKey.optional().describe('Optional; by default a repeated call for an unchanged checkout returns the same order.'),
     })
     .strict(),
-  get_order_status: z.object({ order_id: OrderIdArg }).strict(),
-  list_orders: z.object({ page: z.number().int().min(1).max(1000).optional() }).strict(),
-  cancel_order: z.object({ order_id: OrderIdArg, reason: FreeText(textLimits.reason, { multiline: true }).optional() }).strict(),
-  refund_order: RefundOrderArgs,
+  // A client that sends no conversation id finds its orders by the cart id they were placed from.
+  get_order_status: z.object({ order_id: OrderIdArg, ...cartRef }).strict(),
+  list_orders: z.object({ page: z.number().int().min(1).max(1000).optional(), ...cartRef }).strict(),
+  cancel_order: z.object({ order_id: OrderIdArg, reason: FreeText(textLimits.reason, { multiline: true }).optional(), ...cartRef }).strict(),
+  refund_order: RefundOrderArgs.extend(cartRef),
   reorder: z.object({ order_id: OrderIdArg, ...cartRef }).strict(),
   get_store_policies: z
     .object({

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import {
   AppError,
   cartApi,
+  cartConversation,
   cartEvents,
   catalogApi,
   type Caller,
@@ -17,7 +18,7 @@ import {
 import { publishEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
 import * as db from './db/carts.js';
 import { findCoupon, findCouponForCart } from './db/coupons.js';
-import { computeTotals, defaultPricingRules, type PricingRules } from './domain/pricing.js';
+import { computeTotals, defaultPricingRules, shippingOptions, type PricingRules } from './domain/pricing.js';
 import { reprice, type Repriced, type StoredLine } from './domain/reprice.js';
 import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from './domain/coupons.js';
 import { applyCheckoutChange, checkoutState, type StoredCheckout } from './domain/checkout.js';
@@ -101,7 +102,10 @@ export class CartService {
       if (existing) return this.authorize(existing, caller);
     }
     const created = await withTransaction(this.pool, async (tx) => {
-      const row = await db.insertCart(tx, { id: newCartId(), owner_subject: subject ?? null, conversation: conversation ?? null });
+      const id = newCartId();
+      // A caller without a conversation (a client that sends none) gets a cart that is its own
+      // conversation, so the orders placed from it are found by its id (cartConversation).
+      const row = await db.insertCart(tx, { id, owner_subject: subject ?? null, conversation: conversation ?? cartConversation(id) });
       if (row) await publishEvent(tx, { subject: cartEvents.created, data: this.eventData(row, 0) });
       return row;
     });
@@ -484,6 +488,7 @@ export class CartService {
       })),
       coupon: effective ? appliedCoupon(effective) : null,
       totals,
+      shipping_options: shippingOptions(ev.repriced.lines, effective, this.now(), this.rules),
       messages,
       checkout: checkoutState(storedCheckout(cart), ev.repriced.purchasable),
       version: cart.version,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { jetstream } from '@nats-io/jetstream';
-import { Cart, cartApi, cartEvents, catalogApi, orderEvents, type ProductDetail } from '@shop/contracts';
+import { Cart, cartApi, cartConversation, cartEvents, catalogApi, orderEvents, type ProductDetail } from '@shop/contracts';
 import { adminHeaders, freshDatabase, freshPrefix, httpBoundaryProblems, rawRequest, serviceHeaders, testEnv } from '@shop/kit/testing';
 import { start as startCatalog } from '@shop/catalog';
 import { start as startCart } from '../src/main.js';
@@ -86,6 +86,24 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
       // A caller with no conversation has nothing to find: the empty cart, and still no row.
       expect((await call('peek', { caller: {} })).id).toBeNull();
       expect((await refusal(call('peek', { caller: shopper('stranger'), cart_id: created.id }))).code).toBe('CART_FORBIDDEN');
+    });
+
+    it('makes a cart created without a conversation its own conversation (cart:<id>), reachable by its id alone', async () => {
+      const created = await call('resolve', { caller: {} });
+      expect(created.conversation).toBe(cartConversation(created.id));
+      expect(created.conversation).toBe(`cart:${created.id}`);
+      const event = await events.waitFor((e) => e.type === cartEvents.created && e.data.cart_id === created.id);
+      expect(event.data).toMatchObject({ owner_subject: null, conversation: `cart:${created.id}` });
+      // Each such call is a new client as far as the cart knows: another cart, another conversation.
+      const other = await call('resolve', { caller: {} });
+      expect(other.id).not.toBe(created.id);
+      expect(other.conversation).toBe(`cart:${other.id}`);
+      // The id is the handle: by id, or under that conversation, the same cart.
+      await call('addLine', { cart_id: created.id, caller: {}, product_id: mug.id, quantity: 1 });
+      expect((await call('resolve', { caller: { conversation: `cart:${created.id}` } })).lines).toHaveLength(1);
+      // A signed-in caller without a conversation keeps the cart as its owner, under the same rule.
+      const owned = await call('resolve', { caller: { subject: `subj-${randomUUID()}` } });
+      expect(owned.conversation).toBe(`cart:${owned.id}`);
     });
 
     it('refuses unknown cart ids and malformed ones', async () => {
@@ -383,6 +401,13 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
       expect(c.version).toBe(v + 1);
       expect(c.checkout).toMatchObject({ missing_steps: [], ready: true, shipping_method: 'express' });
       expect(c.totals).toMatchObject({ subtotal: 5994, shipping: 1299, shipping_is_estimate: false });
+      // Every method priced for this cart (5994 of goods: standard is free), the chosen one as the totals charge it.
+      expect(c.shipping_options.map((o) => [o.method, o.price])).toEqual([
+        ['standard', 0],
+        ['express', 1299],
+      ]);
+      expect(c.shipping_options.find((o) => o.method === c.totals.shipping_method)!.price).toBe(c.totals.shipping);
+      expect(c.shipping_options[1].estimate.earliest < c.shipping_options[0].estimate.earliest).toBe(true);
       c = await call('startCheckout', { cart_id: id, caller: who });
       expect(c.checkout.started).toBe(true);
       expect(c.checkout.save_payment_method).toBe(false);

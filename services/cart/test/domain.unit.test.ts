@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, type ProductDetail, type VariantInfo } from '@shop/contracts';
-import { computeTotals, defaultPricingRules, discountFor } from '../src/domain/pricing.js';
+import { computeTotals, defaultPricingRules, discountFor, shippingOptions } from '../src/domain/pricing.js';
 import { planAdd, MAX_LINES_PER_CART } from '../src/domain/limits.js';
 import { assertAvailable, resolveVariant } from '../src/domain/variants.js';
 import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from '../src/domain/coupons.js';
@@ -66,12 +66,49 @@ describe('pricing', () => {
   });
 
   it('is configurable', () => {
-    const t = computeTotals([{ unit_price: 1000, quantity: 1 }], null, null, { ...defaultPricingRules, taxBasisPoints: 1000, standardShipping: 100 });
+    const t = computeTotals([{ unit_price: 1000, quantity: 1 }], null, null, { ...defaultPricingRules, taxBasisPoints: 1000, shipping: { ...defaultPricingRules.shipping, standard: 100 } });
     expect(t).toMatchObject({ tax: 100, shipping: 100, total: 1200 });
   });
 
   it('an empty cart costs nothing', () => {
     expect(computeTotals([], null, null)).toMatchObject({ subtotal: 0, shipping: 0, tax: 0, total: 0, item_count: 0 });
+  });
+});
+
+describe('shipping options', () => {
+  const friday = new Date('2026-01-09T15:00:00Z');
+  const prices = (lines: Array<{ unit_price: number; quantity: number }>, coupon: Parameters<typeof shippingOptions>[1] = null) =>
+    shippingOptions(lines, coupon, friday).map((o) => [o.method, o.price]);
+
+  it('prices every method as the totals would charge it: standard free from 50.00 of goods after discount, else 5.99; express 12.99', () => {
+    expect(prices([{ unit_price: 8999, quantity: 2 }])).toEqual([
+      ['standard', 0],
+      ['express', 1299],
+    ]);
+    expect(prices([{ unit_price: 4999, quantity: 1 }])[0]).toEqual(['standard', 599]);
+    // 5555 − 10 % (556) = 4999: under the threshold once the discount is taken.
+    expect(prices([{ unit_price: 5555, quantity: 1 }], { type: 'percentage', value: 10 })[0]).toEqual(['standard', 599]);
+    expect(prices([{ unit_price: 5000, quantity: 1 }])[0]).toEqual(['standard', 0]);
+    for (const method of ['standard', 'express'] as const) {
+      for (const lines of [[{ unit_price: 999, quantity: 3 }], [{ unit_price: 7000, quantity: 1 }]]) {
+        const option = shippingOptions(lines, null, friday).find((o) => o.method === method)!;
+        expect(option.price).toBe(computeTotals(lines, null, method).shipping);
+      }
+    }
+  });
+
+  it('costs nothing with a free-shipping coupon or an empty cart, and counts delivery windows in business days from today', () => {
+    expect(prices([{ unit_price: 999, quantity: 1 }], { type: 'free_shipping', value: 0 })).toEqual([
+      ['standard', 0],
+      ['express', 0],
+    ]);
+    expect(prices([])).toEqual([
+      ['standard', 0],
+      ['express', 0],
+    ]);
+    const [standard, express] = shippingOptions([{ unit_price: 999, quantity: 1 }], null, friday);
+    expect(standard).toEqual({ method: 'standard', label: 'Standard (5–7 business days)', price: 599, estimate: { earliest: '2026-01-16', latest: '2026-01-20' } });
+    expect(express.estimate).toEqual({ earliest: '2026-01-13', latest: '2026-01-14' });
   });
 });
 

@@ -49,8 +49,8 @@ describe('tool argument schemas', () => {
 describe('tool _meta', () => {
   it('points both hosts at the widget and keeps status lines within 64 characters', () => {
     expect(appToolMeta('cart', 'Opening your cart…', 'Cart ready')).toEqual({
-      ui: { resourceUri: 'ui://widget/cart.v2.html', visibility: ['model', 'app'] },
-      'openai/outputTemplate': 'ui://widget/cart.v2.html',
+      ui: { resourceUri: 'ui://widget/cart.v3.html', visibility: ['model', 'app'] },
+      'openai/outputTemplate': 'ui://widget/cart.v3.html',
       'openai/toolInvocation/invoking': 'Opening your cart…',
       'openai/toolInvocation/invoked': 'Cart ready',
       'openai/widgetAccessible': true,

@@ -75,7 +75,7 @@ describe('a complete shopping conversation', () => {
     expect(started.cart_id).toBe(cartId);
     expect(started.cart.checkout.ready).toBe(false);
     expect(started.cart.checkout.missing_steps).toContain('shipping_address');
-    expect(started.shipping_options.map((o: any) => [o.method, o.price])).toEqual([
+    expect(started.cart.shipping_options.map((o: any) => [o.method, o.price])).toEqual([
       ['standard', 0],
       ['express', 1_299],
     ]);

@@ -26,6 +26,10 @@ export function cartFixture(over: Partial<Cart> = {}): Cart {
     ],
     coupon: null,
     totals: { subtotal: 17998, discount: 0, shipping: 0, shipping_method: 'standard', shipping_is_estimate: true, tax: 1575, total: 19573, item_count: 2, currency: 'USD' },
+    shipping_options: [
+      { method: 'standard', label: 'Standard (5–7 business days)', price: 0, estimate: { earliest: '2026-01-12', latest: '2026-01-14' } },
+      { method: 'express', label: 'Express (2–3 business days)', price: 1299, estimate: { earliest: '2026-01-07', latest: '2026-01-08' } },
+    ],
     messages: [],
     checkout: {
       shipping_address: null,

@@ -88,7 +88,7 @@ describe('gateway surface', () => {
     const c = await connectClient(stack.mcpUrl);
     const { resources } = await c.client.listResources();
     const names = ['cart', 'checkout', 'order', 'product-detail', 'product-list'];
-    expect(resources.map((r) => r.uri).sort()).toEqual([...names.map((n) => `ui://widget/${n}.html`), ...names.map((n) => `ui://widget/${n}.v2.html`)].sort());
+    expect(resources.map((r) => r.uri).sort()).toEqual([...names.map((n) => `ui://widget/${n}.html`), ...names.map((n) => `ui://widget/${n}.v2.html`), ...names.map((n) => `ui://widget/${n}.v3.html`)].sort());
     for (const r of resources) {
       expect(r.mimeType).toBe('text/html;profile=mcp-app');
       const meta = r._meta as Record<string, any>;
@@ -98,8 +98,8 @@ describe('gateway surface', () => {
       expect(meta['openai/widgetDescription']).toBeTruthy();
       expect(meta['openai/widgetPrefersBorder']).toBe(true);
     }
-    const current = (await c.client.readResource({ uri: 'ui://widget/cart.v2.html' })).contents[0] as { uri: string; text: string; mimeType: string; _meta?: Record<string, any> };
-    expect(current).toMatchObject({ uri: 'ui://widget/cart.v2.html', mimeType: 'text/html;profile=mcp-app' });
+    const current = (await c.client.readResource({ uri: 'ui://widget/cart.v3.html' })).contents[0] as { uri: string; text: string; mimeType: string; _meta?: Record<string, any> };
+    expect(current).toMatchObject({ uri: 'ui://widget/cart.v3.html', mimeType: 'text/html;profile=mcp-app' });
     expect(current.text).toContain('<title>Cart</title>');
     expect(current.text).toContain('ui/notifications/tool-result');
     expect(current._meta?.ui.domain).toBe('shop-widgets.example');

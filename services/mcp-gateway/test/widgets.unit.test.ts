@@ -12,11 +12,11 @@ describe('widget resources', () => {
     writeFileSync(path.join(dir, 'cart.html'), '<!doctype html><title>built cart</title>');
     const widgets = await loadWidgets(dir, createLogger('test', 'silent'));
     expect(widgets.map((w) => [w.uri, w.previousUris, w.fallback])).toEqual([
-      ['ui://widget/product-list.v2.html', ['ui://widget/product-list.html'], true],
-      ['ui://widget/product-detail.v2.html', ['ui://widget/product-detail.html'], true],
-      ['ui://widget/cart.v2.html', ['ui://widget/cart.html'], false],
-      ['ui://widget/checkout.v2.html', ['ui://widget/checkout.html'], true],
-      ['ui://widget/order.v2.html', ['ui://widget/order.html'], true],
+      ['ui://widget/product-list.v3.html', ['ui://widget/product-list.html', 'ui://widget/product-list.v2.html'], true],
+      ['ui://widget/product-detail.v3.html', ['ui://widget/product-detail.html', 'ui://widget/product-detail.v2.html'], true],
+      ['ui://widget/cart.v3.html', ['ui://widget/cart.html', 'ui://widget/cart.v2.html'], false],
+      ['ui://widget/checkout.v3.html', ['ui://widget/checkout.html', 'ui://widget/checkout.v2.html'], true],
+      ['ui://widget/order.v3.html', ['ui://widget/order.html', 'ui://widget/order.v2.html'], true],
     ]);
     expect(widgets.find((w) => w.name === 'cart')?.html).toBe('<!doctype html><title>built cart</title>');
     const fallback = widgets.find((w) => w.name === 'order')!.html;

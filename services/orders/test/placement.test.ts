@@ -195,6 +195,54 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(await count(stack.dbs.payments.url, `select count(*) as n from payments where order_id = $1 and status = 'captured'`, [ok.id])).toBe(1);
   });
 
+  it('answers "the order of this cart" (orders.orders.placed): the one placed from it, or the conversation\'s just before a fresh cart', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 3);
+    const cart = await readyCart(stack, caller, item, 1);
+    // Nothing placed from the cart yet.
+    expect(await stack.bus.call(ordersApi.placed, { cart_id: cart.id, caller })).toEqual({ order: null });
+    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(order.status).toBe('confirmed');
+    expect((await stack.bus.call(ordersApi.placed, { cart_id: cart.id, caller })).order).toMatchObject({ id: order.id, cart_id: cart.id });
+    // Another shopper who learnt the cart id is told nothing.
+    expect(await stack.bus.call(ordersApi.placed, { cart_id: cart.id, caller: { subject: 'someone-else', conversation: 'other' } })).toEqual({ order: null });
+
+    // The conversation's next cart is new and untouched: a repeated "place it" means the order just placed.
+    const fresh = await stack.bus.call(cartApi.resolve, { caller });
+    expect(fresh.id).not.toBe(cart.id);
+    const repeat = await stack.bus.call(ordersApi.placed, { cart_id: fresh.id, caller, fresh_cart_created_at: fresh.created_at });
+    expect(repeat.order?.id).toBe(order.id);
+    // Not when the cart is older than the order, nor for another conversation.
+    const before = new Date(Date.parse(order.created_at) - 1000).toISOString();
+    expect(await stack.bus.call(ordersApi.placed, { cart_id: fresh.id, caller, fresh_cart_created_at: before })).toEqual({ order: null });
+    expect(await stack.bus.call(ordersApi.placed, { cart_id: fresh.id, caller: { ...caller, conversation: 'another-conversation' }, fresh_cart_created_at: fresh.created_at })).toEqual({ order: null });
+  });
+
+  it('a declined order is never "the order of this cart": placing again is a new attempt', async () => {
+    const caller = shopper();
+    const item = await pickVariant(stack, 3);
+    const cart = await readyCart(stack, caller, item, 1, 'pm_card_chargeDeclined');
+    const declined = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(declined.status).toBe('payment_failed');
+    expect(await stack.bus.call(ordersApi.placed, { cart_id: cart.id, caller })).toEqual({ order: null });
+    const later = new Date(Date.now() + 1000).toISOString();
+    expect(await stack.bus.call(ordersApi.placed, { cart_id: cart.id, caller, fresh_cart_created_at: later })).toEqual({ order: null });
+  });
+
+  it('places the order of a cart created without a conversation: the cart is its own conversation, so the order is found by it', async () => {
+    const item = await pickVariant(stack, 3);
+    const cart = await readyCart(stack, {}, item, 1);
+    expect(cart.conversation).toBe(`cart:${cart.id}`);
+    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller: {}, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(order).toMatchObject({ status: 'confirmed', owner_subject: null, conversation: `cart:${cart.id}` });
+    const byHandle: Caller = { conversation: `cart:${cart.id}` };
+    expect((await stack.bus.call(ordersApi.get, { order_id: order.number, caller: byHandle })).id).toBe(order.id);
+    expect((await stack.bus.call(ordersApi.list, { caller: byHandle, page: 1, per_page: 10 })).items.map((o) => o.id)).toEqual([order.id]);
+    expect((await stack.bus.call(ordersApi.placed, { cart_id: cart.id, caller: byHandle })).order?.id).toBe(order.id);
+    // Without the handle the order is nobody's to read.
+    await expect(stack.bus.call(ordersApi.get, { order_id: order.number, caller: { conversation: 'guess' } })).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
+  });
+
   it('a payment that asks for authentication fails with a reason to use another method, and is voided', async () => {
     const caller = shopper();
     const item = await pickVariant(stack, 2);

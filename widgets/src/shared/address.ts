@@ -1,5 +1,7 @@
 // Address checks the shopper can fix before a round trip, and server refusals mapped onto fields.
 import { cardDataIn, COUNTRY_CODE, isUsState, postalCodeValid, textRuleBroken } from '@shop/contracts/rules';
+import { toolError } from './errors';
+import type { ToolCallResult } from './host';
 
 export type AddressField = 'name' | 'line1' | 'line2' | 'city' | 'state' | 'postal_code' | 'country' | 'phone';
 export type AddressDraft = Record<AddressField, string>;
@@ -43,18 +45,15 @@ const fieldLabels: Record<AddressField, string> = {
 };
 
 /**
- * Puts a server refusal on the address field it names. Two wordings reach us: the gateway's
- * INVALID_INPUT ("Invalid shipping_address.postal_code: must be …") and the MCP SDK's input
- * validation ("…: must be … at shipping_address.state").
+ * Puts a server refusal on the address fields it names: the INVALID_INPUT issues whose field is
+ * `shipping_address.<name>`, the first one per field.
  */
-export function serverFieldErrors(text: string): FieldErrors {
+export function serverFieldErrors(result: ToolCallResult): FieldErrors {
   const errors: FieldErrors = {};
-  for (const part of text.split(/\n|;\s+/)) {
-    const field = /shipping_address\.(\w+)/.exec(part)?.[1] as AddressField | undefined;
-    if (!field || !(field in fieldLabels)) continue;
-    const rest = part.replace(/\s*\bat shipping_address\.\w+/, '').replace(/shipping_address\.\w+:?/, ': ');
-    const message = rest.slice(rest.lastIndexOf(': ') + 1).replace(/\(and \d+ more\)/, '').trim();
-    errors[field] = `${fieldLabels[field]} ${message}`;
+  for (const issue of toolError(result).issues) {
+    const field = issue.field.startsWith('shipping_address.') ? (issue.field.slice('shipping_address.'.length) as AddressField) : undefined;
+    if (!field || !(field in fieldLabels) || errors[field]) continue;
+    errors[field] = `${fieldLabels[field]} ${issue.message}`;
   }
   return errors;
 }

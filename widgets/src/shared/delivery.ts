@@ -2,6 +2,8 @@
 // instructions' length, checked before a round trip (the cart service re-checks both with the
 // same rules from @shop/contracts/rules, which carries no zod).
 import { addDays, MAX_DELIVERY_INSTRUCTIONS, MAX_PREFERRED_DELIVERY_DAYS, preferredDateProblem, utcToday } from '@shop/contracts/rules';
+import { sentence, toolError } from './errors';
+import type { ToolCallResult } from './host';
 import type { ShippingMethod } from './types';
 
 export { addDays, utcToday };
@@ -35,17 +37,8 @@ export function preferredDateError(date: string, method: ShippingMethod, window:
   }
 }
 
-/**
- * The server's refusal of one field, from either wording: the gateway's INVALID_INPUT
- * ("Invalid preferred_delivery_date: 2026-12-05 is a Saturday: …") or the MCP SDK's input
- * validation ("…: must be … at delivery_instructions").
- */
-export function serverFieldMessage(text: string, field: string): string | null {
-  for (const part of text.split('\n')) {
-    const gateway = new RegExp(`Invalid ${field}: (.+)$`).exec(part);
-    if (gateway) return gateway[1].trim();
-    const sdk = new RegExp(`:\\s*([^:]+?) at ${field}\\b`).exec(part);
-    if (sdk) return `${sdk[1].trim()}.`;
-  }
-  return null;
+/** The server's refusal of one field (its INVALID_INPUT issue), as a sentence; null when it names another. */
+export function serverFieldMessage(result: ToolCallResult, field: string): string | null {
+  const issue = toolError(result).issues.find((i) => i.field === field);
+  return issue ? sentence(issue.message) : null;
 }

@@ -126,7 +126,7 @@ function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => vo
     if (fields.length) setDraft((d) => ({ ...d, ...Object.fromEntries(fields.map((f) => [f, late[f]])) }));
   }, [prefillKey]);
 
-  const option = data.shipping_options.find((o) => o.method === method);
+  const option = data.cart.shipping_options.find((o) => o.method === method);
   const dateWindow = option ? preferredDateWindow(option.estimate.earliest, utcToday()) : null;
   const dateError = dateServerError ?? (dateWindow ? preferredDateError(date, method, dateWindow) : null);
 
@@ -156,10 +156,9 @@ function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => vo
     if ((instructions || null) !== (c.delivery_instructions ?? null)) patch.delivery_instructions = instructions || null;
     const result = await tools.update(data, patch);
     if (result.isError) {
-      const text = (result.content ?? []).map((c) => c.text).join('\n');
-      const fieldErrors = serverFieldErrors(text);
-      const onDate = serverFieldMessage(text, 'preferred_delivery_date');
-      const onInstructions = serverFieldMessage(text, 'delivery_instructions');
+      const fieldErrors = serverFieldErrors(result);
+      const onDate = serverFieldMessage(result, 'preferred_delivery_date');
+      const onInstructions = serverFieldMessage(result, 'delivery_instructions');
       setDateServerError(onDate);
       setInstructionsError(onInstructions);
       if (Object.keys(fieldErrors).length) setErrors(fieldErrors);
@@ -184,7 +183,7 @@ function ShippingStep({ data, onDone }: { data: CheckoutResult; onDone: () => vo
       </fieldset>
       <fieldset className="flex flex-col gap-2">
         <legend className="mb-2 text-sm font-semibold">Shipping method</legend>
-        {data.shipping_options.map((o) => (
+        {data.cart.shipping_options.map((o) => (
           <label key={o.method} className={`flex cursor-pointer items-center gap-3 rounded-xl border p-3 text-sm ${method === o.method ? 'border-fg' : 'border-line'}`}>
             <input
               type="radio"
@@ -298,7 +297,7 @@ function ReviewStep({ data, onEdit }: { data: CheckoutResult; onEdit: (s: Step) 
   const { cart } = data;
   const c = cart.checkout;
   const address = c.shipping_address;
-  const method = data.shipping_options.find((o) => o.method === c.shipping_method);
+  const method = data.cart.shipping_options.find((o) => o.method === c.shipping_method);
   const payment = data.payment_methods.find((m) => m.id === c.payment_method_id);
   const link = data.checkout_link;
   // The number of the order the link pays: from this result, or from the link this widget asked for.

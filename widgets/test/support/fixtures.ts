@@ -112,6 +112,11 @@ const cart: Cart = {
   lines,
   coupon: null,
   totals: { subtotal: 11996, discount: 0, shipping: 0, shipping_method: 'standard', shipping_is_estimate: true, tax: 1050, total: 13046, item_count: 4, currency: 'USD' },
+  // As the cart service prices them (standard is free from $50 of goods).
+  shipping_options: [
+    { method: 'standard', label: 'Standard (5–7 business days)', price: 0, estimate: { earliest: '2026-03-09', latest: '2026-03-11' } },
+    { method: 'express', label: 'Express (2–3 business days)', price: 1299, estimate: { earliest: '2026-03-04', latest: '2026-03-05' } },
+  ],
   messages: [{ type: 'price_changed', line_id: lines[1].id, message: 'The price of Classic Ceramic Coffee Mug changed from $10.99 to $9.99.', old_price: 1099, new_price: 999 }],
   checkout: emptyCheckout,
   version: 7,
@@ -143,10 +148,6 @@ export const checkoutResult = {
   // A signed-in shopper (the account's token), so saving the payment method is offered.
   signed_in: true,
   formatted: formatted(cart),
-  shipping_options: [
-    { method: 'standard', label: 'Standard (5–7 business days)', price: 0, price_formatted: '$0.00', estimate: { earliest: '2026-03-09', latest: '2026-03-11' } },
-    { method: 'express', label: 'Express (2–3 business days)', price: 1299, price_formatted: '$12.99', estimate: { earliest: '2026-03-04', latest: '2026-03-05' } },
-  ],
   payment_methods: [
     { id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending 4242', is_default: true, saved: true },
     { id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending 4444', is_default: false, saved: false },
@@ -257,13 +258,16 @@ export function checkoutFrom(today: string) {
     }
     return d.toISOString().slice(0, 10);
   };
-  const [standard, express] = checkoutResult.shipping_options;
+  const [standard, express] = checkoutResult.cart.shipping_options;
   return {
     ...checkoutResult,
-    shipping_options: [
-      { ...standard, estimate: { earliest: businessDays(5), latest: businessDays(7) } },
-      { ...express, estimate: { earliest: businessDays(2), latest: businessDays(3) } },
-    ],
+    cart: {
+      ...checkoutResult.cart,
+      shipping_options: [
+        { ...standard, estimate: { earliest: businessDays(5), latest: businessDays(7) } },
+        { ...express, estimate: { earliest: businessDays(2), latest: businessDays(3) } },
+      ],
+    },
   };
 }
 

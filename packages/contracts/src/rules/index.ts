@@ -4,3 +4,4 @@ export * from './card.js';
 export * from './text.js';
 export * from './dates.js';
 export * from './address.js';
+export * from './shipping.js';

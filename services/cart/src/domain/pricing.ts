@@ -1,22 +1,31 @@
-import { applyBasisPoints, divRoundHalfUp, DEFAULT_CURRENCY, type Currency, type ShippingMethod, type Totals } from '@shop/contracts';
+import {
+  applyBasisPoints,
+  deliveryEstimate,
+  divRoundHalfUp,
+  DEFAULT_CURRENCY,
+  ShippingMethod,
+  shippingMethods,
+  shippingPrice,
+  shippingRates,
+  type Currency,
+  type ShippingOption,
+  type ShippingRates,
+  type Totals,
+} from '@shop/contracts';
 
 /** The pricing rules of ARCHITECTURE.md "Money and pricing"; every amount in cents. */
 export interface PricingRules {
   currency: Currency;
   /** Tax on goods after discount, in basis points (8.75 % = 875). */
   taxBasisPoints: number;
-  /** Standard shipping is free when subtotal − discount reaches this. */
-  freeShippingThreshold: number;
-  standardShipping: number;
-  expressShipping: number;
+  /** The store's shipping rates (contracts rules/shipping.ts, which the shipping policy quotes too). */
+  shipping: ShippingRates;
 }
 
 export const defaultPricingRules: PricingRules = {
   currency: DEFAULT_CURRENCY,
   taxBasisPoints: 875,
-  freeShippingThreshold: 5000,
-  standardShipping: 599,
-  expressShipping: 1299,
+  shipping: shippingRates,
 };
 
 export interface PricedLine {
@@ -41,6 +50,13 @@ export function discountFor(subtotal: number, coupon: CouponEffect | null): numb
   return 0;
 }
 
+function basis(lines: readonly PricedLine[], coupon: CouponEffect | null) {
+  const subtotal = lines.reduce((sum, l) => sum + lineSubtotal(l), 0);
+  const itemCount = lines.reduce((sum, l) => sum + l.quantity, 0);
+  const discount = discountFor(subtotal, coupon);
+  return { subtotal, itemCount, discount, goods: subtotal - discount, freeShipping: coupon?.type === 'free_shipping' };
+}
+
 /**
  * Totals of a cart. Until the shopper chooses a method, standard shipping is assumed and
  * reported as an estimate.
@@ -51,25 +67,33 @@ export function computeTotals(
   chosenMethod: ShippingMethod | null,
   rules: PricingRules = defaultPricingRules,
 ): Totals {
-  const subtotal = lines.reduce((sum, l) => sum + lineSubtotal(l), 0);
-  const itemCount = lines.reduce((sum, l) => sum + l.quantity, 0);
-  const discount = discountFor(subtotal, coupon);
-  const taxable = subtotal - discount;
+  const b = basis(lines, coupon);
   const method = chosenMethod ?? 'standard';
-  let shipping: number;
-  if (itemCount === 0 || coupon?.type === 'free_shipping') shipping = 0;
-  else if (method === 'express') shipping = rules.expressShipping;
-  else shipping = taxable >= rules.freeShippingThreshold ? 0 : rules.standardShipping;
-  const tax = applyBasisPoints(taxable, rules.taxBasisPoints);
+  const shipping = shippingPrice(method, b, rules.shipping);
+  const tax = applyBasisPoints(b.goods, rules.taxBasisPoints);
   return {
-    subtotal,
-    discount,
+    subtotal: b.subtotal,
+    discount: b.discount,
     shipping,
     shipping_method: method,
     shipping_is_estimate: chosenMethod === null,
     tax,
-    total: taxable + shipping + tax,
-    item_count: itemCount,
+    total: b.goods + shipping + tax,
+    item_count: b.itemCount,
     currency: rules.currency,
   };
+}
+
+/**
+ * Every shipping method priced by the same rule as the totals (so the chosen one costs what the
+ * totals charge), with its delivery window counted from today.
+ */
+export function shippingOptions(lines: readonly PricedLine[], coupon: CouponEffect | null, today: Date, rules: PricingRules = defaultPricingRules): ShippingOption[] {
+  const b = basis(lines, coupon);
+  return ShippingMethod.options.map((method) => ({
+    method,
+    label: shippingMethods[method].label,
+    price: shippingPrice(method, b, rules.shipping),
+    estimate: deliveryEstimate(method, today),
+  }));
 }

@@ -1,5 +1,4 @@
-import { formatMoney, MAX_PREFERRED_DELIVERY_DAYS, RETURN_WINDOW_DAYS, shippingMethods, TERMS_VERSION, type Policy, type PolicyLinks, type PolicyName, type PolicySection } from '@shop/contracts';
-import { defaultShippingRates } from './shipping.js';
+import { formatMoney, MAX_PREFERRED_DELIVERY_DAYS, RETURN_WINDOW_DAYS, shippingMethods, shippingRates, TERMS_VERSION, type Policy, type PolicyLinks, type PolicyName, type PolicySection } from '@shop/contracts';
 
 /**
  * The store's policies as data: the pages at /policies/<name> and the get_store_policies tool
@@ -18,7 +17,7 @@ export interface PolicyDocument {
 const POLICIES_EFFECTIVE = '2026-11-01';
 const SUPPORT = 'support@shop.example';
 
-const rates = defaultShippingRates;
+const rates = shippingRates;
 const money = (cents: number) => formatMoney(cents);
 const standard = shippingMethods.standard;
 const express = shippingMethods.express;

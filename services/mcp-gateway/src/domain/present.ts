@@ -1,5 +1,6 @@
 import {
   AppError,
+  cartConversation,
   formatMoney,
   type Cart,
   type CartResult,
@@ -22,7 +23,6 @@ import {
   type SearchResult,
 } from '@shop/contracts';
 import type { z } from 'zod';
-import { shippingOptions } from './shipping.js';
 import { policyView, type PolicyMatch } from './policies.js';
 
 /**
@@ -146,7 +146,7 @@ function reorderSummary(r: ReorderOutcome): string[] {
   return [added, ...missed];
 }
 
-export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link: CheckoutLinkInfo | null, now: Date, notice?: string): Presented<CheckoutResult> {
+export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link: CheckoutLinkInfo | null, notice?: string): Presented<CheckoutResult> {
   const structured: CheckoutResult = {
     kind: 'checkout',
     cart_id: cart.id,
@@ -154,7 +154,6 @@ export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link:
     cart,
     signed_in: cart.owner_subject !== null,
     formatted: formattedTotals(cart.totals, cart.currency),
-    shipping_options: shippingOptions(cart, now),
     payment_methods: methods,
     checkout_link: link,
   };
@@ -162,7 +161,7 @@ export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link:
   const state = c.ready ? 'Checkout is ready: the order can be placed.' : `Checkout still needs: ${c.missing_steps.map((s) => s.replace(/_/g, ' ')).join(', ')}.`;
   const methodText = methods.length ? `Saved payment methods: ${methods.map((m) => `${m.label} (${m.id})${m.saved ? ' saved' : ''}${m.is_default ? ' default' : ''}`).join('; ')}.` : '';
   const linkText = link ? `Checkout link (expires ${link.expires_at}): ${link.url}` : '';
-  const shippingText = `Shipping options: ${structured.shipping_options.map((o) => `${o.method}: ${o.label}, ${o.price_formatted}, delivery ${o.estimate.earliest} to ${o.estimate.latest}`).join('; ')}.`;
+  const shippingText = `Shipping options: ${cart.shipping_options.map((o) => `${o.method}: ${o.label}, ${money(o.price, cart.currency)}, delivery ${o.estimate.earliest} to ${o.estimate.latest}`).join('; ')}.`;
   return {
     structured,
     text: [notice, state, cartSummary(cart), shippingText, methodText, linkText, ...cartMessages(cart), cartIdLine(cart), checkoutNext(cart, link)].filter(Boolean).join('\n'),
@@ -206,8 +205,17 @@ export function presentOrder(order: Order, lead?: string): Presented<OrderResult
       `Subtotal ${money(order.subtotal, order.currency)}${discount}, ${order.shipping_method} shipping ${money(order.shipping, order.currency)}, tax ${money(order.tax, order.currency)}, total ${money(order.total, order.currency)}.`,
       `Ships to ${a.name}, ${a.line1}${a.line2 ? `, ${a.line2}` : ''}, ${a.city}, ${a.state} ${a.postal_code}.`,
       orderNext(order),
-    ].join('\n'),
+      orderHandleLine(order),
+    ]
+      .filter(Boolean)
+      .join('\n'),
   };
+}
+
+/** An order placed from a cart that is its own conversation (no host conversation id) is found by that cart's id. */
+function orderHandleLine(order: Order): string {
+  if (order.conversation !== cartConversation(order.cart_id)) return '';
+  return `With no conversation id from the host, pass cart_id ${order.cart_id} to get_order_status, list_orders, cancel_order, refund_order and reorder.`;
 }
 
 function orderNext(order: Order): string {

@@ -1,6 +1,7 @@
 import { ordersApi, OrderResult, toolArgs } from '@shop/contracts';
 import { presentOrder } from '../domain/present.js';
-import { appToolMeta, defineTool, destructive, normaliseOrderId } from './shared.js';
+import { orderCaller } from '../domain/cart-conversation.js';
+import { appToolMeta, defineTool, destructive, namedCart, normaliseOrderId } from './shared.js';
 
 export const cancelOrder = defineTool({
   name: 'cancel_order',
@@ -11,7 +12,7 @@ export const cancelOrder = defineTool({
   annotations: destructive,
   meta: appToolMeta('order', 'Cancelling the order…', 'Order cancelled'),
   run: async (a, call) => {
-    const order = await call.deps.bus.call(ordersApi.cancel, { order_id: normaliseOrderId(a.order_id), caller: call.caller, reason: a.reason || undefined }, { timeoutMs: call.deps.placeOrderTimeoutMs });
+    const order = await call.deps.bus.call(ordersApi.cancel, { order_id: normaliseOrderId(a.order_id), caller: orderCaller(call.caller, namedCart(a)), reason: a.reason || undefined }, { timeoutMs: call.deps.placeOrderTimeoutMs });
     return { presented: presentOrder(order, 'Cancelled.') };
   },
 });

@@ -27,7 +27,7 @@ export const createCheckoutLink = defineTool({
         ? `Order ${order.number} is reserved and will be confirmed once it is paid through the link (open until ${link.expires_at}).`
         : `Order ${order.number} is ${order.status.replace(/_/g, ' ')}.`;
     return {
-      presented: presentCheckout(cart, await savedMethods(call), { url: link.url, expires_at: link.expires_at, order_number: order.number }, call.now(), notice),
+      presented: presentCheckout(cart, await savedMethods(call), { url: link.url, expires_at: link.expires_at, order_number: order.number }, notice),
     };
   },
 });

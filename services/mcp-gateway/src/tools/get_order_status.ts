@@ -1,6 +1,7 @@
 import { ordersApi, OrderResult, toolArgs } from '@shop/contracts';
 import { presentOrder } from '../domain/present.js';
-import { appToolMeta, defineTool, normaliseOrderId, readOnly } from './shared.js';
+import { orderCaller } from '../domain/cart-conversation.js';
+import { appToolMeta, defineTool, namedCart, normaliseOrderId, readOnly } from './shared.js';
 
 export const getOrderStatus = defineTool({
   name: 'get_order_status',
@@ -10,5 +11,5 @@ export const getOrderStatus = defineTool({
   output: OrderResult,
   annotations: readOnly,
   meta: appToolMeta('order', 'Checking the order…', 'Order status ready'),
-  run: async (a, call) => ({ presented: presentOrder(await call.deps.bus.call(ordersApi.get, { order_id: normaliseOrderId(a.order_id), caller: call.caller })) }),
+  run: async (a, call) => ({ presented: presentOrder(await call.deps.bus.call(ordersApi.get, { order_id: normaliseOrderId(a.order_id), caller: orderCaller(call.caller, namedCart(a)) })) }),
 });

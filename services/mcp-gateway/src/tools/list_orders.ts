@@ -1,6 +1,7 @@
 import { ordersApi, OrderListResult, toolArgs } from '@shop/contracts';
 import { presentOrderList } from '../domain/present.js';
-import { appToolMeta, defineTool, readOnly } from './shared.js';
+import { orderCaller } from '../domain/cart-conversation.js';
+import { appToolMeta, defineTool, namedCart, readOnly } from './shared.js';
 
 export const listOrders = defineTool({
   name: 'list_orders',
@@ -10,5 +11,5 @@ export const listOrders = defineTool({
   output: OrderListResult,
   annotations: readOnly,
   meta: appToolMeta('order', 'Fetching your orders…', 'Orders ready'),
-  run: async (a, call) => ({ presented: presentOrderList(await call.deps.bus.call(ordersApi.list, { caller: call.caller, page: a.page ?? 1, per_page: 10 })) }),
+  run: async (a, call) => ({ presented: presentOrderList(await call.deps.bus.call(ordersApi.list, { caller: orderCaller(call.caller, namedCart(a)), page: a.page ?? 1, per_page: 10 })) }),
 });

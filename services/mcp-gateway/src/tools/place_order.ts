@@ -1,10 +1,9 @@
-import { ordersApi, OrderResult, toolArgs, type Caller, type Cart, type Order } from '@shop/contracts';
+import { ordersApi, OrderResult, toolArgs } from '@shop/contracts';
 import { placeOrderKey } from '../domain/idempotency.js';
 import { changedBeforePlacement, failedPlacement, presentOrder } from '../domain/present.js';
-import { appToolMeta, defineTool, destructive, namedCart, resolveCart, type ToolCall } from './shared.js';
+import { orderCaller } from '../domain/cart-conversation.js';
+import { appToolMeta, defineTool, destructive, namedCart, resolveCart } from './shared.js';
 
-/** How long after an order a repeated place_order on an untouched cart counts as the same request. */
-const REPEAT_WINDOW_MS = 10 * 60_000;
 const ALREADY_PLACED = 'This order was already placed; nothing was charged again.';
 
 export const placeOrder = defineTool({
@@ -19,17 +18,15 @@ export const placeOrder = defineTool({
   run: async (a, call) => {
     const named = namedCart(a);
     const cart = await resolveCart(call, named);
-    if (cart.status === 'converted') {
-      // Converting the cart bumps its version, so a repeated "place it" would derive a new key:
-      // answer with the order the cart became instead of asking orders to place it again.
-      const existing = await orderOfCart(call, cart.id);
+    const caller = orderCaller(call.caller, cart.id);
+    // Converting the cart bumps its version, so a repeated "place it" would derive a new key:
+    // answer with the order the cart became instead of asking orders to place it again. The
+    // conversation's untouched new cart may follow an order placed just before it: orders knows
+    // whether this call repeats that one.
+    const fresh = !named && call.caller.conversation !== undefined && cart.version === 0 && cart.lines.length === 0;
+    if (cart.status === 'converted' || fresh) {
+      const { order: existing } = await call.deps.bus.call(ordersApi.placed, { cart_id: cart.id, caller, ...(fresh ? { fresh_cart_created_at: cart.created_at } : {}) });
       if (existing) return { presented: presentOrder(existing, ALREADY_PLACED) };
-    }
-    if (!named && cart.version === 0 && cart.lines.length === 0) {
-      // The conversation's cart is brand new and untouched: if this conversation's order was
-      // placed just before it, this call repeats that "place it" and gets that order back.
-      const previous = await orderJustBefore(call, cart);
-      if (previous) return { presented: presentOrder(previous, ALREADY_PLACED) };
     }
     const changed = changedBeforePlacement(cart);
     if (changed) throw changed;
@@ -37,7 +34,7 @@ export const placeOrder = defineTool({
       ordersApi.place,
       {
         cart_id: cart.id,
-        caller: call.caller,
+        caller,
         idempotency_key: a.idempotency_key ?? placeOrderKey(cart.id, cart.version),
         payment_method_id: a.payment_method_id,
         // Orders re-validates the cart; a total other than this one (what the shopper saw) is refused with CART_CHANGED.
@@ -51,27 +48,3 @@ export const placeOrder = defineTool({
   },
 });
 
-/** The caller's order placed from this cart; newest orders first, so a recent placement is found at once. */
-async function orderOfCart(call: ToolCall, cartId: string): Promise<Order | null> {
-  const { bus } = call.deps;
-  const recent = await bus.call(ordersApi.list, { caller: call.caller, page: 1, per_page: 10 });
-  for (const summary of recent.items) {
-    if (summary.status === 'payment_failed') continue;
-    const order = await bus.call(ordersApi.get, { order_id: summary.id, caller: call.caller });
-    if (order.cart_id === cartId) return order;
-  }
-  return null;
-}
-
-/** The conversation's latest order, when it was placed within the repeat window and before this cart existed. */
-async function orderJustBefore(call: ToolCall, cart: Cart): Promise<Order | null> {
-  const caller: Caller = call.caller;
-  if (!caller.conversation) return null;
-  const { bus } = call.deps;
-  const [latest] = (await bus.call(ordersApi.list, { caller, page: 1, per_page: 1 })).items;
-  if (!latest || latest.status === 'payment_failed') return null;
-  const placedAt = Date.parse(latest.created_at);
-  if (call.now().getTime() - placedAt > REPEAT_WINDOW_MS || placedAt > Date.parse(cart.created_at)) return null;
-  const order = await bus.call(ordersApi.get, { order_id: latest.id, caller });
-  return order.conversation === caller.conversation ? order : null;
-}

@@ -1,6 +1,7 @@
 import { ordersApi, OrderResult, RETURN_WINDOW_DAYS, toolArgs } from '@shop/contracts';
 import { presentOrder } from '../domain/present.js';
-import { appToolMeta, defineTool, destructive, normaliseOrderId } from './shared.js';
+import { orderCaller } from '../domain/cart-conversation.js';
+import { appToolMeta, defineTool, destructive, namedCart, normaliseOrderId } from './shared.js';
 
 export const refundOrder = defineTool({
   name: 'refund_order',
@@ -11,7 +12,7 @@ export const refundOrder = defineTool({
   annotations: destructive,
   meta: appToolMeta('order', 'Refunding the order…', 'Order refunded'),
   run: async (a, call) => {
-    const order = await call.deps.bus.call(ordersApi.refund, { order_id: normaliseOrderId(a.order_id), caller: call.caller, reason: a.reason || undefined }, { timeoutMs: call.deps.placeOrderTimeoutMs });
+    const order = await call.deps.bus.call(ordersApi.refund, { order_id: normaliseOrderId(a.order_id), caller: orderCaller(call.caller, namedCart(a)), reason: a.reason || undefined }, { timeoutMs: call.deps.placeOrderTimeoutMs });
     return { presented: presentOrder(order, 'Refunded.') };
   },
 });

@@ -121,5 +121,5 @@ export function cartOutcome(cart: ShownCart, extras?: CartExtras): ToolOutcome<C
 }
 
 export async function checkoutOutcome(call: ToolCall, cart: Cart, notice?: string): Promise<ToolOutcome<CheckoutResult>> {
-  return { presented: presentCheckout(cart, await savedMethods(call), null, call.now(), notice) };
+  return { presented: presentCheckout(cart, await savedMethods(call), null, notice) };
 }

@@ -8,6 +8,7 @@ export function orderHandlers(placement: Placement, lifecycle: Lifecycle) {
     handle(ordersApi.place, (req) => placement.place(req)),
     handle(ordersApi.placeExternal, (req) => placement.placeExternal(req)),
     handle(ordersApi.get, (req) => lifecycle.get(req.order_id, req.caller)),
+    handle(ordersApi.placed, (req) => placement.placed(req)),
     handle(ordersApi.list, (req) => lifecycle.list(req)),
     handle(ordersApi.cancel, (req) => lifecycle.cancel(req)),
     handle(ordersApi.refund, (req) => lifecycle.refund(req)),

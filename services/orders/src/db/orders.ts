@@ -131,6 +131,15 @@ export async function takeOverFromLink(tx: Queryable, linkOrderId: string, reaso
   return true;
 }
 
+/** The conversation's most recently placed order with a shopper-visible form, if any. */
+export async function latestOfConversation(q: Queryable, conversation: string): Promise<OrderRow | null> {
+  const { rows } = await q.query<OrderRow>(
+    `select ${columns} from orders where conversation = $1 and saga_step <> 'refused' and total is not null order by created_at desc, number desc limit 1`,
+    [conversation],
+  );
+  return rows[0] ?? null;
+}
+
 export async function findByKey(q: Queryable, cartId: string, idempotencyKey: string): Promise<OrderRow | null> {
   const { rows } = await q.query<OrderRow>(`select ${columns} from orders where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
   return rows[0] ?? null;

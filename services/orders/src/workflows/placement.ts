@@ -16,13 +16,15 @@ import {
   replacedByDirectPaymentReason,
   settledSteps,
 } from '../domain/saga.js';
-import { cartHolder, findById, findByKey, insertPending, isVisible, nextOrderNumber, renderOrder, supersede, takeOverFromLink, type NewOrder, type OrderRow } from '../db/orders.js';
+import { repeatedBy } from '../domain/repeat.js';
+import { cartHolder, findById, findByKey, insertPending, isVisible, latestOfConversation, nextOrderNumber, renderOrder, supersede, takeOverFromLink, type NewOrder, type OrderRow } from '../db/orders.js';
 import { ownedBy, type WorkflowContext } from './context.js';
 import { SagaRunner } from './placement/runner.js';
 import { paymentOf } from './placement/step.js';
 
 type PlaceRequest = z.infer<typeof import('@shop/contracts').PlaceOrderRequest>;
 type PlaceExternalRequest = z.infer<typeof import('@shop/contracts').PlaceExternalRequest>;
+type PlacedRequest = z.infer<typeof import('@shop/contracts').PlacedOrderRequest>;
 /** What both placements ask: an external one has no payment method (the shopper picks it on the link's page). */
 type OpenRequest = PlaceRequest | PlaceExternalRequest;
 
@@ -64,6 +66,25 @@ export class Placement {
     const row = (await findById(this.ctx.pool, order.id))!;
     if (!row.checkout_link_id) throw new AppError('UNAVAILABLE', 'Your checkout link is still being created. Please try again in a moment.', { order_id: order.id });
     return { order, checkout_link: linkOf(row) };
+  }
+
+  /**
+   * The order of a cart (ordersApi.placed): the one holding the cart's placement, or, for the
+   * conversation's fresh cart, the conversation's order placed just before it. One query and the
+   * order's rendering, where the gateway used to page through the caller's orders to find it.
+   */
+  async placed(req: PlacedRequest): Promise<{ order: Order | null }> {
+    const { pool } = this.ctx;
+    let row: OrderRow | null;
+    if (req.fresh_cart_created_at) {
+      const conversation = req.caller.conversation;
+      const latest = conversation ? await latestOfConversation(pool, conversation) : null;
+      row = latest && repeatedBy(latest, new Date(req.fresh_cart_created_at), new Date()) ? latest : null;
+    } else {
+      row = await cartHolder(pool, req.cart_id);
+    }
+    if (!row || !isVisible(row) || row.status === 'payment_failed' || !mayFollow(row, req.caller)) return { order: null };
+    return { order: await renderOrder(pool, row) };
   }
 
   private async open(req: OpenRequest, byLink: boolean): Promise<Order> {
