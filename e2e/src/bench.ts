@@ -18,7 +18,10 @@
  *
  * Settings: BENCH_SECONDS (measured, 20), BENCH_WARMUP (5), BENCH_IDLE_SECONDS (5),
  * BENCH_CONCURRENCY (64), BENCH_RATE (200), BENCH_PRODUCTS (0 = the sample store; e.g. 100000),
- * BENCH_ONLY (comma list of window names, e.g. add_to_cart,mix), BENCH_OUT (result file name).
+ * BENCH_ONLY (comma list of window names, e.g. add_to_cart,mix), BENCH_OUT (result file name),
+ * BENCH_PROFILE (comma list of processes, e.g. cart,mcp-gateway: each is CPU-profiled (kit runMain,
+ * CPU_PROFILE) and writes its profile to bench/profiles/ when the stack stops;
+ * `node e2e/dist/src/profile-summary.js <file>` summarises one).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -39,6 +42,8 @@ const rate = Number(process.env.BENCH_RATE ?? 200);
 const catalogSize = Number(process.env.BENCH_PRODUCTS ?? 0);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
 const outFile = process.env.BENCH_OUT ?? 'system-cost.json';
+const profiled = (process.env.BENCH_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const profileDir = path.join(repoRoot, 'bench', 'profiles');
 
 const mix: Array<[string, number]> = [
   ['search_products', 10],
@@ -412,15 +417,14 @@ async function main() {
   const started = new Date();
   const load0 = loadavg();
   console.log(`bench: ${seconds} s measured after ${warmup} s warm-up per window; c=1 and c=${high}; open loop at ${rate}/s; ${catalogSize ? `${catalogSize} products` : 'the sample store'}`);
-  const stack = await startStack({
-    fresh: true,
-    randomPorts: true,
-    dataDir,
-    env,
-    logLevel: 'warn',
-    // Every simulated shopper comes from loopback: lift the per-IP limits (as the compose and fault runs do).
-    serviceEnv: { 'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '1000000', MCP_MAX_SESSIONS_PER_IP: '100000', MCP_MAX_SESSIONS: '100000' }, ...(catalogSize ? { catalog: { CATALOG_SEED: 'none' } } : {}) },
-  });
+  // Every simulated shopper comes from loopback: lift the per-IP limits (as the compose and fault runs do).
+  const serviceEnv: Record<string, Record<string, string>> = {
+    'mcp-gateway': { RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '1000000', MCP_MAX_SESSIONS_PER_IP: '100000', MCP_MAX_SESSIONS: '100000' },
+    ...(catalogSize ? { catalog: { CATALOG_SEED: 'none' } } : {}),
+  };
+  if (profiled.length) mkdirSync(profileDir, { recursive: true });
+  for (const name of profiled) serviceEnv[name] = { ...serviceEnv[name], CPU_PROFILE: path.join(profileDir, `${name}-${Date.now()}.cpuprofile`) };
+  const stack = await startStack({ fresh: true, randomPorts: true, dataDir, env, logLevel: 'warn', serviceEnv });
   const callers: Caller[] = [];
   const results: Record<string, unknown> = {};
   try {
@@ -446,7 +450,9 @@ async function main() {
     console.log(`processes: ${groups.map((g) => `${g.name} ${g.pids?.join('+') ?? `tree ${g.treeRoot}`}`).join(', ')}`);
 
     // Idle baseline: the machine's busy CPU with the stack idle, less the bench's own (other
-    // sessions' work on a shared machine lands here too, and is what it subtracts).
+    // sessions' work on a shared machine lands here too, and is what it subtracts), after a pause
+    // for the start-up work (restock, probe searches, sessions) to settle.
+    await new Promise((r) => setTimeout(r, 2_000));
     const idle0 = readCpu(groups);
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const idle1 = readCpu(groups);
@@ -497,6 +503,7 @@ async function main() {
     for (const c of callers) await c.close();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    if (profiled.length) console.log(`CPU profiles of ${profiled.join(', ')} in ${path.relative(repoRoot, profileDir)}/`);
   }
 }
 

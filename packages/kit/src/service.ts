@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Service } from '@nats-io/services';
 import type pg from 'pg';
@@ -77,10 +78,34 @@ export function stopNatsService(svc: Service): () => Promise<unknown> {
   return () => svc.stop();
 }
 
+/**
+ * A CPU profile of this process from start to shutdown, written as a .cpuprofile (Chrome DevTools,
+ * `e2e/src/profile-summary.ts`) when CPU_PROFILE names the file: node 20 refuses --cpu-prof in
+ * NODE_OPTIONS, and the launcher starts every process the same way, so the bench asks for it by
+ * variable (BENCH_PROFILE). The inspector's sampler runs only then.
+ */
+async function startCpuProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => undefined;
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve, reject) => session.post(method, params, (err: Error | null, result?: unknown) => (err ? reject(err) : resolve(result as T))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post<{ profile: unknown }>('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 /** Runs a service's start function as a process: graceful shutdown on SIGTERM/SIGINT. */
 export function runMain(name: string, start: () => Promise<{ stop: () => Promise<void> }>): void {
   const logger = createLogger(name);
-  start()
+  const profiling = startCpuProfile(process.env.CPU_PROFILE);
+  profiling
+    .then(() => start())
     .then((running) => {
       let stopping = false;
       const shutdown = (signal: string) => {
@@ -89,10 +114,16 @@ export function runMain(name: string, start: () => Promise<{ stop: () => Promise
         logger.info({ signal }, 'shutting down');
         const force = setTimeout(() => process.exit(1), 10_000);
         force.unref();
-        running.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
+        running
+          .stop()
+          .then(
+            () => 0,
+            () => 1,
+          )
+          .then(async (code) => {
+            await (await profiling)().catch((e: Error) => logger.warn({ err: e.message }, 'CPU profile not written'));
+            process.exit(code);
+          });
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
