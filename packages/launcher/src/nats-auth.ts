@@ -80,8 +80,9 @@ export const natsUsers: NatsUser[] = [
   {
     user: 'accounts',
     serves: 'accounts',
-    // "Your account" shows the account's orders and saved payment methods.
-    requests: subjects(ordersApi.list, paymentsApi.listMethods),
+    // "Your account" shows the account's orders and saved payment methods, changes the default,
+    // removes one, and asks for a link to add one.
+    requests: subjects(ordersApi.list, paymentsApi.listMethods, paymentsApi.setDefaultMethod, paymentsApi.removeMethod, paymentsApi.createSetupLink),
     publishes: ['evt.account.>'],
     consumes: [],
     jetstream: true,

@@ -99,7 +99,7 @@ export async function start(env: Record<string, string | undefined> = process.en
       },
     });
     http.get('/', (_req, res) => res.redirect(303, '/account'));
-    mountPages(http, { app, provider, bus: runtime.bus, logger: runtime.logger, csrf: new Csrf(derive('csrf'), cookie), cookie, signInPostsPerIp: config.SIGN_IN_POSTS_PER_IP });
+    mountPages(http, { app, provider, bus: runtime.bus, logger: runtime.logger, csrf: new Csrf(derive('csrf'), cookie), cookie, signInPostsPerIp: config.SIGN_IN_POSTS_PER_IP, issuer });
     mountApi(http, app, credentials);
     finishHttpApp(http, runtime.logger);
     server.on('request', http);

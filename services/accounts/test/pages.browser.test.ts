@@ -2,16 +2,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
+import { paymentsApi } from '@shop/contracts';
+import { start as startPayments, type RunningPayments } from '../../payments/src/main.js';
 import { bootAccounts, codeFromMail, GATEWAY_RESOURCE, pkce, type Stack } from './helpers.js';
 
 let stack: Stack;
+// The real payments service (demo provider) on the same NATS prefix: the account page's cards live there.
+let payments: RunningPayments;
+let paymentsDb: Awaited<ReturnType<typeof freshDatabase>>;
 let browser: Browser;
 let callback: Server;
 let callbackUrl: string;
 const received: URL[] = [];
 
 beforeAll(async () => {
-  stack = await bootAccounts('accounts_pages');
+  const prefix = freshPrefix();
+  stack = await bootAccounts('accounts_pages', { NATS_PREFIX: prefix });
+  paymentsDb = await freshDatabase('accounts_pages_payments');
+  payments = await startPayments(testEnv(paymentsDb.url, prefix));
   callback = createServer((req, res) => {
     received.push(new URL(req.url ?? '/', callbackUrl));
     res.writeHead(200, { 'content-type': 'text/plain' }).end('app received the code');
@@ -28,6 +37,8 @@ afterAll(async () => {
   await browser?.close();
   await new Promise((r) => callback?.close(r));
   await stack?.close();
+  await payments?.stop();
+  await paymentsDb?.drop();
 });
 
 /** Presses Tab until the focused element matches, as a keyboard user would; fails after 30 presses. */
@@ -112,6 +123,64 @@ describe('pages in Chromium, keyboard only, 375 px wide', () => {
     await Promise.all([page.waitForURL(/done=app_revoked/), page.keyboard.press('Enter')]);
     expect(await page.textContent('[role=status]')).toContain('The app is disconnected');
     await fitsAndLabelled(page);
+    await context.close();
+  });
+
+  it('adds demo test cards to the account through the setup page, makes one the default and removes one, keyboard only', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const page = await context.newPage();
+    const base = stack.svc.issuer;
+    await page.goto(`${base}/signup`);
+    await page.keyboard.type('Card Holder');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('cards@example.com');
+    await Promise.all([page.waitForURL(/code-request$/, { waitUntil: 'load' }), page.keyboard.press('Enter')]);
+    await page.keyboard.type(codeFromMail(stack.mailDir, 'cards@example.com'));
+    await Promise.all([page.waitForURL(`${base}/account`), page.keyboard.press('Enter')]);
+    expect(await page.textContent('#payment-methods ~ p')).toContain('No payment methods saved');
+
+    /** Account page → Add a card → the provider's page → choose the card (arrow keys) → Save → back. */
+    async function addCard(arrowDowns: number, expected: string) {
+      await tabTo(page, (el) => el.tag === 'button' && el.text === 'Add a card');
+      await Promise.all([page.waitForSelector('h1:has-text("Add a card")'), page.keyboard.press('Enter')]);
+      await fitsAndLabelled(page);
+      // The link has focus on arrival: Enter follows it to the payments service's own page.
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Continue to the card page');
+      await Promise.all([page.waitForURL((u) => u.href.startsWith(`${payments.httpUrl}/v1/demo/setup/`)), page.keyboard.press('Enter')]);
+      await fitsAndLabelled(page);
+      expect(await page.locator('input[type=text], input[type=number], input[type=tel]').count()).toBe(0);
+      await tabTo(page, (el) => el.tag === 'input' && el.name === 'payment_method_id');
+      for (let i = 0; i < arrowDowns; i++) await page.keyboard.press('ArrowDown');
+      await tabTo(page, (el) => el.tag === 'button' && el.text === 'Save card');
+      await Promise.all([page.waitForSelector('h1:has-text("Card saved")'), page.keyboard.press('Enter')]);
+      expect(await page.textContent('main, body')).toContain(`${expected} is saved to your account`);
+      await fitsAndLabelled(page);
+      await tabTo(page, (el) => el.tag === 'a' && el.text === 'Back to your account');
+      await Promise.all([page.waitForURL(`${base}/account#payment-methods`), page.keyboard.press('Enter')]);
+    }
+
+    await addCard(1, 'Mastercard ending in 4444 (test card)');
+    expect(await page.textContent('#payment-methods + ul')).toContain('Mastercard ending in 4444 (test card) (default)');
+    await addCard(0, 'Visa ending in 4242 (test card)');
+    const list = () => page.locator('#payment-methods + ul > li').allTextContents();
+    expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      'Visa ending in 4242 (test card) (default) Remove',
+      'Mastercard ending in 4444 (test card) Make default Remove',
+    ]);
+    await fitsAndLabelled(page);
+
+    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Make default');
+    await Promise.all([page.waitForURL(/done=method_default/), page.keyboard.press('Enter')]);
+    expect(await page.textContent('[role=status]')).toContain('The default card is changed');
+    expect((await list())[0]).toContain('Mastercard ending in 4444 (test card) (default)');
+    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Remove');
+    await Promise.all([page.waitForURL(/done=method_removed/), page.keyboard.press('Enter')]);
+    expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual(['Visa ending in 4242 (test card) (default) Remove']);
+
+    // What the page showed is what payments holds for this account, and only for it.
+    const account = (await stack.svc.runtime.pool.query<{ id: string }>("select id from customers where email = 'cards@example.com'")).rows[0].id;
+    const methods = (await payments.runtime.bus.call(paymentsApi.listMethods, { account })).methods.filter((m) => m.saved);
+    expect(methods.map((m) => [m.id, m.is_default])).toEqual([['pm_card_visa', true]]);
     await context.close();
   });
 

@@ -1,11 +1,11 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type Provider from 'oidc-provider';
-import { AppError, ordersApi, paymentsApi, toAppError } from '@shop/contracts';
+import { AppError, ordersApi, PaymentMethodId, paymentsApi, toAppError } from '@shop/contracts';
 import type { BusClient, Logger } from '@shop/kit';
 import type { AccountsApp } from '../app/accounts.js';
 import { shopScopesOf } from '../domain/scopes.js';
-import { accountView, codeView, consentView, errorView, signInView, signUpView, type FlowBase } from './views.js';
+import { accountView, codeView, consentView, errorView, setupLinkView, signInView, signUpView, type FlowBase } from './views.js';
 import { cookies, Csrf, formText, pageCsp, pageHeaders, SESSION_COOKIE, setCookie, type CookieOptions } from './web.js';
 
 export interface PagesDeps {
@@ -16,6 +16,8 @@ export interface PagesDeps {
   csrf: Csrf;
   cookie: CookieOptions;
   signInPostsPerIp: number;
+  /** This service's public origin: where the payment provider's setup page sends the shopper back to. */
+  issuer: string;
 }
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
@@ -260,7 +262,7 @@ export function mountPages(http: Express, d: PagesDeps): void {
       app.getCustomer(customerId),
       app.listAddresses(customerId),
       d.bus.call(ordersApi.list, { caller: { subject: customerId }, page: 1, per_page: 20 }).catch((e) => ({ unavailable: `Your orders cannot be shown right now (${toAppError(e).message})` })),
-      d.bus.call(paymentsApi.listMethods, { customer: customerId }).catch((e) => ({ unavailable: `Your payment methods cannot be shown right now (${toAppError(e).message})` })),
+      d.bus.call(paymentsApi.listMethods, { account: customerId }).catch((e) => ({ unavailable: `Your payment methods cannot be shown right now (${toAppError(e).message})` })),
       app.connectedApps(customerId),
     ]);
     const apps = await Promise.all(grants.map(async (g) => ({ grantId: g.grantId, ...(await appName(g.clientId)), scopes: g.scopes, since: g.createdAt.toISOString().slice(0, 10) })));
@@ -280,6 +282,8 @@ export function mountPages(http: Express, d: PagesDeps): void {
     address_default: 'The default address is changed.',
     address_removed: 'The address is removed.',
     app_revoked: 'The app is disconnected: its access and refresh tokens no longer work.',
+    method_default: 'The default card is changed.',
+    method_removed: 'The card is removed from your account.',
   };
 
   /** A POST of the account page: signed in, CSRF token bound to the account, then the change; errors re-render the page. */
@@ -311,6 +315,28 @@ export function mountPages(http: Express, d: PagesDeps): void {
   }));
   http.post('/account/addresses/:id/default', forms, accountPost(async (req, c) => (await app.setDefaultAddress(c, uuidParam(req)), 'address_default')));
   http.post('/account/addresses/:id/remove', forms, accountPost(async (req, c) => (await app.removeAddress(c, uuidParam(req)), 'address_removed')));
+  // Saved cards live in payments, which checks each one is this account's (the account is the session's, never a form field).
+  http.post('/account/payment-methods/:pm/default', forms, accountPost(async (req, c) => {
+    await d.bus.call(paymentsApi.setDefaultMethod, { account: c, payment_method_id: methodParam(req) });
+    return 'method_default';
+  }));
+  http.post('/account/payment-methods/:pm/remove', forms, accountPost(async (req, c) => {
+    await d.bus.call(paymentsApi.removeMethod, { account: c, payment_method_id: methodParam(req) });
+    return 'method_removed';
+  }));
+  // A setup link is made only when asked for (it is short-lived, and for Stripe a Checkout Session).
+  http.post('/account/payment-methods/setup', forms, page(async (req, res) => {
+    const customer = await signedIn(req, res);
+    if (!customer) return;
+    if (!csrf.valid(req, `account:${customer}`)) return refuseForgedForm(req, res);
+    try {
+      const link = await d.bus.call(paymentsApi.createSetupLink, { account: customer, return_url: `${d.issuer}/account#payment-methods` });
+      send(res, 200, setupLinkView(link.url, link.expires_at));
+    } catch (e) {
+      const err = toAppError(e);
+      await renderAccount(req, res, customer, err.code === 'INTERNAL' ? 503 : statusOf(err), { error: `A card cannot be added right now (${err.message})` });
+    }
+  }));
   http.post('/account/apps/:grant/revoke', forms, accountPost(async (req, c) => (await app.disconnectApp(c, String(req.params.grant)), 'app_revoked')));
 
   http.post('/signout', forms, page(async (req, res) => {
@@ -321,6 +347,12 @@ export function mountPages(http: Express, d: PagesDeps): void {
     setCookie(res, SESSION_COOKIE, '', { ...d.cookie, maxAgeSeconds: 0 });
     res.redirect(303, '/signin');
   }));
+}
+
+function methodParam(req: Request): string {
+  const parsed = PaymentMethodId.safeParse(String(req.params.pm));
+  if (!parsed.success) throw new AppError('PAYMENT_METHOD_NOT_FOUND', 'That card is not saved to your account.');
+  return parsed.data;
 }
 
 function uuidParam(req: Request): string {

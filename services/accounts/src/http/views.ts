@@ -116,8 +116,20 @@ ${a.is_default ? '' : `<form method="post" action="/account/addresses/${a.id}/de
     'unavailable' in v.methods
       ? `<p class="note">${esc(v.methods.unavailable)}</p>`
       : saved.length
-        ? `<ul class="plain">${saved.map((m) => `<li>${esc(m.label)}${m.is_default ? ' <strong>(default)</strong>' : ''}</li>`).join('')}</ul>`
-        : '<p>No payment methods saved to your account yet. A card you pay with while signed in can be saved for later orders.</p>';
+        ? `<ul class="plain">${saved
+            .map(
+              (m) => `<li>${esc(m.label)}${m.is_default ? ' <strong>(default)</strong>' : ''}<br>
+${m.is_default ? '' : `<form method="post" action="/account/payment-methods/${esc(m.id)}/default" class="inline">${v.csrf}<button type="submit" class="secondary" aria-label="Make ${esc(m.label)} the default card">Make default</button></form>`}
+<form method="post" action="/account/payment-methods/${esc(m.id)}/remove" class="inline">${v.csrf}<button type="submit" class="secondary" aria-label="Remove ${esc(m.label)}">Remove</button></form></li>`,
+            )
+            .join('')}</ul>`
+        : '<p>No payment methods saved to your account yet. Add a card below, or save the card you pay with while signed in.</p>';
+  // The card is entered on the payment provider's own page (or, in the demo, chosen among its test cards), never here.
+  const addCard =
+    'unavailable' in v.methods
+      ? ''
+      : `<form method="post" action="/account/payment-methods/setup">${v.csrf}<button type="submit">Add a card</button></form>
+<p class="note">You add the card on the payment provider's page; this shop keeps only which card it is (brand and last 4 digits).</p>`;
   const apps = v.apps.length
     ? `<ul class="plain">${v.apps
         .map(
@@ -147,9 +159,20 @@ ${field('country', 'Country (2 letters, e.g. US)', { idPrefix: 'addr', autocompl
 ${field('phone', 'Phone (optional)', { idPrefix: 'addr', type: 'tel', autocomplete: 'tel' })}
 <label><input type="checkbox" name="default" value="1"> Make this the default address</label>
 <button type="submit">Add address</button></form></details>
-<h2 id="payment-methods">Payment methods</h2>${methods}
+<h2 id="payment-methods">Payment methods</h2>${methods}${addCard}
 <h2 id="apps">Connected apps</h2>${apps}
 <form method="post" action="/signout">${v.csrf}<button type="submit" class="secondary">Sign out</button></form>`,
     { notice: v.notice, error: v.error },
+  );
+}
+
+/** Between "Add a card" and the provider's page: a link, as the account page's forms may post only to this site. */
+export function setupLinkView(url: string, expiresAt: string): string {
+  return page(
+    'Add a card',
+    `<p>You add the card on the payment provider's page. When you are done it sends you back to your account.</p>
+<p><a class="button" href="${esc(url)}" autofocus>Continue to the card page</a></p>
+<p class="note">This link works once you are signed in here and for a short time (until ${esc(expiresAt.slice(11, 16))} UTC).</p>
+<p><a href="/account#payment-methods">Back to your account</a></p>`,
   );
 }

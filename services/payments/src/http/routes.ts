@@ -45,9 +45,11 @@ export const sendHtml = (res: Response, status: number, html: string) =>
     .set('Content-Security-Policy', PAGE_CSP)
     .set('X-Frame-Options', 'DENY')
     .set('X-Content-Type-Options', 'nosniff')
-    // The URL holds the checkout id and the page its CSRF token: neither is cached nor sent on as a referrer.
+    // The URL holds the checkout id (or the setup capability) and the page its CSRF token: neither is
+    // cached nor sent to another site as a referrer. same-origin, not no-referrer: under no-referrer
+    // Chromium posts the page's own forms with `Origin: null`, which the origin check refuses.
     .set('Cache-Control', 'no-store')
-    .set('Referrer-Policy', 'no-referrer')
+    .set('Referrer-Policy', 'same-origin')
     .send(html);
 
 /** The demo page a token is for: a checkout, an authentication, or a card setup (bound to its link's token). */
