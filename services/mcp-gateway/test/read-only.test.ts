@@ -17,7 +17,7 @@ describe('read-only tools create no rows', () => {
     await stack?.stop();
   });
 
-  it('view_cart with no cart answers the empty cart (no id) and stores nothing, in a session and statelessly', async () => {
+  it('view_cart and list_payment_methods with no cart answer the empty cart (no id) and stores nothing, in a session and statelessly', async () => {
     const a = await connectClient(stack.mcpUrl);
     const seen = await a.call('view_cart');
     expect(ok(seen)).toMatchObject({ kind: 'cart', cart_id: null, session_id: null, cart: { id: null, lines: [], version: 0 } });
@@ -25,6 +25,9 @@ describe('read-only tools create no rows', () => {
     const conversation = await connectClient(stack.mcpUrl, { 'openai/session': 'conv-read-only' });
     expect(ok(await conversation.call('view_cart')).cart_id).toBeNull();
     for (let i = 0; i < 5; i++) await a.call('view_cart');
+    const methods = ok(await a.call('list_payment_methods'));
+    expect(methods).toMatchObject({ kind: 'checkout', cart_id: null, cart: { id: null, lines: [] } });
+    expect(methods.payment_methods.length).toBeGreaterThan(0);
     expect(await cartRows()).toBe(0);
 
     // The first write creates the cart; from then on view_cart shows it.

@@ -146,7 +146,7 @@ function reorderSummary(r: ReorderOutcome): string[] {
   return [added, ...missed];
 }
 
-export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link: CheckoutLinkInfo | null, notice?: string): Presented<CheckoutResult> {
+export function presentCheckout(cart: ShownCart, methods: SavedPaymentMethod[], link: CheckoutLinkInfo | null, notice?: string): Presented<CheckoutResult> {
   const structured: CheckoutResult = {
     kind: 'checkout',
     cart_id: cart.id,
@@ -169,7 +169,7 @@ export function presentCheckout(cart: Cart, methods: SavedPaymentMethod[], link:
 }
 
 /** What the assistant does next at checkout, in the tools' own terms. */
-function checkoutNext(cart: Cart, link: CheckoutLinkInfo | null): string {
+function checkoutNext(cart: ShownCart, link: CheckoutLinkInfo | null): string {
   if (link) return `Next: the shopper opens the link and pays there; get_order_status${link.order_number ? ` ${link.order_number}` : ''} shows when the order is confirmed.`;
   const c = cart.checkout;
   if (cart.lines.length === 0) return 'Next: add something to the cart first.';

@@ -1,5 +1,5 @@
-import { CheckoutResult, toolArgs } from '@shop/contracts';
-import { appToolMeta, checkoutOutcome, defineTool, namedCart, readOnly, resolveCart } from './shared.js';
+import { cartApi, CheckoutResult, toolArgs } from '@shop/contracts';
+import { appToolMeta, checkoutOutcome, defineTool, namedCart, readOnly } from './shared.js';
 
 export const listPaymentMethods = defineTool({
   name: 'list_payment_methods',
@@ -9,7 +9,12 @@ export const listPaymentMethods = defineTool({
   output: CheckoutResult,
   annotations: readOnly,
   meta: appToolMeta('checkout', 'Fetching payment methods…', 'Payment methods ready'),
-  run: async (a, call) => checkoutOutcome(call, await resolveCart(call, namedCart(a)), call.account?.scopes.includes('shop.payment_methods') ? undefined : GUEST_NOTICE),
+  run: async (a, call) => {
+    const named = namedCart(a);
+    // Read-only: a caller without a cart sees the methods beside an empty cart, and no cart row is created.
+    const cart = await call.deps.bus.call(cartApi.peek, { ...(named ? { cart_id: named } : {}), caller: call.caller });
+    return checkoutOutcome(call, cart, call.account?.scopes.includes('shop.payment_methods') ? undefined : GUEST_NOTICE);
+  },
 });
 
 /** A guest (or a token without shop.payment_methods) sees the methods offered to everyone only. */

@@ -3,7 +3,7 @@ import type { McpUiToolMeta } from '@modelcontextprotocol/ext-apps';
 import type { z } from 'zod';
 import { cartApi, paymentsApi, widgetUri, type Cart, type Caller, type CartResult, type CheckoutResult, type ShownCart, type SavedPaymentMethod, type ToolName, type WidgetName } from '@shop/contracts';
 import type { BusClient, Logger } from '@shop/kit';
-import { cartResolution, paymentCustomer, type HostMeta } from '../domain/identity.js';
+import { cartResolution, paymentAccount, type HostMeta } from '../domain/identity.js';
 import type { Account } from '../auth/tokens.js';
 import { presentCart, presentCheckout, type CartExtras, type Presented } from '../domain/present.js';
 
@@ -113,13 +113,14 @@ export async function cartIdFor(call: ToolCall, cartId: string | undefined): Pro
 
 /** The methods this call may pay with: the account's saved ones (with shop.payment_methods) and the ones offered to everyone. */
 export async function savedMethods(call: ToolCall): Promise<SavedPaymentMethod[]> {
-  return (await call.deps.bus.call(paymentsApi.listMethods, { customer: paymentCustomer(call.account) })).methods;
+  const account = paymentAccount(call.account);
+  return (await call.deps.bus.call(paymentsApi.listMethods, account ? { account } : {})).methods;
 }
 
 export function cartOutcome(cart: ShownCart, extras?: CartExtras): ToolOutcome<CartResult> {
   return { presented: presentCart(cart, extras) };
 }
 
-export async function checkoutOutcome(call: ToolCall, cart: Cart, notice?: string): Promise<ToolOutcome<CheckoutResult>> {
+export async function checkoutOutcome(call: ToolCall, cart: ShownCart, notice?: string): Promise<ToolOutcome<CheckoutResult>> {
   return { presented: presentCheckout(cart, await savedMethods(call), null, notice) };
 }
