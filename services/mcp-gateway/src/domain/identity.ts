@@ -55,13 +55,10 @@ export function cartResolution(caller: Caller, cartIdArg: string | undefined): C
 }
 
 /**
- * The payments customer whose saved methods a call may list and use: the account, when its token
- * grants shop.payment_methods. Everyone else is the guest customer, who has no saved methods of
- * their own (payments offers the provider's test cards to all). Never a conversation id: a host
- * chooses those, and one could be set to an account id.
+ * The account whose saved payment methods a call may list: the account, when its token grants
+ * shop.payment_methods; nobody otherwise (a guest, or a token without the scope), and payments then
+ * lists only the provider's test cards, offered to everyone.
  */
-export const GUEST_CUSTOMER = 'guest';
-
-export function paymentCustomer(account: Account | undefined): string {
-  return account?.scopes.includes('shop.payment_methods') ? account.subject : GUEST_CUSTOMER;
+export function paymentAccount(account: Account | undefined): string | undefined {
+  return account?.scopes.includes('shop.payment_methods') ? account.subject : undefined;
 }
