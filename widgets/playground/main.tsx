@@ -1,4 +1,4 @@
-// The playground: a tool-call console over the gateway's live tools/list, and the widget for each
+// The playground: a tool-call console (the SDK v2 client, playground/mcp.ts) over the gateway's live tools/list, and the widget for each
 // result rendered the way ChatGPT does (window.openai in the widget frame, from src/host, the
 // same host code the browser tests use), so a person can shop end to end without ChatGPT.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
@@ -98,8 +98,19 @@ function App() {
   const updateLog = useCallback((id: number, patch: Partial<LogEntry>) => setLog((l) => l.map((e) => (e.id === id ? { ...e, ...patch } : e))), []);
 
   useEffect(() => {
-    mcp.listTools().then(setTools, (e: unknown) => setLoadError(`Could not list the tools: ${(e as Error).message}`));
-  }, []);
+    mcp.listTools().then(
+      async (listed) => {
+        setTools(listed);
+        const era = await mcp.era();
+        addLog({
+          kind: 'info',
+          title: 'Connected',
+          text: era === 'modern' ? 'MCP 2026-07-28: stateless, no MCP session; the conversation travels in each call’s _meta.' : 'MCP 2025 handshake, with an MCP session.',
+        });
+      },
+      (e: unknown) => setLoadError(`Could not list the tools: ${(e as Error).message}`),
+    );
+  }, [addLog]);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);

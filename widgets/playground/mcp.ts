@@ -1,9 +1,9 @@
-// The playground's MCP connection: the SDK client over Streamable HTTP to the gateway's /mcp on
-// the page's own origin. It reconnects once when the gateway has dropped the MCP session
-// (idle sessions are closed), so a page left open keeps working.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+// The playground's MCP connection: the SDK v2 client (@modelcontextprotocol/client) over Streamable
+// HTTP to the gateway's /mcp on the page's own origin. It negotiates the protocol ('auto'), so with
+// this gateway it speaks 2026-07-28: stateless, no MCP session, the conversation carried by the
+// `_meta` each call sends, as ChatGPT's. Should it fall back to the 2025 handshake (a gateway that
+// only speaks that era), an idle MCP session the gateway dropped answers 404: it connects again once.
+import { Client, SdkHttpError, StreamableHTTPClientTransport, type Tool } from '@modelcontextprotocol/client';
 
 export type { Tool };
 
@@ -24,7 +24,7 @@ export class PlaygroundMcp {
   private connect(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const client = new Client({ name: 'shop-playground', version: '1.0.0' });
+      const client = new Client({ name: 'shop-playground', version: '2.0.0' }, { versionNegotiation: { mode: 'auto' } });
       await client.connect(new StreamableHTTPClientTransport(this.endpoint));
       this.client = client;
       return client;
@@ -34,13 +34,18 @@ export class PlaygroundMcp {
     return this.connecting;
   }
 
+  /** The era the client negotiated: 'modern' (2026-07-28) or 'legacy' (the 2025 handshake). */
+  async era(): Promise<string | undefined> {
+    return (await this.connect()).getProtocolEra();
+  }
+
   private async withClient<T>(run: (c: Client) => Promise<T>): Promise<T> {
     const client = await this.connect();
     try {
       return await run(client);
     } catch (e) {
-      if (!(e instanceof StreamableHTTPError && e.code === 404)) throw e;
-      // The gateway no longer knows the MCP session: start a new one and try once more.
+      if (!(e instanceof SdkHttpError && e.status === 404)) throw e;
+      // The gateway no longer knows the 2025-era MCP session: start a new one and try once more.
       this.client = null;
       await client.close().catch(() => undefined);
       return run(await this.connect());
@@ -53,7 +58,7 @@ export class PlaygroundMcp {
 
   async callTool(name: string, args: Record<string, unknown>, meta: Record<string, unknown>): Promise<CallResult> {
     // place_order waits for the payment; give it more than the SDK's default minute.
-    return this.withClient(async (c) => (await c.callTool({ name, arguments: args, _meta: meta }, undefined, { timeout: 120_000 })) as CallResult);
+    return this.withClient(async (c) => (await c.callTool({ name, arguments: args, _meta: meta }, { timeout: 120_000 })) as CallResult);
   }
 
   /** A widget's HTML by its ui:// URI; read once per page. */

@@ -102,6 +102,7 @@ describe.skipIf(!stackBuilt)('playground on the live stack', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    expect(res.headers.get('content-security-policy')).not.toContain('unsafe-eval');
     expect(await res.text()).toContain('<div id="root">');
   });
 
@@ -109,9 +110,21 @@ describe.skipIf(!stackBuilt)('playground on the live stack', () => {
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The policy allows no eval: a blocked evaluation (a schema compiler) would show here.
+    page.on('console', (m) => {
+      if (/Content Security Policy|unsafe-eval/i.test(m.text())) pageErrors.push(m.text());
+    });
+    // What the page's MCP client sends to /mcp: its methods and whether it names an MCP session.
+    const mcpRequests: Array<{ method: string | undefined; session: boolean }> = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname !== '/mcp' || r.method() !== 'POST') return;
+      const body = JSON.parse(r.postData() ?? '{}') as { method?: string };
+      mcpRequests.push({ method: body.method, session: 'mcp-session-id' in r.headers() });
+    });
     await page.goto(stack.playgroundUrl);
 
-    // The console offers exactly the gateway's live tools.
+    // The console offers exactly the gateway's live tools. The reference is an SDK 1.x client on the
+    // 2025 handshake: a host on the other era sees the same tools and, with the same _meta, the same cart.
     const reference = new Client({ name: 'playground-test', version: '1.0.0' });
     await reference.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl)));
     const liveTools = (await reference.listTools()).tools.map((t) => t.name);
@@ -135,6 +148,12 @@ describe.skipIf(!stackBuilt)('playground on the live stack', () => {
     expect(raw.structuredContent.items.map((i) => i.name)).toContain('Pegasus 41 Road Running Shoe');
     const list = await widget(page, 'product-list');
     await screenshot(page, 'search');
+    // The page's client is the SDK v2 client on 2026-07-28: no initialize handshake, no MCP session;
+    // the conversation is the _meta each call carries.
+    await page.locator('[data-testid="log-entry"][data-kind="info"]').filter({ hasText: 'MCP 2026-07-28' }).waitFor();
+    expect(mcpRequests.map((r) => r.method)).toEqual(expect.arrayContaining(['tools/list', 'tools/call', 'resources/read']));
+    expect(mcpRequests.map((r) => r.method)).not.toContain('initialize');
+    expect(mcpRequests.filter((r) => r.session)).toEqual([]);
 
     // 2. Add to the cart from the widget's own button, choosing a size (and colour) in its frame.
     await list.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();

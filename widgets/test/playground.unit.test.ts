@@ -110,6 +110,8 @@ describe('GET /playground', () => {
     expect(first.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(first.headers['content-security-policy']).toContain("connect-src 'self' https://shop.example.test");
     expect(first.headers['content-security-policy']).toContain("frame-ancestors 'self'");
+    // The v2 client's browser build interprets schemas (@cfworker/json-schema): no eval is needed.
+    expect(first.headers['content-security-policy']).not.toContain('unsafe-eval');
     expect(first.text).toContain('<title>one</title>');
     writeFileSync(file, '<!doctype html><title>two</title>');
     expect((await request(app).get('/playground')).text).toContain('<title>two</title>');

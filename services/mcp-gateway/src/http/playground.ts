@@ -15,13 +15,14 @@ const NOT_BUILT = 'The playground is not built: run `npm run build` (it writes w
 /**
  * The playground's policy, which its widget frames inherit (they are same-origin srcdoc frames,
  * like the test host's). Inline script and style because the page and the widgets are single
- * files; eval because the MCP client validates tool output schemas with Ajv, which compiles them.
+ * files. No eval: the SDK v2 client's browser build validates tool output schemas with
+ * @cfworker/json-schema, which interprets them (the 1.x client compiled them with Ajv).
  */
 function contentSecurityPolicy(publicUrl: string): string {
   const origin = new URL(publicUrl).origin;
   return [
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+    "script-src 'self' 'unsafe-inline'",
     "style-src 'self' 'unsafe-inline'",
     `img-src 'self' data: ${origin}`,
     `font-src 'self' data: ${origin}`,
