@@ -25,6 +25,7 @@ import { applyCheckoutChange, checkoutState, type StoredCheckout } from './domai
 import { assertDeliveryPreferences } from './domain/delivery.js';
 import { assertAvailable, describeItem, resolveVariant } from './domain/variants.js';
 import { planAdd } from './domain/limits.js';
+import { accountCart } from './cart-join.js';
 
 type Req<K extends keyof typeof cartApi> = z.infer<(typeof cartApi)[K]['request']>;
 
@@ -89,13 +90,15 @@ export class CartService {
   // ---- reads ----------------------------------------------------------------------------
 
   async resolve(req: Req<'resolve'>): Promise<Cart> {
-    if (req.cart_id) return this.get({ cart_id: req.cart_id, caller: req.caller });
+    // A cart that joined an account answers with the account's cart it went into (authorised as usual).
+    if (req.cart_id) return this.get({ cart_id: (await db.mergedInto(this.pool, req.cart_id)) ?? req.cart_id, caller: req.caller });
     const row = await this.resolveRow(req.caller);
     return this.view(row.id, [], row);
   }
 
   /** The conversation's active cart, authorised for the caller, created when there is none. */
   private async resolveRow(caller: Caller): Promise<db.CartRow> {
+    if (caller.subject) return (await this.accountCart({ ...caller, subject: caller.subject }, true))!;
     const { conversation, subject } = caller;
     if (conversation) {
       const existing = await db.findActiveByConversation(this.pool, conversation);
@@ -122,6 +125,11 @@ export class CartService {
   /** resolve for read-only calls: the caller's cart when there is one, else the empty cart (id null), with no row written. */
   async peek(req: Req<'peek'>): Promise<ShownCart> {
     if (req.cart_id) return this.get({ cart_id: req.cart_id, caller: req.caller });
+    if (req.caller.subject) {
+      // Joining an anonymous cart is no new row: a signed-in look at the cart joins it as any call would.
+      const found = await this.accountCart({ ...req.caller, subject: req.caller.subject }, false);
+      return found ? this.view(found.id, [], found) : this.emptyCart(req.caller);
+    }
     const { conversation } = req.caller;
     const existing = conversation ? await db.findActiveByConversation(this.pool, conversation) : null;
     if (existing) return this.view(existing.id, [], await this.authorize(existing, req.caller));
@@ -343,18 +351,27 @@ export class CartService {
     return true;
   }
 
+  /** A signed-in caller's cart (cart-join.ts): found, joined from the conversation, or created when `create`. */
+  private async accountCart(caller: Caller & { subject: string }, create: boolean): Promise<db.CartRow | null> {
+    const found = await accountCart(this.pool, caller, {
+      create,
+      newId: newCartId,
+      storedCheckout,
+      onCreated: async (tx, row) => void (await publishEvent(tx, { subject: cartEvents.created, data: this.eventData(row, 0) })),
+    });
+    if (found?.created) this.relay.kick();
+    return found?.row ?? null;
+  }
+
   private eventData(cart: { id: string; owner_subject: string | null; conversation: string | null }, count: number): CartEventData {
     return { cart_id: cart.id, owner_subject: cart.owner_subject, conversation: cart.conversation, item_count: count };
   }
 
   /**
-   * Refuses a caller under another subject (CART_FORBIDDEN); an unowned cart touched by a
-   * caller with a subject becomes theirs. A cart with an owner needs that owner's subject.
-   */
-  /**
-   * A cart never changes owner: one created with a subject answers only to it; one created
-   * without (an anonymous conversation) stays anonymous, reachable by its conversation or its
-   * cart id, and is never adopted by whoever first calls with a subject.
+   * A cart with an owner (an account) answers only to that account's subject: never to another
+   * account, never to a guest. An anonymous cart is reachable by its conversation or its cart id;
+   * it joins an account only when that account resolves its conversation (cart-join.ts), never by
+   * being read or changed by id.
    */
   private async authorize(cart: db.CartRow, caller: Caller): Promise<db.CartRow> {
     if (cart.owner_subject !== null && caller.subject !== cart.owner_subject) {
@@ -372,6 +389,9 @@ export class CartService {
   }
 
   private assertActive(cart: db.CartRow): void {
+    if (cart.status === 'merged') {
+      throw new AppError('CART_NOT_ACTIVE', "This cart joined your account's cart when you signed in: its items are there now.", { cart_id: cart.id, status: cart.status });
+    }
     if (cart.status !== 'active') {
       throw new AppError('CART_NOT_ACTIVE', `This cart is ${cart.status} and can no longer be changed. Start a new cart to keep shopping.`, {
         cart_id: cart.id,

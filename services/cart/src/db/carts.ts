@@ -171,3 +171,62 @@ export async function abandonIdle(q: Queryable, idleSeconds: number, limit: numb
   );
   return rows;
 }
+
+// ---- an anonymous cart joining an account (cart-join.ts) ------------------------------------
+
+/** Serialises every join and account-cart creation of one account: at most one open cart comes of them. */
+export async function lockAccount(q: Queryable, subject: string): Promise<void> {
+  await q.query('select pg_advisory_xact_lock(hashtext($1))', [`cart-account:${subject}`]);
+}
+
+export async function lockActiveByConversation(q: Queryable, conversation: string): Promise<CartRow | null> {
+  const { rows } = await q.query<CartRow>(`select ${cartColumns} from carts where conversation = $1 and status = 'active' for update`, [conversation]);
+  return rows[0] ?? null;
+}
+
+/** The account's open cart: its most recently changed active cart (locked). */
+export async function lockOpenCartOfOwner(q: Queryable, subject: string, except: string | null): Promise<CartRow | null> {
+  const { rows } = await q.query<CartRow>(
+    `select ${cartColumns} from carts where owner_subject = $1 and status = 'active' and id is distinct from $2
+     order by updated_at desc, id limit 1 for update`,
+    [subject, except],
+  );
+  return rows[0] ?? null;
+}
+
+/** The account takes an anonymous cart as it is (lines, coupon, checkout). */
+export async function setOwner(q: Queryable, cartId: string, subject: string): Promise<CartRow> {
+  const { rows } = await q.query<CartRow>(
+    `update carts set owner_subject = $2, version = version + 1, updated_at = now() where id = $1 and owner_subject is null returning ${cartColumns}`,
+    [cartId, subject],
+  );
+  return rows[0];
+}
+
+/**
+ * Moves one line into a cart: the same item adds its quantity to the line there, up to `maxQuantity`;
+ * a new item becomes a line with the snapshot (name, price) it had.
+ */
+export async function mergeLine(q: Queryable, cartId: string, line: StoredLine, newId: string, maxQuantity: number): Promise<void> {
+  await q.query(
+    `insert into cart_lines (id, cart_id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, least($11::int, $12::int))
+     on conflict (cart_id, product_id, variant_id) do update
+       set quantity = least(cart_lines.quantity + excluded.quantity, $12::int), updated_at = now()`,
+    [newId, cartId, line.product_id, line.variant_id, line.name, line.brand, line.size, line.color, line.image_url, line.unit_price, line.quantity, maxQuantity],
+  );
+}
+
+/** The emptied conversation cart: merged into the account's, owned by the account, no longer active. */
+export async function markMerged(q: Queryable, cartId: string, into: string, subject: string): Promise<void> {
+  await q.query('delete from cart_lines where cart_id = $1', [cartId]);
+  await q.query(
+    `update carts set status = 'merged', merged_into = $2, merged_at = now(), owner_subject = $3, version = version + 1, updated_at = now() where id = $1`,
+    [cartId, into, subject],
+  );
+}
+
+export async function mergedInto(q: Queryable, cartId: string): Promise<string | null> {
+  const { rows } = await q.query<{ merged_into: string | null }>('select merged_into from carts where id = $1', [cartId]);
+  return rows[0]?.merged_into ?? null;
+}
