@@ -1,8 +1,8 @@
 // Headless first: a host with no widgets and no structured-output support (a CLI, a voice
 // assistant) reads only each result's text. This client drives a whole purchase from the text
 // alone and sends no host conversation id, so even the cart handle it passes back comes from the
-// text. It speaks the 2025 handshake: a 2026-07-28 caller with neither a host conversation nor an
-// MCP session has no shopper identity orders accepts for placement (see the gateway README).
+// text. It speaks the 2025 handshake (its MCP session is the conversation); test/cart-handle.test.ts
+// buys in the 2026-07-28 era with neither, by the cart id alone.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './support/stack.js';
