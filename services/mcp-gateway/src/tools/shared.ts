@@ -101,7 +101,7 @@ export function namedCart(a: { cart_id?: string; session_id?: string }): string 
   return a.cart_id ?? a.session_id;
 }
 
-/** The caller's cart, found or created (ARCHITECTURE.md order: conversation, explicit id, MCP session). */
+/** The caller's cart, found or created: an explicit cart_id first (the cart service checks it is the caller's), else the conversation (docs/DECISIONS.md "Cart resolution order"). */
 export function resolveCart(call: ToolCall, cartId: string | undefined): Promise<Cart> {
   return call.deps.bus.call(cartApi.resolve, cartResolution(call.caller, cartId));
 }
