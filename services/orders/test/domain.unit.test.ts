@@ -136,6 +136,10 @@ function cart(over: Partial<Cart> = {}, checkout: Partial<Cart['checkout']> = {}
     ],
     coupon: null,
     totals: { subtotal: 2997, discount: 0, shipping: 599, shipping_method: 'standard', shipping_is_estimate: false, tax: 262, total: 3858, item_count: 3, currency: 'USD' },
+    shipping_options: [
+      { method: 'standard', label: 'Standard (5–7 business days)', price: 599, estimate: { earliest: '2026-01-12', latest: '2026-01-14' } },
+      { method: 'express', label: 'Express (2–3 business days)', price: 1299, estimate: { earliest: '2026-01-07', latest: '2026-01-08' } },
+    ],
     messages: [],
     checkout: {
       shipping_address: address,
