@@ -26,13 +26,12 @@ export const SavedPaymentMethod = z.object({
   last4: z.string().regex(/^\d{4}$/),
   label: z.string(),
   is_default: z.boolean(),
-  /** True for a method the account saved (with an order or on the provider's setup page); false for one offered to everyone. */
-  saved: z.boolean().optional(),
   /**
-   * One of the provider's test cards (the demo provider, Stripe test mode): they charge no real money
-   * and anyone, signed in or not, may use them, exactly as Stripe's test PaymentMethod ids.
+   * True for a method the account saved (with an order or on the provider's setup page); false for
+   * one offered to everyone: the provider's test cards (demo, Stripe test mode), whose label starts
+   * "Test card:", usable by anyone as Stripe's test PaymentMethod ids are.
    */
-  test_card: z.boolean().optional(),
+  saved: z.boolean().optional(),
 });
 export type SavedPaymentMethod = z.infer<typeof SavedPaymentMethod>;
 

@@ -159,23 +159,23 @@ describe('pages in Chromium, keyboard only, 375 px wide', () => {
       await Promise.all([page.waitForURL(`${base}/account#payment-methods`), page.keyboard.press('Enter')]);
     }
 
-    await addCard(1, 'Mastercard ending in 4444 (test card)');
-    expect(await page.textContent('#payment-methods + ul')).toContain('Mastercard ending in 4444 (test card) (default)');
-    await addCard(0, 'Visa ending in 4242 (test card)');
+    await addCard(1, 'Test card: Mastercard ending in 4444');
+    expect(await page.textContent('#payment-methods + ul')).toContain('Test card: Mastercard ending in 4444 (default)');
+    await addCard(0, 'Test card: Visa ending in 4242');
     const list = () => page.locator('#payment-methods + ul > li').allTextContents();
     expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
-      'Visa ending in 4242 (test card) (default) Remove',
-      'Mastercard ending in 4444 (test card) Make default Remove',
+      'Test card: Visa ending in 4242 (default) Remove',
+      'Test card: Mastercard ending in 4444 Make default Remove',
     ]);
     await fitsAndLabelled(page);
 
     await tabTo(page, (el) => el.tag === 'button' && el.text === 'Make default');
     await Promise.all([page.waitForURL(/done=method_default/), page.keyboard.press('Enter')]);
     expect(await page.textContent('[role=status]')).toContain('The default card is changed');
-    expect((await list())[0]).toContain('Mastercard ending in 4444 (test card) (default)');
+    expect((await list())[0]).toContain('Test card: Mastercard ending in 4444 (default)');
     await tabTo(page, (el) => el.tag === 'button' && el.text === 'Remove');
     await Promise.all([page.waitForURL(/done=method_removed/), page.keyboard.press('Enter')]);
-    expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual(['Visa ending in 4242 (test card) (default) Remove']);
+    expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual(['Test card: Visa ending in 4242 (default) Remove']);
 
     // What the page showed is what payments holds for this account, and only for it.
     const account = (await stack.svc.runtime.pool.query<{ id: string }>("select id from customers where email = 'cards@example.com'")).rows[0].id;

@@ -169,7 +169,7 @@ describe('demo methods and checkout lines', () => {
 describe('saved methods', () => {
   it("lists the account's saved methods first (its default as stored), then the test cards not saved, test cards keeping their labels", () => {
     const offered = testCardMethods();
-    expect(offered.every((m) => m.test_card && m.label.includes('(test card'))).toBe(true);
+    expect(offered.every((m) => m.saved === false && m.label.startsWith('Test card: '))).toBe(true);
     expect(mergeMethods([], offered)).toEqual(offered);
     const merged = mergeMethods(
       [
@@ -178,17 +178,17 @@ describe('saved methods', () => {
       ],
       offered,
     );
-    expect(merged.map((m) => [m.id, m.saved, m.is_default, m.test_card, m.label])).toEqual([
-      ['pm_1Elsewhere', true, true, false, 'Amex ending in 0005'],
-      ['pm_card_authenticationRequired', true, false, true, 'Visa ending in 3184 (test card, asks for authentication)'],
-      ['pm_card_visa', false, false, true, 'Visa ending in 4242 (test card)'],
-      ['pm_card_mastercard', false, false, true, 'Mastercard ending in 4444 (test card)'],
-      ['pm_card_chargeDeclined', false, false, true, 'Visa ending in 0002 (test card, always declined)'],
-      ['pm_card_chargeDeclinedInsufficientFunds', false, false, true, 'Visa ending in 9995 (test card, insufficient funds)'],
+    expect(merged.map((m) => [m.id, m.saved, m.is_default, m.label])).toEqual([
+      ['pm_1Elsewhere', true, true, 'Amex ending in 0005'],
+      ['pm_card_authenticationRequired', true, false, 'Test card: Visa ending in 3184 (asks for authentication)'],
+      ['pm_card_visa', false, false, 'Test card: Visa ending in 4242'],
+      ['pm_card_mastercard', false, false, 'Test card: Mastercard ending in 4444'],
+      ['pm_card_chargeDeclined', false, false, 'Test card: Visa ending in 0002 (always declined)'],
+      ['pm_card_chargeDeclinedInsufficientFunds', false, false, 'Test card: Visa ending in 9995 (insufficient funds)'],
     ]);
     // Stripe live mode offers no test cards: only the account's own.
     expect(mergeMethods([{ id: 'pm_1Live', brand: 'visa', last4: '1881', isDefault: true }], [])).toEqual([
-      { id: 'pm_1Live', brand: 'visa', last4: '1881', label: 'Visa ending in 1881', is_default: true, saved: true, test_card: false },
+      { id: 'pm_1Live', brand: 'visa', last4: '1881', label: 'Visa ending in 1881', is_default: true, saved: true },
     ]);
     expect(methodLabel('', '1234')).toBe('Card ending in 1234');
   });

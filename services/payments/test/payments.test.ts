@@ -36,8 +36,8 @@ describe('payments service (demo provider)', () => {
   it('without an account lists only the test cards, labelled as test cards; the former `customer` shape names no account', async () => {
     const methods = await list();
     expect(methods.map((m) => m.id)).toEqual(testCardIds);
-    expect(methods[0]).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending in 4242 (test card)', is_default: true, saved: false, test_card: true });
-    expect(methods.every((m) => m.saved === false && m.test_card === true && /\(test card/.test(m.label))).toBe(true);
+    expect(methods[0]).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Test card: Visa ending in 4242', is_default: true, saved: false });
+    expect(methods.every((m) => m.saved === false && m.label.startsWith('Test card: '))).toBe(true);
 
     // An account with a saved card: a request that names it the old way (customer) sees nothing of it.
     const account = randomUUID();
@@ -62,7 +62,7 @@ describe('payments service (demo provider)', () => {
       ['pm_card_chargeDeclinedInsufficientFunds', false, false],
       ['pm_card_authenticationRequired', false, false],
     ]);
-    expect(methods[0]).toEqual({ id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending in 4444 (test card)', is_default: true, saved: true, test_card: true });
+    expect(methods[0]).toEqual({ id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Test card: Mastercard ending in 4444', is_default: true, saved: true });
 
     // The same method again (a new charge, and a replay of the first): still one saved row.
     await authorize(stack, { ...saving, payment_method_id: 'pm_card_mastercard' });
@@ -105,7 +105,7 @@ describe('payments service (demo provider)', () => {
     expect(await saved()).toEqual([]);
     expect((await press(stack, 'authenticate', payment.id, 'approve')).status).toBe(200);
     expect(await saved()).toEqual([
-      { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Visa ending in 3184 (test card, asks for authentication)', is_default: true, saved: true, test_card: true },
+      { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Test card: Visa ending in 3184 (asks for authentication)', is_default: true, saved: true },
     ]);
   });
 

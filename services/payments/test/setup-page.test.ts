@@ -42,13 +42,13 @@ describe('demo setup page', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const html = await res.text();
     expect(html.match(/type="radio" name="payment_method_id"/g)).toHaveLength(5);
-    expect(html).toContain('Mastercard ending in 4444 (test card)');
+    expect(html).toContain('Test card: Mastercard ending in 4444');
     expect(html).not.toMatch(/type="(text|number|tel)"/);
     expect(html).toContain(`href="${returnUrl}"`);
 
     const done = await post(url, { csrf: csrfOf(html), payment_method_id: 'pm_card_mastercard' });
     expect(done.status).toBe(200);
-    expect(await done.text()).toContain('Mastercard ending in 4444 (test card) is saved to your account');
+    expect(await done.text()).toContain('Test card: Mastercard ending in 4444 is saved to your account');
     expect((await saved(account)).map((m) => [m.id, m.is_default])).toEqual([['pm_card_mastercard', true]]);
     // Its provider customer was made on first use, once, however many links it asks for.
     await link(account);

@@ -270,10 +270,10 @@ describe('Stripe provider through the real SDK', () => {
     const res = await fetch(`${stack.svc.httpUrl}/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload: body, secret: webhookSecret }) }, body });
     expect(res.status).toBe(200);
     const own = async (account: string) => (await bus.call(paymentsApi.listMethods, { account }, { timeoutMs: 15_000 })).methods.filter((m) => m.saved);
-    expect(await eventually(() => own(alice), (m) => m.length === 1)).toEqual([{ id: 'pm_1AliceOwn', brand: 'visa', last4: '1881', label: 'Visa ending in 1881', is_default: true, saved: true, test_card: false }]);
+    expect(await eventually(() => own(alice), (m) => m.length === 1)).toEqual([{ id: 'pm_1AliceOwn', brand: 'visa', last4: '1881', label: 'Visa ending in 1881', is_default: true, saved: true }]);
     expect(api.seen[2].path).toMatch(/^\/v1\/setup_intents\/seti_1\?/);
     // The test cards are still offered, as test cards.
-    expect((await bus.call(paymentsApi.listMethods, { account: alice })).methods.filter((m) => !m.saved).every((m) => m.test_card)).toBe(true);
+    expect((await bus.call(paymentsApi.listMethods, { account: alice })).methods.filter((m) => !m.saved).every((m) => m.label.startsWith('Test card: '))).toBe(true);
 
     // A setup completed under a customer of no account saves nothing.
     api.reset();

@@ -16,20 +16,20 @@ export interface DemoMethod {
 /**
  * The test cards: offered to everyone, signed in or not, and the cards the demo setup page adds to
  * an account. The ids are Stripe's own test PaymentMethods, so the same ids behave the same way in
- * Stripe test mode. Each label says it is a test card.
+ * Stripe test mode. Each label says it is a test card ("Test card: …").
  */
 export const demoMethods: readonly DemoMethod[] = [
-  { id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Visa ending in 4242 (test card)', outcome: { kind: 'succeeds' } },
-  { id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Mastercard ending in 4444 (test card)', outcome: { kind: 'succeeds' } },
-  { id: 'pm_card_chargeDeclined', brand: 'visa', last4: '0002', label: 'Visa ending in 0002 (test card, always declined)', outcome: { kind: 'declined', code: 'card_declined' } },
+  { id: 'pm_card_visa', brand: 'visa', last4: '4242', label: 'Test card: Visa ending in 4242', outcome: { kind: 'succeeds' } },
+  { id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', label: 'Test card: Mastercard ending in 4444', outcome: { kind: 'succeeds' } },
+  { id: 'pm_card_chargeDeclined', brand: 'visa', last4: '0002', label: 'Test card: Visa ending in 0002 (always declined)', outcome: { kind: 'declined', code: 'card_declined' } },
   {
     id: 'pm_card_chargeDeclinedInsufficientFunds',
     brand: 'visa',
     last4: '9995',
-    label: 'Visa ending in 9995 (test card, insufficient funds)',
+    label: 'Test card: Visa ending in 9995 (insufficient funds)',
     outcome: { kind: 'declined', code: 'insufficient_funds' },
   },
-  { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Visa ending in 3184 (test card, asks for authentication)', outcome: { kind: 'requires_action' } },
+  { id: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', label: 'Test card: Visa ending in 3184 (asks for authentication)', outcome: { kind: 'requires_action' } },
 ];
 
 const byId = new Map(demoMethods.map((m) => [m.id, m]));
@@ -40,7 +40,7 @@ export function findDemoMethod(id: string): DemoMethod | undefined {
 
 /** The test cards as a list of methods; the first is the default of someone who saved none. */
 export function testCardMethods(): SavedPaymentMethod[] {
-  return demoMethods.map((m, i) => ({ id: m.id, brand: m.brand, last4: m.last4, label: m.label, is_default: i === 0, saved: false, test_card: true }));
+  return demoMethods.map((m, i) => ({ id: m.id, brand: m.brand, last4: m.last4, label: m.label, is_default: i === 0, saved: false }));
 }
 
 /** Messages a shopper can read, by failure code (Stripe's codes and decline codes). */

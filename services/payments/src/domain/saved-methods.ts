@@ -30,7 +30,6 @@ export function mergeMethods(saved: readonly SavedMethod[], offered: readonly Sa
       label: known.get(m.id)?.label ?? methodLabel(m.brand, m.last4),
       is_default: m.isDefault,
       saved: true,
-      test_card: known.has(m.id),
     })),
     ...offered.filter((m) => !savedIds.has(m.id)).map((m) => ({ ...m, is_default: false, saved: false })),
   ];
