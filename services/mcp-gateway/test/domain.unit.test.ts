@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError, CartResult, CheckoutResult, OrderResult } from '@shop/contracts';
-import { callerFrom, cartResolution, GUEST_CUSTOMER, paymentCustomer } from '../src/domain/identity.js';
+import { callerFrom, cartResolution, paymentAccount } from '../src/domain/identity.js';
 import { checkoutLinkKey, placeOrderKey } from '../src/domain/idempotency.js';
 import { toolErrorResult } from '../src/domain/errors.js';
 import { failedPlacement, formattedTotals, presentCart, presentCheckout, presentOrder } from '../src/domain/present.js';
@@ -28,10 +28,10 @@ describe('identity', () => {
     expect(cartResolution({ conversation: 'c' }, undefined)).toEqual({ caller: { conversation: 'c' } });
   });
 
-  it("saved methods are the account's with shop.payment_methods; everyone else is the guest customer", () => {
-    expect(paymentCustomer({ ...account, scopes: ['shop.payment_methods'] })).toBe(account.subject);
-    expect(paymentCustomer(account)).toBe(GUEST_CUSTOMER);
-    expect(paymentCustomer(undefined)).toBe(GUEST_CUSTOMER);
+  it("saved methods are the account's with shop.payment_methods; nobody's otherwise", () => {
+    expect(paymentAccount({ ...account, scopes: ['shop.payment_methods'] })).toBe(account.subject);
+    expect(paymentAccount(account)).toBeUndefined();
+    expect(paymentAccount(undefined)).toBeUndefined();
   });
 });
 
