@@ -8,3 +8,4 @@ export * from './http.js';
 export * from './service.js';
 export * from './telemetry.js';
 export * from './tracing.js';
+export * from './periodic.js';

@@ -4,12 +4,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain, serveEndpoints, stopNatsService, type ServiceRuntime } from '@shop/kit';
 import { loadCatalogConfig } from './config.js';
-import { Catalog } from './catalog.js';
+import { Catalog } from './app/catalog.js';
 import { sampleFeed } from './domain/feed.js';
 import { seedIfEmpty } from './db/seed.js';
 import { catalogHandlers } from './bus/handlers.js';
 import { mountRoutes } from './http/routes.js';
-import { startExpirySweep } from './bus/sweep.js';
+import { startReservationExpiry } from './jobs/expire-reservations.js';
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 
@@ -50,7 +50,7 @@ export async function start(env: Record<string, string | undefined> = process.en
       catalogHandlers(catalog),
     );
     runtime.onStop(stopNatsService(svc));
-    runtime.onStop(startExpirySweep(catalog.inventory, config.RESERVATION_SWEEP_MS, runtime.logger));
+    runtime.onStop(startReservationExpiry(catalog.reservations, config.RESERVATION_SWEEP_MS, runtime.logger).stop);
     return { stop: () => runtime.stop(), httpUrl, runtime, app, catalog };
   } catch (e) {
     await runtime.stop();

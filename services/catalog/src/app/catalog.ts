@@ -1,17 +1,17 @@
 import type { SearchResult } from '@shop/contracts';
 import type { Pool } from '@shop/kit';
-import type { CatalogConfig } from './config.js';
-import { buildSearchSql, type ParsedSearch } from './domain/search.js';
-import { productSvg } from './domain/svg.js';
-import { CategoryCache } from './db/categories.js';
-import { InventoryStore } from './db/inventory.js';
-import { ProductStore } from './db/products.js';
+import type { CatalogConfig } from '../config.js';
+import { buildSearchSql, type ParsedSearch } from '../domain/search.js';
+import { productSvg } from '../domain/svg.js';
+import { CategoryCache } from '../db/categories.js';
+import { ProductStore } from '../db/products.js';
+import { Reservations } from './reservations.js';
 
-/** The service's operations, shared by the NATS handlers and the HTTP routes. */
+/** The catalogue's use cases (search, images) and its reservations, shared by the NATS handlers and the HTTP routes. */
 export class Catalog {
   readonly categories: CategoryCache;
   readonly products: ProductStore;
-  readonly inventory: InventoryStore;
+  readonly reservations: Reservations;
 
   constructor(
     readonly config: CatalogConfig,
@@ -21,7 +21,7 @@ export class Catalog {
   ) {
     this.categories = new CategoryCache(pool);
     this.products = new ProductStore(pool, this.categories, (id) => `${imageBaseUrl()}/${id}.svg`);
-    this.inventory = new InventoryStore(pool, eventsWritten);
+    this.reservations = new Reservations(pool, eventsWritten);
   }
 
   /** Full-text search first; the typo-tolerant trigram form only when that matched nothing. */

@@ -16,7 +16,7 @@ import {
   Variant,
 } from '@shop/contracts';
 import { buildOpenApi, parseBody, parseParams, type ApiCredentials, type OpenApiRoute } from '@shop/kit';
-import type { Catalog } from '../catalog.js';
+import type { Catalog } from '../app/catalog.js';
 import { searchFromQueryString } from './search-query.js';
 
 const VariantPath = z.object({ id: Uuid }).strict();
@@ -89,19 +89,19 @@ export function mountRoutes(app: Express, c: Catalog, credentials: ApiCredential
 
   app.post('/v1/reservations', admin, async (req, res) => {
     const body = parseBody(ReserveRequest, req);
-    res.json(await c.inventory.reserve(body.order_id, body.lines, body.ttl_seconds ?? c.config.RESERVATION_TTL_SECONDS));
+    res.json(await c.reservations.reserve(body.order_id, body.lines, body.ttl_seconds ?? c.config.RESERVATION_TTL_SECONDS));
   });
   app.get('/v1/reservations/:order_id', async (req, res) => {
-    res.json(await c.inventory.get(parseParams(OrderPath, req).order_id));
+    res.json(await c.reservations.get(parseParams(OrderPath, req).order_id));
   });
   app.post('/v1/reservations/:order_id/commit', admin, async (req, res) => {
-    res.json(await c.inventory.commit(parseParams(OrderPath, req).order_id));
+    res.json(await c.reservations.commit(parseParams(OrderPath, req).order_id));
   });
   app.post('/v1/reservations/:order_id/release', admin, async (req, res) => {
-    res.json(await c.inventory.release(parseParams(OrderPath, req).order_id));
+    res.json(await c.reservations.release(parseParams(OrderPath, req).order_id));
   });
   app.post('/v1/reservations/:order_id/restock', admin, async (req, res) => {
-    res.json(await c.inventory.restock(parseParams(OrderPath, req).order_id));
+    res.json(await c.reservations.restock(parseParams(OrderPath, req).order_id));
   });
 
   app.patch('/v1/admin/variants/:id', admin, async (req, res) => {
