@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders, serviceHeaders } from '@shop/kit/testing';
 import { connectClient, errorText, ok, startTestStack, type HostMeta, type TestStack } from './support/stack.js';
+import { signUpAndConnect } from './support/accounts.js';
 
 const address = { name: 'Grace Hopper', line1: '2 Navy Way', city: 'Arlington', state: 'VA', postal_code: '22202', country: 'US' };
 
@@ -9,21 +10,21 @@ describe('failure conversations', () => {
   let stack: TestStack;
   let productId: string;
   let n = 0;
-  const shopper = (): HostMeta => ({ 'openai/session': `conv-fail-${++n}`, 'openai/subject': `subject-${n}` });
+  const shopper = (): HostMeta => ({ 'openai/session': `conv-fail-${++n}` });
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ accounts: true });
     const c = await connectClient(stack.mcpUrl);
     const list = ok(await c.call('search_products', { query: 'Pegasus 41' }));
     productId = list.items.find((p: any) => p.name === 'Pegasus 41 Road Running Shoe').id;
     await c.close();
-  });
+  }, 120_000);
   afterAll(async () => {
     await stack?.stop();
   });
 
-  async function cartWithShoes(meta: HostMeta, quantity = 1) {
-    const c = await connectClient(stack.mcpUrl, meta);
+  async function cartWithShoes(meta: HostMeta, quantity = 1, token?: string) {
+    const c = await connectClient(stack.mcpUrl, meta, token);
     const cart = ok(await c.call('add_to_cart', { product_id: productId, size: '10', color: 'Black', quantity }));
     return { c, cart };
   }
@@ -79,9 +80,14 @@ describe('failure conversations', () => {
     await c.close();
   });
 
-  it("refuses another subject's cart id", async () => {
-    const { c: owner, cart } = await cartWithShoes(shopper());
-    const intruder = await connectClient(stack.mcpUrl, { 'openai/session': 'conv-intruder', 'openai/subject': 'someone-else' });
+  it("refuses an account's cart id to another account and to a guest claiming its subject", async () => {
+    const account = await signUpAndConnect(stack, 'fail-owner@example.com');
+    const { c: owner, cart } = await cartWithShoes(shopper(), 1, account.accessToken);
+    const other = await signUpAndConnect(stack, 'fail-other@example.com');
+    for (const intruder of [
+      await connectClient(stack.mcpUrl, { 'openai/session': 'conv-intruder' }, other.accessToken),
+      await connectClient(stack.mcpUrl, { 'openai/session': 'conv-intruder-guest', 'openai/subject': account.subject }),
+    ]) {
     for (const [tool, args] of [
       ['view_cart', {}],
       ['add_to_cart', { product_id: productId, size: '10', color: 'Black' }],
@@ -92,9 +98,10 @@ describe('failure conversations', () => {
       expect(res.isError, tool).toBe(true);
       expect(res._meta?.['shop/error']).toMatchObject({ code: 'CART_FORBIDDEN' });
     }
+    await intruder.close();
+    }
     expect(ok(await owner.call('view_cart')).cart.lines.map((l: any) => l.quantity)).toEqual([1]);
     await owner.close();
-    await intruder.close();
   });
 
   it('refuses an invalid coupon and leaves the totals unchanged', async () => {
