@@ -166,6 +166,8 @@ describe('placement checks', () => {
     expect(checkCartPlaceable(cart(), undefined)).toEqual({ paymentMethodId: 'pm_card_visa', customer: 'user-1', saveMethodFor: null });
     expect(checkCartPlaceable(cart(), 'pm_card_chargeDeclined').paymentMethodId).toBe('pm_card_chargeDeclined');
     expect(checkCartPlaceable(cart({ owner_subject: null }), undefined).customer).toBe('conv-1');
+    // A cart without a conversation (from before the cart service made it its own) is its own conversation.
+    expect(checkCartPlaceable(cart({ owner_subject: null, conversation: null }), undefined).customer).toBe(`cart:${cart().id}`);
   });
   it('saves the payment method only for an owner subject who asked, never for a bare conversation', () => {
     expect(checkCartPlaceable(cart({}, { save_payment_method: true }), undefined).saveMethodFor).toBe('user-1');

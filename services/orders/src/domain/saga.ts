@@ -1,4 +1,4 @@
-import { AppError, formatMoney, type Cart, type CartMessage, type CheckoutStep, type Payment, type PaymentStatus } from '@shop/contracts';
+import { AppError, cartConversation, formatMoney, type Cart, type CartMessage, type CheckoutStep, type Payment, type PaymentStatus } from '@shop/contracts';
 
 /**
  * Where a placement saga is. Each step is persisted before the next one starts, so a restarted
@@ -137,8 +137,9 @@ export function checkCartPlaceable(cart: Cart, paymentMethodArg: string | undefi
       items: short.map((l) => ({ variant_id: l.variant_id, name: l.name, requested: l.quantity, available: l.available })),
     });
   }
-  const customer = cart.owner_subject ?? cart.conversation;
-  if (!customer) throw new AppError('INVALID_INPUT', 'Invalid caller: the cart has neither an owner nor a conversation', { field: 'caller', rule: 'identified' });
+  // A cart created without a conversation is its own (cart:<id>, the cart service sets it): so is
+  // one from before that rule, rather than refusing a shopper whose client sends no conversation id.
+  const customer = cart.owner_subject ?? cart.conversation ?? cartConversation(cart.id);
   // A method chosen on the provider's page is not one of the shopper's saved methods: nothing to save.
   const saveMethodFor = !byLink && cart.checkout.save_payment_method && cart.owner_subject ? cart.owner_subject : null;
   return { paymentMethodId, customer, saveMethodFor };
