@@ -3,6 +3,7 @@ import { Cents, Currency } from './money.js';
 import { CartId, Caller, endpoint, FreeText, textChecks, IsoDate, IsoDateTime, Uuid } from './common.js';
 import { Address, CheckoutStep, PaymentMethodId, ShippingMethod } from './checkout.js';
 import { textLimits } from './rules/index.js';
+import { LineItem } from './line-item.js';
 
 /** merged: an anonymous cart whose lines went into the account's cart when its shopper signed in. */
 export const CartStatus = z.enum(['active', 'converted', 'abandoned', 'merged']);
@@ -10,13 +11,7 @@ export type CartStatus = z.infer<typeof CartStatus>;
 
 export const CartLine = z.object({
   id: Uuid,
-  product_id: Uuid,
-  variant_id: Uuid,
-  name: z.string(),
-  brand: z.string(),
-  size: z.string().nullable(),
-  color: z.string().nullable(),
-  image_url: z.string(),
+  ...LineItem.shape,
   unit_price: Cents,
   quantity: z.number().int().min(1).max(99),
   line_subtotal: Cents,

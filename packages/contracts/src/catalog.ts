@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Cents, Currency } from './money.js';
 import { endpoint, FreeText, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
 import { textLimits } from './rules/index.js';
+import { LineItem } from './line-item.js';
 
 const Text = (max: number) => FreeText(max, { min: 1 });
 
@@ -113,13 +114,7 @@ export type ProductVariants = z.infer<typeof ProductVariants>;
 /** Bulk look-up used by the cart to (re)price lines. Unknown ids are simply absent. */
 export const LookupVariantsRequest = z.object({ variant_ids: z.array(Uuid).min(1).max(100) }).strict();
 export const VariantInfo = z.object({
-  variant_id: Uuid,
-  product_id: Uuid,
-  name: z.string(),
-  brand: z.string(),
-  size: z.string().nullable(),
-  color: z.string().nullable(),
-  image_url: z.string(),
+  ...LineItem.shape,
   price: Cents,
   currency: Currency,
   available: z.number().int().min(0),

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './money.js';
 export * from './common.js';
+export * from './line-item.js';
 export * from './checkout.js';
 export * from './catalog.js';
 export * from './cart.js';

@@ -5,6 +5,7 @@ import { Address, PaymentMethodId, ShippingMethod } from './checkout.js';
 import { AppliedCoupon, Cart } from './cart.js';
 import { CheckoutLink } from './payments.js';
 import { textLimits } from './rules/index.js';
+import { LineItem } from './line-item.js';
 
 export const OrderStatus = z.enum(['pending', 'confirmed', 'shipped', 'delivered', 'cancelled', 'refunded', 'payment_failed']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
@@ -12,13 +13,7 @@ export type OrderStatus = z.infer<typeof OrderStatus>;
 export const OrderNumber = z.string().regex(/^ORD-\d{4}-\d{5,}$/, 'must look like ORD-2026-00042');
 
 export const OrderLine = z.object({
-  product_id: Uuid,
-  variant_id: Uuid,
-  name: z.string(),
-  brand: z.string(),
-  size: z.string().nullable(),
-  color: z.string().nullable(),
-  image_url: z.string(),
+  ...LineItem.shape,
   unit_price: Cents,
   quantity: z.number().int().min(1),
   line_subtotal: Cents,
@@ -106,9 +101,10 @@ export const PlaceExternalResult = z.object({ order: Order, checkout_link: Check
 /**
  * "The order of this cart", for a place_order that repeats one already answered: the order placed
  * from the cart (the one holding its one placement), else null. `fresh_cart_created_at` says the
- * cart is the conversation's new, untouched cart, created then: the order asked about is then the
- * conversation's order placed just before it (within orders' repeat window), since placing converts
- * a cart and the conversation's next call gets a new one. An order whose payment failed is never
+ * cart is the caller's new, untouched cart, created then: the order asked about is then the
+ * conversation's (else, for an account calling without a conversation, the account's) order placed
+ * just before it, within orders' repeat window, since placing converts a cart and the next call gets
+ * a new one. An order whose payment failed is never
  * the answer (placing again is a new attempt), nor an order the caller may not see.
  */
 export const PlacedOrderRequest = z
