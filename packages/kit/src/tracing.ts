@@ -19,13 +19,15 @@ export function initTracing(serviceName: string, logger: Logger, env: Record<str
       import('@opentelemetry/exporter-trace-otlp-http'),
       import('@opentelemetry/resources'),
     ]);
+    // The URL from `env` (the exporter alone would read process.env); headers and timeout it reads itself.
+    const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`;
     const provider = new NodeTracerProvider({
       resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
     });
     // The AsyncLocalStorage context manager and the W3C trace-context propagator.
     provider.register();
-    logger.info({ endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'exporting traces over OTLP/HTTP');
+    logger.info({ url }, 'exporting traces over OTLP/HTTP');
     return async () => {
       await provider.shutdown().catch((e: Error) => logger.warn({ err: e.message }, 'trace export shutdown failed'));
     };
