@@ -5,6 +5,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { signUpAndConnect } from './support/accounts.js';
 
 type Result = { isError?: boolean; structuredContent?: any; content: Array<{ type: string; text?: string }>; _meta?: Record<string, any> };
 const address = { name: 'Ada Lovelace', line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' };
@@ -14,7 +15,7 @@ describe('a 2026-07-28 client without a conversation id', () => {
   let client: Client;
   let transport: StreamableHTTPClientTransport;
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ accounts: true });
     transport = new StreamableHTTPClientTransport(new URL(stack.mcpUrl));
     client = new Client({ name: 'cart-handle', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await client.connect(transport);
@@ -78,5 +79,27 @@ describe('a 2026-07-28 client without a conversation id', () => {
 
     const cancelled = await ok('cancel_order', { order_id: order.number, cart_id: cartId, reason: 'Changed my mind' });
     expect(cancelled.structuredContent.order).toMatchObject({ id: order.id, status: 'cancelled' });
+  });
+
+  it('signed in, without a conversation: a repeated "place it" on the account\'s fresh cart is the order just placed', async () => {
+    const { accessToken } = await signUpAndConnect(stack, 'handle@example.com');
+    const signedIn = new Client({ name: 'cart-handle-account', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await signedIn.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+    const as = async (name: string, args: Record<string, unknown> = {}) => {
+      const r = (await signedIn.callTool({ name, arguments: args })) as Result;
+      expect(r.isError, `${name}: ${JSON.stringify(r.content)}`).toBeFalsy();
+      return r;
+    };
+    const item = (await as('search_products', { query: 'mug' })).structuredContent.items.find((p: { in_stock: boolean }) => p.in_stock);
+    await as('add_to_cart', { product_id: item.id });
+    await as('update_checkout', { shipping_address: address, shipping_method: 'standard', billing_same_as_shipping: true, payment_method_id: 'pm_card_visa', accept_terms: true });
+    const order = (await as('place_order')).structuredContent.order;
+    expect(order.status).toBe('confirmed');
+    // No cart id, no conversation: the account's next cart is new and empty, and orders says this repeats the order.
+    const again = await as('place_order');
+    expect(again.structuredContent.order.id).toBe(order.id);
+    expect(text(again)).toContain('This order was already placed; nothing was charged again.');
+    expect((await as('list_orders')).structuredContent.items.map((o: { id: string }) => o.id)).toEqual([order.id]);
+    await signedIn.close();
   });
 });

@@ -218,6 +218,18 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(await stack.bus.call(ordersApi.placed, { cart_id: fresh.id, caller: { ...caller, conversation: 'another-conversation' }, fresh_cart_created_at: fresh.created_at })).toEqual({ order: null });
   });
 
+  it('for an account calling without a conversation, "the order just before its fresh cart" is the account\'s', async () => {
+    const caller: Caller = { subject: `user-${run}-${++n}` };
+    const item = await pickVariant(stack, 3);
+    const cart = await readyCart(stack, caller, item, 1);
+    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+    expect(order.status).toBe('confirmed');
+    const fresh = await stack.bus.call(cartApi.resolve, { caller });
+    expect(fresh.id).not.toBe(cart.id);
+    expect((await stack.bus.call(ordersApi.placed, { cart_id: fresh.id, caller, fresh_cart_created_at: fresh.created_at })).order?.id).toBe(order.id);
+    expect(await stack.bus.call(ordersApi.placed, { cart_id: fresh.id, caller: { subject: 'another-account' }, fresh_cart_created_at: fresh.created_at })).toEqual({ order: null });
+  });
+
   it('a declined order is never "the order of this cart": placing again is a new attempt', async () => {
     const caller = shopper();
     const item = await pickVariant(stack, 3);

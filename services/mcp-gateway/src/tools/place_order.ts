@@ -21,11 +21,14 @@ export const placeOrder = defineTool({
     const caller = orderCaller(call.caller, cart.id);
     // Converting the cart bumps its version, so a repeated "place it" would derive a new key:
     // answer with the order the cart became instead of asking orders to place it again. The
-    // conversation's untouched new cart may follow an order placed just before it: orders knows
-    // whether this call repeats that one.
-    const fresh = !named && call.caller.conversation !== undefined && cart.version === 0 && cart.lines.length === 0;
+    // untouched new cart of the conversation (or of the account) may follow an order placed just
+    // before it: orders knows whether this call repeats that one.
+    const known = call.caller.conversation !== undefined || call.caller.subject !== undefined;
+    const fresh = !named && known && cart.version === 0 && cart.lines.length === 0;
     if (cart.status === 'converted' || fresh) {
-      const { order: existing } = await call.deps.bus.call(ordersApi.placed, { cart_id: cart.id, caller, ...(fresh ? { fresh_cart_created_at: cart.created_at } : {}) });
+      // A fresh cart's own conversation would find nothing: the caller is asked about as it came.
+      const asked = fresh ? { cart_id: cart.id, caller: call.caller, fresh_cart_created_at: cart.created_at } : { cart_id: cart.id, caller };
+      const { order: existing } = await call.deps.bus.call(ordersApi.placed, asked);
       if (existing) return { presented: presentOrder(existing, ALREADY_PLACED) };
     }
     const changed = changedBeforePlacement(cart);

@@ -131,11 +131,12 @@ export async function takeOverFromLink(tx: Queryable, linkOrderId: string, reaso
   return true;
 }
 
-/** The conversation's most recently placed order with a shopper-visible form, if any. */
-export async function latestOfConversation(q: Queryable, conversation: string): Promise<OrderRow | null> {
+/** The most recently placed order with a shopper-visible form of a conversation, or of an owner subject; null if none. */
+export async function latestOrder(q: Queryable, by: { conversation: string } | { subject: string }): Promise<OrderRow | null> {
+  const [column, value] = 'conversation' in by ? ['conversation', by.conversation] : ['owner_subject', by.subject];
   const { rows } = await q.query<OrderRow>(
-    `select ${columns} from orders where conversation = $1 and saga_step <> 'refused' and total is not null order by created_at desc, number desc limit 1`,
-    [conversation],
+    `select ${columns} from orders where ${column} = $1 and saga_step <> 'refused' and total is not null order by created_at desc, number desc limit 1`,
+    [value],
   );
   return rows[0] ?? null;
 }

@@ -17,7 +17,7 @@ import {
   settledSteps,
 } from '../domain/saga.js';
 import { repeatedBy } from '../domain/repeat.js';
-import { cartHolder, findById, findByKey, insertPending, isVisible, latestOfConversation, nextOrderNumber, renderOrder, supersede, takeOverFromLink, type NewOrder, type OrderRow } from '../db/orders.js';
+import { cartHolder, findById, findByKey, insertPending, isVisible, latestOrder, nextOrderNumber, renderOrder, supersede, takeOverFromLink, type NewOrder, type OrderRow } from '../db/orders.js';
 import { ownedBy, type WorkflowContext } from './context.js';
 import { SagaRunner } from './placement/runner.js';
 import { paymentOf } from './placement/step.js';
@@ -77,8 +77,10 @@ export class Placement {
     const { pool } = this.ctx;
     let row: OrderRow | null;
     if (req.fresh_cart_created_at) {
-      const conversation = req.caller.conversation;
-      const latest = conversation ? await latestOfConversation(pool, conversation) : null;
+      // The conversation's order; for an account calling without one (a 2026-07-28 client), the account's.
+      const { conversation, subject } = req.caller;
+      const by = conversation ? { conversation } : subject ? { subject } : null;
+      const latest = by ? await latestOrder(pool, by) : null;
       row = latest && repeatedBy(latest, new Date(req.fresh_cart_created_at), new Date()) ? latest : null;
     } else {
       row = await cartHolder(pool, req.cart_id);
