@@ -186,15 +186,17 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     expect(await cart.locator('main').getAttribute('data-kind')).toBe('checkout');
     await screenshot(h, page, `live-${mode}-checkout-declined`);
 
-    // Then the saved Visa (pm_card_visa), saved for next time (this shopper has a subject), and place the order.
+    // Then the Visa test card (pm_card_visa), and place the order. This shopper is a guest (no
+    // account token; `openai/subject` identifies nobody), so saving the method is not offered:
+    // methods are saved for accounts only (the gateway's saved-methods test signs in for that).
     await cart.getByRole('button', { name: 'Change' }).click();
     await cart.getByLabel(/visa.*4242/i).check();
-    await cart.getByLabel('Save this payment method for next time').check();
+    expect(await cart.getByLabel('Save this payment method for next time').count()).toBe(0);
     await cart.getByRole('button', { name: 'Continue to review' }).click();
     await expect.poll(async () => money(await cart.getByTestId('total').textContent())).toBe('$189.14');
-    const saveCall = (await hostLog(page)).filter((e) => e.kind === 'callTool').map((e) => e.value as { name: string; args: Record<string, unknown> }).at(-1);
-    expect(saveCall).toMatchObject({ name: 'update_checkout', args: { payment_method_id: 'pm_card_visa', save_payment_method: true } });
-    await cart.getByText('Your payment method will be saved for next time once the order is paid.').waitFor();
+    const payCall = (await hostLog(page)).filter((e) => e.kind === 'callTool').map((e) => e.value as { name: string; args: Record<string, unknown> }).at(-1);
+    expect(payCall).toMatchObject({ name: 'update_checkout', args: { payment_method_id: 'pm_card_visa' } });
+    expect(payCall?.args.save_payment_method).not.toBe(true);
     // The policies the shopper accepts, as pages the gateway serves.
     const policyLinks = cart.getByRole('navigation', { name: 'Store policies' }).getByRole('link');
     expect(await policyLinks.allTextContents()).toEqual(['Terms of sale', 'Privacy policy', 'Returns policy', 'Shipping policy']);
@@ -230,16 +232,17 @@ describe.skipIf(!stackBuilt)('widgets on the live stack', () => {
     await order.locator('main[data-kind="cart"]').waitFor();
     expect(await order.locator('[data-testid="cart-line"]').filter({ hasText: 'Pegasus 41 Road Running Shoe' }).getByTestId('quantity').textContent()).toBe('2');
     await screenshot(h, page, `live-${mode}-reorder-cart`);
-    // Checking out again: the Visa saved with the first order is marked "Saved".
+    // Checking out again: the same test cards, none marked "Saved" (nothing is saved for a guest).
     await order.getByRole('button', { name: 'Proceed to checkout' }).click();
     await order.getByRole('form', { name: 'Shipping' }).waitFor();
     for (const [label, value] of [['Full name', 'Ada Lovelace'], ['Street address', '1 Market St'], ['City', 'San Francisco'], ['State', 'CA'], ['ZIP / postal code', '94107']]) {
       await order.getByLabel(label, { exact: true }).fill(value);
     }
     await order.getByRole('button', { name: 'Continue to payment' }).click();
-    const savedVisa = order.locator('label').filter({ hasText: /visa •••• 4242/i });
-    await expect.poll(() => savedVisa.textContent(), { timeout: 10_000 }).toContain('Saved');
-    await screenshot(h, page, `live-${mode}-checkout-saved-method`);
+    const visa = order.locator('label').filter({ hasText: /visa.*4242/i }).first();
+    await visa.waitFor({ timeout: 10_000 });
+    expect(await visa.textContent()).not.toContain('Saved');
+    await screenshot(h, page, `live-${mode}-checkout-payment-again`);
     const again = await open(page, mode, 'order', await shopper.model('get_order_status', { order_id: number }), { order_id: number });
     await again.getByRole('button', { name: 'Cancel order' }).click();
     await again.getByRole('button', { name: 'Yes, cancel' }).click();
