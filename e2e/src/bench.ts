@@ -9,7 +9,8 @@
  *   calls completed in the window; and each process's own share (gateway, each service, the
  *   PostgreSQL server with its backends, nats-server) above its idle rate, read from /proc/<pid>/stat;
  * - latency percentiles and throughput per tool;
- * - the hops per call from the services' /metrics (NATS requests served per call, mean server time).
+ * - the hops per call from the services' /metrics (NATS requests served per call, mean server time,
+ *   PostgreSQL queries per call by process).
  *
  * Windows: add_to_cart, view_cart, search_products and place_order each at c=1 and c=64 (closed
  * loop, warm-up first), the weighted mix at c=64, and an open-loop Poisson run of the mix at
@@ -137,28 +138,46 @@ interface Bench {
 
 type Counts = Map<string, { count: number; sum: number }>;
 
-/** Every process's NATS requests served, by subject (count and seconds), from its /metrics. */
+/**
+ * Every process's NATS requests served, by subject (count and seconds), and its PostgreSQL
+ * queries (`pg:<process>`), from its /metrics.
+ */
 async function scrapeHops(stack: Stack): Promise<Counts> {
   const counts: Counts = new Map();
+  const add = (key: string, field: 'count' | 'sum', v: number) => {
+    const entry = counts.get(key) ?? { count: 0, sum: 0 };
+    entry[field] += v;
+    counts.set(key, entry);
+  };
   await Promise.all(
-    [...stack.processes.values()].map(async (p) => {
+    [...stack.processes.entries()].map(async ([name, p]) => {
       const res = await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${stack.apiTokens.service}` } }).catch(() => undefined);
       if (!res?.ok) return;
       for (const line of (await res.text()).split('\n')) {
         const m = /^nats_server_request_duration_seconds_(count|sum)\{subject="([^"]+)",outcome="[^"]*"\} (\S+)$/.exec(line);
-        if (!m) continue;
-        const entry = counts.get(m[2]) ?? { count: 0, sum: 0 };
-        entry[m[1] as 'count' | 'sum'] += Number(m[3]);
-        counts.set(m[2], entry);
+        if (m) add(m[2], m[1] as 'count' | 'sum', Number(m[3]));
+        const q = /^pg_queries_total\{pool="[^"]*"\} (\S+)$/.exec(line);
+        if (q) add(`pg:${name}`, 'count', Number(q[1]));
       }
     }),
   );
   return counts;
 }
 
+function queriesPerCall(before: Counts, after: Counts, calls: number) {
+  const out: Record<string, number> = {};
+  for (const [key, a] of after) {
+    if (!key.startsWith('pg:')) continue;
+    const n = a.count - (before.get(key)?.count ?? 0);
+    if (n > 0 && calls > 0) out[key.slice(3)] = +(n / calls).toFixed(1);
+  }
+  return out;
+}
+
 function hopsPerCall(before: Counts, after: Counts, calls: number) {
   const hops: Record<string, { per_call: number; mean_ms: number }> = {};
   for (const [subject, a] of after) {
+    if (subject.startsWith('pg:')) continue;
     const b = before.get(subject) ?? { count: 0, sum: 0 };
     const n = a.count - b.count;
     if (n > 0 && calls > 0) hops[subject] = { per_call: +(n / calls).toFixed(2), mean_ms: +(((a.sum - b.sum) / n) * 1000).toFixed(2) };
@@ -236,12 +255,16 @@ function printWindow(name: string, w: WindowResult) {
     .map(([s, h]) => `${s} ×${h.per_call} (${h.mean_ms} ms)`)
     .join(', ');
   if (hops) console.log(`  NATS hops per call (mean server time): ${hops}`);
+  const queries = Object.entries(w.pg_queries_per_call)
+    .map(([n, q]) => `${n} ${q}`)
+    .join(', ');
+  if (queries) console.log(`  PostgreSQL queries per call (the relays' and sweeps' polling included): ${queries}`);
 }
 
 function summarise<X extends Record<string, unknown>>(bench: Bench, samples: Sample[], cpu: [CpuReading, CpuReading], hops: [Counts, Counts], extra: X) {
   const elapsed = (cpu[1].at - cpu[0].at) / 1000;
   const calls = samples.length;
-  return { seconds: elapsed, calls, calls_per_second: calls / elapsed, tools: toolRows(samples, elapsed), cpu: cpuPerCall(bench, cpu[0], cpu[1], calls), hops: hopsPerCall(hops[0], hops[1], calls), ...extra };
+  return { seconds: elapsed, calls, calls_per_second: calls / elapsed, tools: toolRows(samples, elapsed), cpu: cpuPerCall(bench, cpu[0], cpu[1], calls), hops: hopsPerCall(hops[0], hops[1], calls), pg_queries_per_call: queriesPerCall(hops[0], hops[1], calls), ...extra };
 }
 type WindowResult = ReturnType<typeof summarise<Record<string, unknown>>>;
 

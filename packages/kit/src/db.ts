@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Logger } from './logger.js';
 import { AppError, toAppError } from '@shop/contracts';
-import { gauges, otelContext, otelTrace, SpanKind, SpanStatusCode, tracer } from './telemetry.js';
+import { gauges, metrics, otelContext, otelTrace, SpanKind, SpanStatusCode, tracer } from './telemetry.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -21,9 +21,11 @@ export function createPool(url: string, max = 10, logger?: Logger): pg.Pool {
   // listens while a client is idle, and an unheard 'error' event kills the process. The broken
   // client is no longer queryable, so the pool drops it on release.
   const database = databaseName(url);
+  // Queries are counted once, where they are sent: the pool's query runs a client's.
+  const sent = metrics.pgQueries.cell(database);
   pool.on('connect', (client) => {
     client.on('error', (err) => logger?.warn({ err: err.message }, 'database client error'));
-    traceQueries(client, database);
+    traceQueries(client, database, sent);
   });
   traceQueries(pool, database);
   observePool(pool, database);
@@ -63,9 +65,10 @@ function databaseName(url: string): string {
  * callback and submittable (cursor) forms pass through untouched. The span carries the statement
  * text (with its $n placeholders: values never leave the process).
  */
-function traceQueries(target: { query: unknown }, database: string): void {
+function traceQueries(target: { query: unknown }, database: string, sent?: { n: number }): void {
   const query = (target.query as (...args: unknown[]) => unknown).bind(target);
   target.query = (...args: unknown[]) => {
+    if (sent) sent.n++;
     const ctx = otelContext.active();
     const first = args[0] as { text?: string; submit?: unknown } | string | undefined;
     if (!otelTrace.getSpan(ctx)?.isRecording() || typeof args[args.length - 1] === 'function' || (typeof first === 'object' && first !== null && typeof first.submit === 'function')) return query(...args);

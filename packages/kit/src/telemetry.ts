@@ -86,6 +86,33 @@ class LatencyHistogram {
   }
 }
 
+/** A counter per label value kept by hand, for the same reason as LatencyHistogram (an increment per query). */
+class LabelledCounter {
+  private readonly counts = new Map<string, { n: number }>();
+  readonly type = 'counter';
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelName: string,
+  ) {
+    metricsRegistry.registerMetric(this as unknown as client.Metric);
+  }
+  /** The cell for one label value: increment its `n` directly on the hot path. */
+  cell(value: string): { n: number } {
+    let c = this.counts.get(value);
+    if (!c) this.counts.set(value, (c = { n: 0 }));
+    return c;
+  }
+  get() {
+    const values = [...this.counts].map(([v, c]) => ({ labels: { [this.labelName]: v }, value: c.n }));
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+  reset(): void {
+    this.counts.clear();
+  }
+}
+
 /** The process's hop metrics. `outcome` is `ok` or the contracts' error code (a closed set). */
 export const metrics = {
   natsServer: new LatencyHistogram('nats_server_request_duration_seconds', 'NATS requests this process answered, by subject (without the stack prefix) and outcome', ['subject', 'outcome']),
@@ -93,6 +120,7 @@ export const metrics = {
   tool: new LatencyHistogram('mcp_tool_call_duration_seconds', 'MCP tool calls, by tool and outcome', ['tool', 'outcome']),
   http: new LatencyHistogram('http_request_duration_seconds', 'HTTP requests, by method, matched route and status', ['method', 'route', 'status']),
   event: new LatencyHistogram('event_handler_duration_seconds', 'Domain events consumed from JetStream, by subject and outcome', ['subject', 'outcome']),
+  pgQueries: new LabelledCounter('pg_queries_total', 'PostgreSQL queries sent, by pool (the database name)', 'pool'),
   outboxPublished: new client.Counter({ name: 'outbox_published_total', help: 'Outbox rows the relay published to JetStream', registers: [metricsRegistry] }),
 };
 

@@ -153,6 +153,10 @@ describe('kit telemetry: /metrics and traces across NATS, PostgreSQL and the out
     let text = await scrape();
     expect(sample(text, 'pg_pool_clients', { pool: database, state: 'total' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'pg_pool_clients', { pool: database, state: 'waiting' })).toBe(0);
+    // The echo handler's queries (and the relay's polling) are counted where they are sent.
+    const queries = sample(text, 'pg_queries_total', { pool: database })!;
+    await rt.bus.call(echo, { n: 9 });
+    expect(sample(await scrape(), 'pg_queries_total', { pool: database })).toBeGreaterThanOrEqual(queries + 1);
     expect(sample(text, 'jetstream_consumer_pending_messages', { consumer: 'kit_telemetry_evt_kit_stored' })).toBe(0);
     expect(sample(text, 'outbox_pending_events', { service: 'kit-telemetry' })).toBe(0);
     // No stream takes this subject, so the relay cannot publish it: the row waits and ages.
