@@ -250,7 +250,9 @@ function printWindow(name: string, w: WindowResult) {
   const shares = Object.entries(c.per_process_ms_per_call)
     .map(([n, v]) => `${n} ${v.toFixed(2)}`)
     .join(', ');
-  console.log(`  CPU per call: system ${c.system_ms_per_call.toFixed(2)} ms (our processes above their idle rate ${c.processes_ms_per_call.toFixed(2)} ms: ${shares}); load generator ${c.load_generator_ms_per_call.toFixed(2)} ms; machine ${Math.round(c.machine_busy_fraction * 100)}% busy`);
+  // Below zero only when the machine's other load fell below the idle baseline during the window.
+  const system = c.system_ms_per_call >= 0 ? `${c.system_ms_per_call.toFixed(2)} ms` : 'n/a (the machine\'s other load changed)';
+  console.log(`  CPU per call: system ${system} (our processes above their idle rate ${c.processes_ms_per_call.toFixed(2)} ms: ${shares}); load generator ${c.load_generator_ms_per_call.toFixed(2)} ms; machine ${Math.round(c.machine_busy_fraction * 100)}% busy`);
   const hops = Object.entries(w.hops)
     .map(([s, h]) => `${s} ×${h.per_call} (${h.mean_ms} ms)`)
     .join(', ');
