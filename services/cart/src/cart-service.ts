@@ -99,7 +99,8 @@ export class CartService {
   /** The conversation's active cart, authorised for the caller, created when there is none. */
   private async resolveRow(caller: Caller): Promise<db.CartRow> {
     if (caller.subject) return (await this.accountCart({ ...caller, subject: caller.subject }, true))!;
-    const { conversation, subject } = caller;
+    // A guest: the conversation's cart, or a new anonymous one.
+    const { conversation } = caller;
     if (conversation) {
       const existing = await db.findActiveByConversation(this.pool, conversation);
       if (existing) return this.authorize(existing, caller);
@@ -108,7 +109,7 @@ export class CartService {
       const id = newCartId();
       // A caller without a conversation (a client that sends none) gets a cart that is its own
       // conversation, so the orders placed from it are found by its id (cartConversation).
-      const row = await db.insertCart(tx, { id, owner_subject: subject ?? null, conversation: conversation ?? cartConversation(id) });
+      const row = await db.insertCart(tx, { id, owner_subject: null, conversation: conversation ?? cartConversation(id) });
       if (row) await publishEvent(tx, { subject: cartEvents.created, data: this.eventData(row, 0) });
       return row;
     });
