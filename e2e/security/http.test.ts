@@ -47,10 +47,15 @@ const routes: Record<string, { public: string[]; admin: string[]; change: { meth
       'POST /v1/demo/authenticate/:id/approve',
       'POST /v1/demo/authenticate/:id/decline',
       'GET /v1/return',
+      // The demo card setup page: its signed, expiring link is the capability (accounts asks for it).
+      'GET /v1/demo/setup/:token',
+      'POST /v1/demo/setup/:token',
     ],
     admin: [],
     change: { method: 'POST', path: `/v1/demo/checkout/cs_demo_${'0'.repeat(32)}/approve` },
   },
+  // Accounts' pages and OAuth endpoints are public by nature; its /v1 API (customers, addresses) is internal.
+  accounts: { public: ['GET /v1/openapi.json'], admin: [], change: { method: 'POST', path: '/account/name' } },
 };
 
 describe('internal HTTP APIs of a launcher stack', () => {
@@ -62,7 +67,14 @@ describe('internal HTTP APIs of a launcher stack', () => {
     });
 
     it(`${service}: the tests' tokens are not accepted here; the operator token is`, async () => {
-      const probe = service === 'payments' ? `/v1/payments/${randomUUID()}` : service === 'catalog' ? '/v1/refused-items' : service === 'cart' ? `/v1/carts/${randomUUID()}` : `/v1/orders/${randomUUID()}`;
+      const probes: Record<string, string> = {
+        payments: `/v1/payments/${randomUUID()}`,
+        catalog: '/v1/refused-items',
+        cart: `/v1/carts/${randomUUID()}`,
+        orders: `/v1/orders/${randomUUID()}`,
+        accounts: `/v1/customers/${randomUUID()}`,
+      };
+      const probe = probes[service];
       for (const headers of [serviceHeaders, adminHeaders]) expect((await rawRequest(`${url(service)}${probe}`, { headers })).status).toBe(401);
       const asOperator = await rawRequest(`${url(service)}${probe}`, { headers: bearer(stack.apiTokens.admin) });
       expect(asOperator.status).not.toBe(401);

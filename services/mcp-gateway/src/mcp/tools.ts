@@ -5,7 +5,7 @@ import { AppError, invalidInput } from '@shop/contracts';
 import { metrics, observed, SpanKind } from '@shop/kit';
 import { callerFrom, type HostMeta } from '../domain/identity.js';
 import { accountOf } from '../auth/tokens.js';
-import { scopeChallengeFor, signInAnswer, toolSecurity } from '../tools/security.js';
+import { missingScopes, scopeChallengeFor, signInAnswer, toolSecurity } from '../tools/security.js';
 import { toolErrorResult } from '../domain/errors.js';
 import { withPolicyLinks } from '../domain/present.js';
 import { policyLinks } from '../domain/policies.js';
@@ -93,6 +93,10 @@ export function registerTools(server: McpServer, deps: ToolDeps, listing?: ListT
         // ChatGPT's per-tool sign-in (and other hosts that read it): the challenge a 401 would carry.
         result.content = [{ type: 'text', text: signIn.message }];
         result._meta = { ...result._meta, 'mcp/www_authenticate': [deps.signInChallenge(signIn.scopes, 'Sign in to your shop account to continue.')] };
+      }
+      const stepUp = account ? missingScopes(error.code, account.scopes) : [];
+      if (stepUp.length > 0) {
+        result._meta = { ...result._meta, 'mcp/www_authenticate': [deps.signInChallenge(stepUp, 'Allow this app to use your saved payment methods.')] };
       }
       if (error.code === 'INTERNAL') deps.logger.error({ tool: t.name, err: e }, 'tool failed');
       else deps.logger.debug({ tool: t.name, code: error.code, field: error.details?.field }, 'tool refused');

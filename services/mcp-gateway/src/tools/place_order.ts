@@ -2,7 +2,7 @@ import { ordersApi, OrderResult, toolArgs } from '@shop/contracts';
 import { placeOrderKey } from '../domain/idempotency.js';
 import { changedBeforePlacement, failedPlacement, presentOrder } from '../domain/present.js';
 import { orderCaller } from '../domain/cart-conversation.js';
-import { appToolMeta, defineTool, destructive, namedCart, resolveCart } from './shared.js';
+import { appToolMeta, assertMayPayWith, defineTool, destructive, namedCart, resolveCart } from './shared.js';
 
 const ALREADY_PLACED = 'This order was already placed; nothing was charged again.';
 
@@ -33,6 +33,7 @@ export const placeOrder = defineTool({
     }
     const changed = changedBeforePlacement(cart);
     if (changed) throw changed;
+    await assertMayPayWith(call, a.payment_method_id ?? cart.checkout.payment_method_id);
     const order = await call.deps.bus.call(
       ordersApi.place,
       {

@@ -82,3 +82,12 @@ export function signInAnswer(name: ToolName, code: ErrorCode, message: string): 
         : `${message.replace(/\.?$/, '.')} Orders placed while signed in belong to the shop account.`;
   return { message: `${why} Sign in to your shop account (connect it in this app) and ask again.`, scopes: oauth.scopes };
 }
+
+/**
+ * The scopes a signed-in call lacked, where its refusal is one they would have avoided: a saved
+ * card named by a token without shop.payment_methods (tools/shared.ts assertMayPayWith). The answer
+ * then carries the step-up challenge for them, as a guest's carries the sign-in one.
+ */
+export function missingScopes(code: ErrorCode, granted: readonly string[]): AccountScope[] {
+  return code === 'PAYMENT_METHOD_NOT_FOUND' && !granted.includes('shop.payment_methods') ? ['shop.payment_methods'] : [];
+}

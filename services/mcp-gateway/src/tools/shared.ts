@@ -1,7 +1,7 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { McpUiToolMeta } from '@modelcontextprotocol/ext-apps';
 import type { z } from 'zod';
-import { cartApi, paymentsApi, widgetUri, type Cart, type Caller, type CartResult, type CheckoutResult, type ShownCart, type SavedPaymentMethod, type ToolName, type WidgetName } from '@shop/contracts';
+import { AppError, cartApi, paymentsApi, widgetUri, type Cart, type Caller, type CartResult, type CheckoutResult, type ShownCart, type SavedPaymentMethod, type ToolName, type WidgetName } from '@shop/contracts';
 import type { BusClient, Logger } from '@shop/kit';
 import { cartResolution, paymentAccount, type HostMeta } from '../domain/identity.js';
 import type { Account } from '../auth/tokens.js';
@@ -115,6 +115,21 @@ export async function cartIdFor(call: ToolCall, cartId: string | undefined): Pro
 export async function savedMethods(call: ToolCall): Promise<SavedPaymentMethod[]> {
   const account = paymentAccount(call.account);
   return (await call.deps.bus.call(paymentsApi.listMethods, account ? { account } : {})).methods;
+}
+
+/**
+ * A signed-in call pays with the account's saved cards only when its token grants
+ * shop.payment_methods (what the person consented to for this app); without it, only with the
+ * methods offered to everyone. Payments cannot tell the two apart (it sees the account), so the
+ * resource server checks. A guest is held by payments itself: a saved card answers only to its account.
+ */
+export async function assertMayPayWith(call: ToolCall, paymentMethodId: string | null | undefined): Promise<void> {
+  if (!paymentMethodId || !call.account || paymentAccount(call.account)) return;
+  if ((await savedMethods(call)).some((m) => m.id === paymentMethodId)) return;
+  throw new AppError('PAYMENT_METHOD_NOT_FOUND', 'This app is not allowed to use your saved payment methods (it needs the shop.payment_methods permission).', {
+    field: 'payment_method_id',
+    payment_method_id: paymentMethodId,
+  });
 }
 
 export function cartOutcome(cart: ShownCart, extras?: CartExtras): ToolOutcome<CartResult> {
