@@ -54,8 +54,8 @@ const routes: Record<string, { public: string[]; admin: string[]; change: { meth
     admin: [],
     change: { method: 'POST', path: `/v1/demo/checkout/cs_demo_${'0'.repeat(32)}/approve` },
   },
-  // Accounts' pages and OAuth endpoints are public by nature; its /v1 API (customers, addresses) is internal.
-  accounts: { public: ['GET /v1/openapi.json'], admin: [], change: { method: 'POST', path: '/account/name' } },
+  // Accounts' pages are public (the account page asks for its session cookie); its /v1 API (customers, addresses) is internal.
+  accounts: { public: ['GET /v1/openapi.json', 'GET /signin', 'GET /account'], admin: [], change: { method: 'POST', path: '/account/name' } },
 };
 
 describe('internal HTTP APIs of a launcher stack', () => {
