@@ -506,7 +506,7 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     }
   });
 
-  it('payment: saved methods marked "Saved"; the save checkbox sends save_payment_method, and is offered only to a shopper with an owner', async () => {
+  it('payment: saved methods marked "Saved"; the save checkbox sends save_payment_method, offered only to a signed-in shopper; a guest is offered signing in', async () => {
     const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
     const saving = { ...fixtures.reviewResult, cart: { ...fixtures.reviewResult.cart, checkout: { ...fixtures.reviewResult.cart.checkout, save_payment_method: true } } };
     const page = await h.newPage(async (name, args) => {
@@ -527,15 +527,31 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await expect.poll(() => calls.length).toBe(1);
     expect(calls[0]).toEqual({ name: 'update_checkout', args: { cart_id: fixtures.reviewResult.cart_id, payment_method_id: 'pm_card_visa', save_payment_method: true } });
     await frame.getByText('Your payment method will be saved for next time once the order is paid.').waitFor();
+    expect(await frame.getByRole('button', { name: 'Sign in to use your saved cards' }).count()).toBe(0);
     await page.close();
 
-    // A guest (no account token) is not offered it.
+    // A guest (no account token) is not offered saving; it is offered signing in: list_payment_methods
+    // with sign_in, whose refusal carries the host's sign-in challenge. Once the host has linked the
+    // account and answers again, the widget shows the account's checkout.
     const anonymous = { ...fixtures.reviewResult, signed_in: false };
-    const other = await h.newPage(noCalls);
+    const asked: Array<{ name: string; args: Record<string, unknown> }> = [];
+    const signInMessage = 'Saved payment methods belong to a shop account. Sign in to your shop account (connect it in this app) and ask again.';
+    const other = await h.newPage(async (name, args) => {
+      asked.push({ name, args });
+      if (asked.length === 1) return { isError: true, content: [{ type: 'text', text: signInMessage }], _meta: { 'mcp/www_authenticate': ['Bearer error="insufficient_scope"'] } };
+      return asToolResult(fixtures.reviewResult);
+    });
     const anon = await mount(h, other, { mode, widget: 'checkout', result: asToolResult(anonymous) });
     await anon.getByRole('button', { name: /2\. Payment/ }).click();
     await anon.getByRole('button', { name: 'Continue to review' }).waitFor();
     expect(await anon.getByLabel('Save this payment method for next time').count()).toBe(0);
+    const offer = anon.getByRole('button', { name: 'Sign in to use your saved cards' });
+    await offer.click();
+    await anon.getByText(signInMessage).waitFor();
+    expect(asked).toEqual([{ name: 'list_payment_methods', args: { cart_id: fixtures.reviewResult.cart_id, sign_in: true } }]);
+    await offer.click();
+    await expect.poll(() => offer.count()).toBe(0);
+    expect(asked).toHaveLength(2);
     await other.close();
   });
 

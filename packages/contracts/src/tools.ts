@@ -245,7 +245,15 @@ export const toolArgs = {
         .describe('true when the shopper asks to save the payment method for next time; it is saved once the order is paid, and only for a signed-in shopper.'),
     })
     .strict(),
-  list_payment_methods: z.object({ ...cartRef }).strict(),
+  list_payment_methods: z
+    .object({
+      ...cartRef,
+      sign_in: z
+        .boolean()
+        .optional()
+        .describe("True when the shopper asks to use their own saved cards: a guest is then answered with the host's sign-in prompt (the checkout widget's \"Sign in to use your saved cards\")."),
+    })
+    .strict(),
   create_checkout_link: z.object({ ...cartRef }).strict(),
   place_order: z
     .object({

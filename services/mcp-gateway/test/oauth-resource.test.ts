@@ -211,4 +211,15 @@ describe('identity comes from the token only', () => {
     const text = (await rpc('list_payment_methods', {}, { meta: { 'openai/session': 'conv-guest-pm' } })).result!.content[0].text;
     expect(text).toMatch(/sign in/i);
   });
+
+  it('a guest asking to use their saved cards (the checkout widget\'s sign-in offer) gets the sign-in challenge; an account gets its methods', async () => {
+    const guest = await rpc('list_payment_methods', { sign_in: true }, { meta: { 'openai/session': 'conv-guest-sign-in' } });
+    expect(guest.result!.isError).toBe(true);
+    expect(guest.result!.content[0].text).toMatch(/Sign in to your shop account/);
+    const [challenge] = guest.result!._meta!['mcp/www_authenticate'] as string[];
+    expect(challenge).toMatch(/^Bearer resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
+    expect(challenge).toContain('scope="shop.payment_methods"');
+    const signedIn = ok(await rpc('list_payment_methods', { sign_in: true }, { token: ada.accessToken, meta: { 'openai/session': 'conv-ada-sign-in' } }));
+    expect(signedIn.signed_in).toBe(true);
+  });
 });

@@ -78,6 +78,8 @@ export const checkoutTools = (w: WidgetData) => ({
     patch: CheckoutPatch,
     optimistic?: (d: CheckoutResult) => CheckoutResult,
   ) => w.call<CheckoutResult>('update_checkout', { ...cartArg(data), ...patch }, { label: 'Saving…', optimistic }),
+  /** A guest's "use my saved cards": the answer carries the sign-in challenge, which the host turns into account linking. */
+  signIn: (data: CheckoutResult) => w.call<CheckoutResult>('list_payment_methods', { ...cartArg(data), sign_in: true }, { label: 'Signing in…' }),
   checkoutLink: (data: CheckoutResult) => w.call('create_checkout_link', cartArg(data), { label: 'Creating checkout link…' }),
   placeOrder: (data: CheckoutResult, paymentMethodId: string | null, idempotencyKey: string) =>
     w.call<AnyResult>(

@@ -245,7 +245,7 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
   const c = data.cart.checkout;
   const [selected, setSelected] = useState<string | null>(c.payment_method_id ?? methods.find((m) => m.is_default)?.id ?? methods[0]?.id ?? null);
   const [save, setSave] = useState(c.save_payment_method ?? false);
-  // Methods are saved for a shopper with an owner only; when the cart does not say, offer it and let the server answer.
+  // Methods are saved for a signed-in shopper only; a guest is offered signing in instead (or pays as a guest).
   const canSave = data.signed_in;
 
   return (
@@ -266,6 +266,14 @@ function PaymentStep({ data, onDone }: { data: CheckoutResult; onDone: () => voi
           </label>
         ))}
       </fieldset>
+      {!data.signed_in && (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          <span className="text-muted">Have a shop account?</span>
+          <Button variant="secondary" disabled={!!w.busy} onClick={() => void tools.signIn(data)}>
+            Sign in to use your saved cards
+          </Button>
+        </div>
+      )}
       {canSave && methods.length > 0 && (
         <label className="flex items-start gap-2 text-sm">
           <input type="checkbox" name="save_payment_method" className="mt-0.5 size-4" checked={save} onChange={(e) => setSave(e.target.checked)} />

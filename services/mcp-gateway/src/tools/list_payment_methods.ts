@@ -1,4 +1,4 @@
-import { cartApi, CheckoutResult, toolArgs } from '@shop/contracts';
+import { AppError, cartApi, CheckoutResult, toolArgs } from '@shop/contracts';
 import { appToolMeta, checkoutOutcome, defineTool, namedCart, readOnly } from './shared.js';
 
 export const listPaymentMethods = defineTool({
@@ -10,6 +10,8 @@ export const listPaymentMethods = defineTool({
   annotations: readOnly,
   meta: appToolMeta('checkout', 'Fetching payment methods…', 'Payment methods ready'),
   run: async (a, call) => {
+    // A guest asking for their own cards: the refusal carries the sign-in challenge (mcp/tools.ts), which hosts turn into account linking.
+    if (a.sign_in && !call.account) throw new AppError('PAYMENT_METHOD_NOT_FOUND', 'You are not signed in, so none of your saved payment methods can be shown.');
     const named = namedCart(a);
     // Read-only: a caller without a cart sees the methods beside an empty cart, and no cart row is created.
     const cart = await call.deps.bus.call(cartApi.peek, { ...(named ? { cart_id: named } : {}), caller: call.caller });
