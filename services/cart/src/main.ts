@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain } from '@shop/kit';
+import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain, serveEndpoints, stopNatsService } from '@shop/kit';
 import { idleSeconds, loadCartConfig } from './config.js';
-import { CartService } from './cart-service.js';
-import { consumeOrderEvents, serveCartApi } from './bus/handlers.js';
+import { Carts } from './app/carts.js';
+import { CouponReservations } from './app/coupon-reservations.js';
+import { cartHandlers, consumeOrderEvents } from './bus/handlers.js';
 import { mountCartRoutes } from './http/routes.js';
-import { startIdleSweep } from './bus/sweep.js';
+import { startIdleSweep } from './jobs/idle-sweep.js';
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 
@@ -13,13 +14,17 @@ export async function start(env: Record<string, string | undefined> = process.en
   const config = loadCartConfig(env);
   const runtime = await bootRuntime(config.SERVICE_NAME, config, migrationsDir);
   try {
-    const carts = new CartService({ pool: runtime.pool, bus: runtime.bus, relay: runtime.relay });
-    const svc = await serveCartApi(runtime, carts);
-    runtime.onStop(() => svc.stop());
+    const carts = new Carts({ pool: runtime.pool, bus: runtime.bus, relay: runtime.relay });
+    const coupons = new CouponReservations(runtime.pool);
+    const svc = await serveEndpoints(
+      runtime.nc,
+      { name: 'cart', version: '0.1.0', description: 'Carts, lines, coupons and checkout details', prefix: config.NATS_PREFIX, logger: runtime.logger },
+      cartHandlers(carts, coupons),
+    );
+    runtime.onStop(stopNatsService(svc));
     const consumer = await consumeOrderEvents(runtime, carts);
     runtime.onStop(() => consumer.stop());
-    const sweep = startIdleSweep(runtime, carts, { idleSeconds: idleSeconds(config), intervalMs: config.CART_SWEEP_INTERVAL_MS });
-    runtime.onStop(() => sweep.stop());
+    runtime.onStop(startIdleSweep(carts, { idleSeconds: idleSeconds(config), everyMs: config.CART_SWEEP_INTERVAL_MS, logger: runtime.logger }).stop);
     const credentials = apiCredentials(config.API_TOKENS, config.SERVICE_NAME);
     const app = createHttpApp({ logger: runtime.logger, readiness: runtime.readiness, security: httpSecurity(config, config.SERVICE_NAME), metrics: credentials });
     mountCartRoutes(app, carts, credentials);

@@ -172,7 +172,7 @@ export async function abandonIdle(q: Queryable, idleSeconds: number, limit: numb
   return rows;
 }
 
-// ---- an anonymous cart joining an account (cart-join.ts) ------------------------------------
+// ---- an anonymous cart joining an account (app/cart-join.ts) ------------------------------------
 
 /** Serialises every join and account-cart creation of one account: at most one open cart comes of them. */
 export async function lockAccount(q: Queryable, subject: string): Promise<void> {

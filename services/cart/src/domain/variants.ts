@@ -40,7 +40,6 @@ export function resolveVariant(product: Pick<ProductVariants, 'id' | 'name' | 'v
     return byId;
   }
   const sizes = distinct(variants.map((v) => v.size));
-  const colors = distinct(variants.map((v) => v.color));
   let candidates = variants;
   if (choice.size !== undefined) {
     const wanted = normaliseOption(choice.size);

@@ -15,7 +15,7 @@ import {
   type Caller,
 } from '@shop/contracts';
 import { buildOpenApi, type ApiCredentials, type OpenApiRoute } from '@shop/kit';
-import type { CartService } from '../cart-service.js';
+import type { Carts } from '../app/carts.js';
 
 // Request bodies for the OpenAPI document: the contract minus what the path and headers carry.
 const fromPathAndHeaders = { cart_id: true, caller: true } as const;
@@ -81,7 +81,7 @@ function request<S extends z.ZodType>(schema: S, req: Request, fromPath: Record<
  * from a caller that proved itself. Converting a cart is what orders does over NATS once an order
  * is placed; over HTTP it is an operator's repair tool, so it needs an admin credential.
  */
-export function mountCartRoutes(app: Express, carts: CartService, credentials: ApiCredentials): void {
+export function mountCartRoutes(app: Express, carts: Carts, credentials: ApiCredentials): void {
   const id = (req: Request) => ({ cart_id: String(req.params.id) });
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApi);

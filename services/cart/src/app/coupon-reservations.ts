@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import { AppError, type cartApi, type CouponRelease, type CouponReservation } from '@shop/contracts';
 import { withTransaction } from '@shop/kit';
-import { findCart } from './db/carts.js';
-import { claimReservation, findCoupon, findReservation, releaseReservation, takeUse, type ReservationRow } from './db/coupons.js';
-import { couponLimitReached, couponValidityRefusal, normaliseCode } from './domain/coupons.js';
+import { findCart } from '../db/carts.js';
+import { claimReservation, findCoupon, findReservation, releaseReservation, takeUse, type ReservationRow } from '../db/coupons.js';
+import { couponLimitReached, couponValidityRefusal, normaliseCode } from '../domain/coupons.js';
 
 type ReserveRequest = z.infer<typeof cartApi.reserveCoupon.request>;
 type ReleaseRequest = z.infer<typeof cartApi.releaseCoupon.request>;

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, cartConversation, type Caller } from '@shop/contracts';
 import { withTransaction } from '@shop/kit';
-import * as db from './db/carts.js';
-import { planJoin } from './domain/join.js';
-import { MAX_QUANTITY_PER_LINE } from './domain/limits.js';
-import type { StoredCheckout } from './domain/checkout.js';
+import * as db from '../db/carts.js';
+import { planJoin } from '../domain/join.js';
+import { MAX_QUANTITY_PER_LINE } from '../domain/limits.js';
+import type { StoredCheckout } from '../domain/checkout.js';
 
 export interface AccountCart {
   row: db.CartRow;

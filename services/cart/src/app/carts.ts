@@ -13,23 +13,22 @@ import {
   type ShownCart,
   type CartMessage,
   type OrderConfirmedEvent,
-  type VariantInfo,
 } from '@shop/contracts';
 import { publishEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
-import * as db from './db/carts.js';
-import { findCoupon, findCouponForCart } from './db/coupons.js';
-import { computeTotals, defaultPricingRules, shippingOptions, type PricingRules } from './domain/pricing.js';
-import { reprice, type Repriced, type StoredLine } from './domain/reprice.js';
-import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from './domain/coupons.js';
-import { applyCheckoutChange, checkoutState, type StoredCheckout } from './domain/checkout.js';
-import { assertDeliveryPreferences } from './domain/delivery.js';
-import { assertAvailable, describeItem, resolveVariant } from './domain/variants.js';
-import { planAdd } from './domain/limits.js';
+import * as db from '../db/carts.js';
+import { findCoupon } from '../db/coupons.js';
+import { defaultPricingRules, type PricingRules } from '../domain/pricing.js';
+import { couponRefusal, normaliseCode } from '../domain/coupons.js';
+import { applyCheckoutChange } from '../domain/checkout.js';
+import { assertDeliveryPreferences } from '../domain/delivery.js';
+import { assertAvailable, describeItem, resolveVariant } from '../domain/variants.js';
+import { planAdd } from '../domain/limits.js';
 import { accountCart } from './cart-join.js';
+import { CartView, storedCheckout } from './cart-view.js';
 
 type Req<K extends keyof typeof cartApi> = z.infer<(typeof cartApi)[K]['request']>;
 
-export interface CartServiceDeps {
+export interface CartsDeps {
   pool: pg.Pool;
   bus: BusClient;
   relay: OutboxRelay;
@@ -37,54 +36,28 @@ export interface CartServiceDeps {
   now?: () => Date;
 }
 
-interface Snapshot {
-  cart: db.CartRow;
-  lines: StoredLine[];
-}
-
-interface Evaluation {
-  repriced: Repriced;
-  coupon: Coupon | null;
-  couponRefusal: string | null;
-}
-
-/** A read retries its write-back this often when the cart keeps changing under it. */
-const REPRICE_ATTEMPTS = 3;
-
 function newCartId(): string {
   return randomBytes(16).toString('hex');
 }
 
-function storedCheckout(cart: db.CartRow): StoredCheckout {
-  return {
-    shipping_address: cart.shipping_address,
-    shipping_method: cart.shipping_method,
-    billing_same_as_shipping: cart.billing_same_as_shipping,
-    billing_address: cart.billing_address,
-    payment_method_id: cart.payment_method_id,
-    terms_accepted: cart.terms_accepted,
-    terms_version: cart.terms_version,
-    started: cart.checkout_started_at !== null,
-    preferred_delivery_date: cart.preferred_delivery_date,
-    delivery_instructions: cart.delivery_instructions,
-    save_payment_method: cart.save_payment_method,
-  };
-}
-
 /** The cart's use cases: ownership, validation against the catalog, re-pricing and events. */
-export class CartService {
+export class Carts {
   private readonly pool: pg.Pool;
   private readonly bus: BusClient;
   private readonly relay: OutboxRelay;
-  private readonly rules: PricingRules;
   private readonly now: () => Date;
+  private readonly shown: CartView;
 
-  constructor(deps: CartServiceDeps) {
+  constructor(deps: CartsDeps) {
     this.pool = deps.pool;
     this.bus = deps.bus;
     this.relay = deps.relay;
-    this.rules = deps.rules ?? defaultPricingRules;
     this.now = deps.now ?? (() => new Date());
+    this.shown = new CartView(deps.pool, deps.bus, deps.rules ?? defaultPricingRules, this.now);
+  }
+
+  private view(cartId: string, carried: CartMessage[] = [], known?: db.CartRow): Promise<Cart> {
+    return this.shown.view(cartId, carried, known);
   }
 
   // ---- reads ----------------------------------------------------------------------------
@@ -129,42 +102,12 @@ export class CartService {
     if (req.caller.subject) {
       // Joining an anonymous cart is no new row: a signed-in look at the cart joins it as any call would.
       const found = await this.accountCart({ ...req.caller, subject: req.caller.subject }, false);
-      return found ? this.view(found.id, [], found) : this.emptyCart(req.caller);
+      return found ? this.view(found.id, [], found) : this.shown.emptyCart(req.caller);
     }
     const { conversation } = req.caller;
     const existing = conversation ? await db.findActiveByConversation(this.pool, conversation) : null;
     if (existing) return this.view(existing.id, [], await this.authorize(existing, req.caller));
-    return this.emptyCart(req.caller);
-  }
-
-  /** What a new cart of this caller would show, as the row insertCart would write it. */
-  private emptyCart(caller: Caller): ShownCart {
-    const now = this.now();
-    const row: db.CartRow = {
-      id: '',
-      status: 'active',
-      owner_subject: caller.subject ?? null,
-      conversation: caller.conversation ?? null,
-      currency: 'USD',
-      coupon_code: null,
-      shipping_address: null,
-      shipping_method: null,
-      billing_same_as_shipping: true,
-      billing_address: null,
-      payment_method_id: null,
-      terms_accepted: false,
-      terms_version: null,
-      preferred_delivery_date: null,
-      delivery_instructions: null,
-      save_payment_method: false,
-      checkout_started_at: null,
-      order_id: null,
-      version: 0,
-      created_at: now,
-      updated_at: now,
-    };
-    const nothing: Evaluation = { repriced: { lines: [], changes: [], messages: [], purchasable: false }, coupon: null, couponRefusal: null };
-    return { ...this.compose(row, nothing, [], false), id: null };
+    return this.shown.emptyCart(req.caller);
   }
 
   async get(req: Req<'get'>): Promise<Cart> {
@@ -224,7 +167,7 @@ export class CartService {
     if (!line) throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
     if (req.quantity > line.quantity) {
       // Only more units need the catalog's word; fewer can always be had.
-      const info = (await this.lookup([line])).get(line.variant_id);
+      const info = (await this.shown.lookup([line])).get(line.variant_id);
       if (!info || !info.active) throw new AppError('PRODUCT_NOT_FOUND', `${describeItem(line.name, line.size, line.color)} is no longer available.`, { line_id: line.id });
       assertAvailable({ ...line }, info.available, 0, req.quantity);
     }
@@ -411,110 +354,5 @@ export class CartService {
       await fn(tx, cart);
       await db.bumpVersion(tx, cartId);
     });
-  }
-
-  private async lookup(lines: readonly StoredLine[]): Promise<Map<string, VariantInfo>> {
-    if (lines.length === 0) return new Map();
-    const ids = [...new Set(lines.map((l) => l.variant_id))];
-    const { variants } = await this.bus.call(catalogApi.lookupVariants, { variant_ids: ids });
-    return new Map(variants.map((v) => [v.variant_id, v]));
-  }
-
-  /** The cart and its lines; a row just read by the caller is used instead of reading it again. */
-  private async snapshot(cartId: string, known?: db.CartRow): Promise<Snapshot> {
-    const [cart, lines] = await Promise.all([known ?? db.findCart(this.pool, cartId), db.findLines(this.pool, cartId)]);
-    if (!cart) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
-    return { cart, lines };
-  }
-
-  private async evaluate(s: Snapshot, catalog: Map<string, VariantInfo>): Promise<Evaluation> {
-    const repriced = reprice(s.lines, catalog);
-    // Uses this cart's own orders hold do not count against it (see findCouponForCart).
-    const coupon = s.cart.coupon_code ? await findCouponForCart(this.pool, s.cart.coupon_code, s.cart.id) : null;
-    const subtotal = computeTotals(repriced.lines, null, null, this.rules).subtotal;
-    return { repriced, coupon, couponRefusal: coupon ? couponRefusal(coupon, subtotal, this.now()) : null };
-  }
-
-  /**
-   * The cart as the shopper sees it, re-priced against the catalog in one bulk call. Active
-   * carts take new prices and lowered quantities into their snapshot (and drop a coupon that
-   * no longer qualifies) only if nobody changed the cart meanwhile (same version); otherwise
-   * the read starts over. Converted and abandoned carts are shown as they were.
-   */
-  private async view(cartId: string, carried: CartMessage[] = [], known?: db.CartRow): Promise<Cart> {
-    for (let attempt = 1; ; attempt++) {
-      // Only the first attempt may use the caller's row: a retry follows a change by someone else.
-      const s = await this.snapshot(cartId, attempt === 1 ? known : undefined);
-      const catalog = await this.lookup(s.lines);
-      if (s.cart.status !== 'active') return this.compose(s.cart, await this.frozen(s, catalog), carried, false);
-      const ev = await this.evaluate(s, catalog);
-      const messages = [...carried, ...ev.repriced.messages];
-      const needsWrite = ev.repriced.changes.length > 0 || ev.couponRefusal !== null;
-      if (!needsWrite) return this.compose(s.cart, ev, messages, false);
-      const written = await withTransaction(this.pool, async (tx) => {
-        const locked = await db.lockCart(tx, cartId);
-        if (!locked || locked.version !== s.cart.version || locked.status !== 'active') return null;
-        for (const c of ev.repriced.changes) {
-          if (c.unit_price !== undefined) await db.setLinePrice(tx, cartId, c.line_id, c.unit_price);
-          if (c.quantity !== undefined) await db.setLineQuantity(tx, cartId, c.line_id, c.quantity);
-        }
-        if (ev.couponRefusal !== null) await db.setCoupon(tx, cartId, null);
-        const bumped = await db.bumpVersion(tx, cartId);
-        return { ...locked, ...bumped };
-      });
-      if (written) {
-        if (ev.couponRefusal !== null) {
-          messages.push({ type: 'coupon_removed', line_id: null, message: `Coupon ${s.cart.coupon_code} was removed: ${ev.couponRefusal}` });
-        }
-        return this.compose(written, ev, messages, ev.couponRefusal !== null);
-      }
-      if (attempt >= REPRICE_ATTEMPTS) return this.compose(s.cart, ev, messages, false);
-    }
-  }
-
-  /** A converted or abandoned cart keeps the prices it had; only availability is current. */
-  private async frozen(s: Snapshot, catalog: Map<string, VariantInfo>): Promise<Evaluation> {
-    const lines = s.lines.map((l) => ({ ...l, available: catalog.get(l.variant_id)?.available ?? 0 }));
-    return {
-      repriced: { lines, changes: [], messages: [], purchasable: false },
-      coupon: s.cart.coupon_code ? await findCoupon(this.pool, s.cart.coupon_code) : null,
-      couponRefusal: null,
-    };
-  }
-
-  private compose(cart: db.CartRow, ev: Evaluation, messages: CartMessage[], couponDropped: boolean): Cart {
-    const coupon = couponDropped || ev.coupon === null ? null : ev.coupon;
-    // A coupon that no longer qualifies gives no discount even when it could not be dropped yet.
-    const effective = coupon && ev.couponRefusal === null ? coupon : null;
-    const totals = computeTotals(ev.repriced.lines, effective, cart.shipping_method, this.rules);
-    return {
-      id: cart.id,
-      status: cart.status,
-      owner_subject: cart.owner_subject,
-      conversation: cart.conversation,
-      currency: cart.currency,
-      lines: ev.repriced.lines.map((l) => ({
-        id: l.id,
-        product_id: l.product_id,
-        variant_id: l.variant_id,
-        name: l.name,
-        brand: l.brand,
-        size: l.size,
-        color: l.color,
-        image_url: l.image_url,
-        unit_price: l.unit_price,
-        quantity: l.quantity,
-        line_subtotal: l.unit_price * l.quantity,
-        available: l.available,
-      })),
-      coupon: effective ? appliedCoupon(effective) : null,
-      totals,
-      shipping_options: shippingOptions(ev.repriced.lines, effective, this.now(), this.rules),
-      messages,
-      checkout: checkoutState(storedCheckout(cart), ev.repriced.purchasable),
-      version: cart.version,
-      created_at: cart.created_at.toISOString(),
-      updated_at: cart.updated_at.toISOString(),
-    };
   }
 }
