@@ -1,15 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain, serveEndpoints, type ServiceRuntime } from '@shop/kit';
+import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, runMain, serveEndpoints, stopNatsService, type ServiceRuntime } from '@shop/kit';
 import { loadOrdersConfig } from './config.js';
 import { orderHandlers } from './bus/handlers.js';
 import { startNotifier } from './bus/notifier.js';
-import { startPaymentEvents } from './bus/payment-events.js';
+import { consumePaymentEvents } from './bus/payment-events.js';
 import { mountRoutes } from './http/routes.js';
-import { Lifecycle } from './workflows/lifecycle.js';
-import { Placement } from './workflows/placement.js';
-import { Recovery } from './workflows/recovery.js';
-import type { WorkflowContext } from './workflows/context.js';
+import { Lifecycle } from './app/lifecycle.js';
+import { Placement } from './app/placement.js';
+import type { WorkflowContext } from './app/context.js';
+import { startSagaRecovery } from './jobs/recover-sagas.js';
+import { startRefundIntentSweep } from './jobs/finish-refund-intents.js';
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 
@@ -38,17 +39,16 @@ export async function start(env: Record<string, string | undefined> = process.en
       { name: 'orders', version: '0.1.0', description: 'Order placement saga, status, history, cancellation, fulfilment', prefix: config.NATS_PREFIX, logger: runtime.logger },
       orderHandlers(placement, lifecycle),
     );
-    runtime.onStop(() => svc.stop());
+    runtime.onStop(stopNatsService(svc));
 
     const notifier = await startNotifier(ctx, runtime.nc);
     runtime.onStop(() => notifier.stop());
 
-    const paymentEvents = await startPaymentEvents(ctx, runtime.nc, placement);
+    const paymentEvents = await consumePaymentEvents(ctx, runtime.nc, placement, lifecycle);
     runtime.onStop(() => paymentEvents.stop());
 
-    const recovery = new Recovery(ctx, placement);
-    recovery.start();
-    runtime.onStop(() => recovery.stop());
+    runtime.onStop(startSagaRecovery(ctx, placement).stop);
+    runtime.onStop(startRefundIntentSweep(ctx, lifecycle).stop);
 
     const credentials = apiCredentials(config.API_TOKENS, runtime.name);
     const app = createHttpApp({ logger: runtime.logger, readiness: () => runtime.readiness(), security: httpSecurity(config, runtime.name), metrics: credentials });

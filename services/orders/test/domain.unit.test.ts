@@ -21,7 +21,7 @@ import {
   shortageMessage,
   type StepShape,
 } from '../src/domain/saga.js';
-import { checkoutLink, directCharge } from '../src/workflows/placement/flows.js';
+import { checkoutLink, directCharge } from '../src/app/placement/flows.js';
 import { makeTracking } from '../src/domain/tracking.js';
 import { escapeHtml, renderNotification } from '../src/domain/email.js';
 

@@ -1,7 +1,7 @@
 import { ordersApi } from '@shop/contracts';
 import { handle } from '@shop/kit';
-import type { Lifecycle } from '../workflows/lifecycle.js';
-import type { Placement } from '../workflows/placement.js';
+import type { Lifecycle } from '../app/lifecycle.js';
+import type { Placement } from '../app/placement.js';
 
 export function orderHandlers(placement: Placement, lifecycle: Lifecycle) {
   return [

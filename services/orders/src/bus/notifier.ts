@@ -6,7 +6,7 @@ import { consumeEvents, processOnce } from '@shop/kit';
 import { renderNotification, type Notification, type NotificationKind, type RenderedEmail } from '../domain/email.js';
 import { findById, renderOrder } from '../db/orders.js';
 import { claimNotification } from '../db/notifications.js';
-import type { WorkflowContext } from '../workflows/context.js';
+import type { WorkflowContext } from '../app/context.js';
 
 interface Trigger {
   kind: NotificationKind;

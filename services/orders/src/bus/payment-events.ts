@@ -1,11 +1,11 @@
 import { AppError, paymentEvents, PaymentEventData, paymentsApi, type Payment } from '@shop/contracts';
-import { consumeEvents, processOnce, type Logger } from '@shop/kit';
+import { consumeEvents, processOnce } from '@shop/kit';
 import { closedLinkReason } from '../domain/saga.js';
 import { findById, type OrderRow } from '../db/orders.js';
 import type { RefundIntentRow } from '../db/refunds.js';
-import { Lifecycle } from '../workflows/lifecycle.js';
-import type { Placement } from '../workflows/placement.js';
-import type { WorkflowContext } from '../workflows/context.js';
+import type { Lifecycle } from '../app/lifecycle.js';
+import type { Placement } from '../app/placement.js';
+import type { WorkflowContext } from '../app/context.js';
 
 /** What a payment event claims, checked against what payments itself answers for that payment. */
 type Claim = 'captured' | 'canceled' | 'refunded';
@@ -42,13 +42,11 @@ const claims: Record<string, Claim> = {
  *   (made at payments directly) moves the order to refunded.
  * Payments of orders charged by the saga itself are the saga's business and are skipped for capture
  * and cancel. processOnce skips a redelivered event; every step also moves only from the step it
- * expects, so a second event for the same payment changes nothing. Also runs the sweep that
- * finishes refund intents (cancel, return) a crash left pending.
+ * expects, so a second event for the same payment changes nothing.
  */
-export async function startPaymentEvents(ctx: WorkflowContext, nc: Parameters<typeof consumeEvents>[0]['nc'], placement: Placement): Promise<{ stop: () => Promise<void> }> {
+export function consumePaymentEvents(ctx: WorkflowContext, nc: Parameters<typeof consumeEvents>[0]['nc'], placement: Placement, lifecycle: Lifecycle) {
   const { logger, pool, bus } = ctx;
-  const lifecycle = new Lifecycle(ctx, placement);
-  const consumer = await consumeEvents({
+  return consumeEvents({
     nc,
     prefix: ctx.config.NATS_PREFIX,
     durable: 'orders_payments',
@@ -94,13 +92,6 @@ export async function startPaymentEvents(ctx: WorkflowContext, nc: Parameters<ty
       });
     },
   });
-  const sweep = startIntentSweep(lifecycle, ctx.config.ORDERS_RECOVERY_MS, logger);
-  return {
-    stop: async () => {
-      await sweep.stop();
-      await consumer.stop();
-    },
-  };
 }
 
 /** A payment that does not exist confirms nothing; any other failure is retried (the event is redelivered). */
@@ -111,23 +102,4 @@ async function fetchPayment(bus: WorkflowContext['bus'], paymentId: string): Pro
     if (e instanceof AppError && e.code === 'PAYMENT_NOT_FOUND') return null;
     throw e;
   }
-}
-
-function startIntentSweep(lifecycle: Lifecycle, everyMs: number, logger: Logger): { stop: () => Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const kick = () => {
-    running ??= lifecycle
-      .sweepIntents()
-      .catch((e) => logger.warn({ err: (e as Error).message }, 'refund intent sweep failed'))
-      .finally(() => (running = undefined));
-  };
-  kick();
-  const timer = setInterval(kick, everyMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -2,7 +2,7 @@ import { AppError, cartConversation, formatMoney, type Cart, type CartMessage, t
 
 /**
  * Where a placement saga is. Each step is persisted before the next one starts, so a restarted
- * process knows what was done and what is left. The step lists in workflows/placement/ name the
+ * process knows what was done and what is left. The step lists in app/placement/ name the
  * order of these; both paths begin created → validated → coupon_reserved → reserved, then
  *   charged by the saga: reserved → charging (the charge's intent) → charged → confirmed
  *   paid through a checkout link: reserved → awaiting_payment → charged → confirmed

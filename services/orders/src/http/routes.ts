@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { z } from 'zod';
 import { AppError, Caller, ConversationKey, ListOrdersResult, Order, OrderNumber, Page, PerPage, Subject, Uuid } from '@shop/contracts';
 import { buildOpenApi, credentialOf, parseBody, parseParams, parseQuery, type ApiCredentials } from '@shop/kit';
-import type { Lifecycle } from '../workflows/lifecycle.js';
+import type { Lifecycle } from '../app/lifecycle.js';
 
 const OrderPath = z.object({ id: z.union([Uuid, OrderNumber], 'must be an order id (UUID) or an order number (ORD-…)') });
 /** Optional caller: when given, the order must be theirs. */
