@@ -2,16 +2,18 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, readSecret, runMain, serveEndpoints, type ServiceRuntime } from '@shop/kit';
+import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, readSecret, runMain, serveEndpoints, stopNatsService, type ServiceRuntime } from '@shop/kit';
 import { PaymentsApp } from './app/payments.js';
 import { paymentHandlers } from './bus/handlers.js';
 import { chosenProvider, loadPaymentsConfig, type PaymentsConfig } from './config.js';
 import { findPaymentByRef } from './db/queries.js';
 import type { PaymentProvider } from './domain/provider.js';
 import { CsrfTokens, mountRoutes, mountWebhook } from './http/routes.js';
-import { DemoProvider } from './providers/demo.js';
-import { createStripeClient, StripeProvider } from './providers/stripe.js';
+import { DemoProvider } from './app/providers/demo.js';
+import { createStripeClient, StripeProvider } from './app/providers/stripe.js';
 import { SetupCapabilities } from './domain/setup-capability.js';
+import { startIntentSweep } from './jobs/intent-sweep.js';
+import { startWebhookSweep } from './jobs/webhook-sweep.js';
 
 /** The demo pages' CSRF tokens, for tests that press a page loaded earlier. */
 export { CsrfTokens };
@@ -67,26 +69,10 @@ export async function start(env: Record<string, string | undefined> = process.en
       { name: 'payments', version: '0.1.0', description: 'Payments: authorise, capture, void, refund, checkout links, saved methods of accounts', prefix: config.NATS_PREFIX, logger: runtime.logger },
       paymentHandlers(app, runtime.logger),
     );
-    runtime.onStop(() => svc.stop());
+    runtime.onStop(stopNatsService(svc));
 
-    const sweep = setInterval(() => {
-      app.sweepWebhookEvents(config.WEBHOOK_SWEEP_MS).catch((e) => runtime.logger.warn({ err: (e as Error).message }, 'webhook sweep failed'));
-    }, config.WEBHOOK_SWEEP_MS);
-    sweep.unref();
-    runtime.onStop(() => clearInterval(sweep));
-
-    let sweepingIntents: Promise<unknown> | undefined;
-    const intents = setInterval(() => {
-      sweepingIntents ??= app
-        .sweepIntents()
-        .catch((e) => runtime.logger.warn({ err: (e as Error).message }, 'intent sweep failed'))
-        .finally(() => (sweepingIntents = undefined));
-    }, config.PAYMENTS_INTENT_SWEEP_MS);
-    intents.unref();
-    runtime.onStop(async () => {
-      clearInterval(intents);
-      await sweepingIntents;
-    });
+    runtime.onStop(startWebhookSweep(app, config.WEBHOOK_SWEEP_MS, runtime.logger).stop);
+    runtime.onStop(startIntentSweep(app, config.PAYMENTS_INTENT_SWEEP_MS, runtime.logger).stop);
 
     runtime.logger.info({ httpUrl, provider: base.name }, 'payments started');
     return { stop: () => runtime.stop(), httpUrl, runtime, app };

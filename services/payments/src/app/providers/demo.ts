@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, type PaymentStatus, type SavedPaymentMethod } from '@shop/contracts';
-import { failureMessageFor, findDemoMethod, testCardMethods } from '../domain/demo-methods.js';
-import type { SetupClaims } from '../domain/setup-capability.js';
+import { failureMessageFor, findDemoMethod, testCardMethods } from '../../domain/demo-methods.js';
+import type { SetupClaims } from '../../domain/setup-capability.js';
 import type {
   AuthorizeInput,
   CheckoutLinkInput,
@@ -15,8 +15,8 @@ import type {
   RawWebhook,
   RefundInput,
   SetupSessionInput,
-} from '../domain/provider.js';
-import { interpretStripeEvent } from '../domain/stripe-mapping.js';
+} from '../../domain/provider.js';
+import { interpretStripeEvent } from '../../domain/stripe-mapping.js';
 import { verifyStripeWebhook } from './webhook.js';
 
 /** What the demo provider knows of a payment: our own record is its only "remote" state. */

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { AppError } from '@shop/contracts';
-import type { RawWebhook } from '../domain/provider.js';
+import type { RawWebhook } from '../../domain/provider.js';
 
 /** Stripe's default: a signature older than five minutes is stale (replay protection). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;

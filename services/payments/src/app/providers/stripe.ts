@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { AppError, type SavedPaymentMethod } from '@shop/contracts';
-import { checkoutLineItems } from '../domain/checkout.js';
-import { failureMessageFor, findDemoMethod, testCardMethods } from '../domain/demo-methods.js';
+import { checkoutLineItems } from '../../domain/checkout.js';
+import { failureMessageFor, findDemoMethod, testCardMethods } from '../../domain/demo-methods.js';
 import type {
   AuthorizeInput,
   CheckoutLinkInput,
@@ -14,8 +14,8 @@ import type {
   RawWebhook,
   RefundInput,
   SetupSessionInput,
-} from '../domain/provider.js';
-import { failureCode, interpretStripeEvent, paymentFromIntent, type IntentLike } from '../domain/stripe-mapping.js';
+} from '../../domain/provider.js';
+import { failureCode, interpretStripeEvent, paymentFromIntent, type IntentLike } from '../../domain/stripe-mapping.js';
 import { verifyStripeWebhook } from './webhook.js';
 
 export interface StripeProviderOptions {
