@@ -103,3 +103,27 @@ describe('gateway edge: origins, limits and session caps', () => {
     expect((await open('198.51.100.4')).status).toBe(200);
   });
 });
+
+describe('gateway edge: idle sessions', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ services: [], gatewayEnv: { MCP_SESSION_IDLE_S: '1' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('closes a session idle past MCP_SESSION_IDLE_S and keeps one in use', async () => {
+    const idle = (await post(stack.mcpUrl, initialize)).headers['mcp-session-id'] as string;
+    const used = (await post(stack.mcpUrl, initialize)).headers['mcp-session-id'] as string;
+    const list = (id: string) => post(stack.mcpUrl, rpc('tools/list'), { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' });
+    // The sweep runs about every second; the used session is touched more often than that.
+    const deadline = Date.now() + 3_500;
+    while (Date.now() < deadline) {
+      expect((await list(used)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect((await list(idle)).status).toBe(404);
+    expect((await list(used)).status).toBe(200);
+  });
+});

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, McpServer } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
-import type { Logger } from '@shop/kit';
+import { startPeriodic, type Logger } from '@shop/kit';
 import { accountOf } from '../auth/tokens.js';
 import { registerTools, toolListing, type ToolDeps } from './tools.js';
 import { registerWidgets, type Widget, type WidgetSite } from './widgets.js';
@@ -61,11 +61,16 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
   const onerror = (e: Error) => opts.logger.warn({ err: e }, 'mcp request refused');
   const modern = toNodeHandler(createMcpHandler(newServer, { legacy: 'reject', onerror }), { onerror });
 
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - opts.sessionIdleMs;
-    for (const [id, s] of sessions) if (s.lastSeen < cutoff) void closeSession(id);
-  }, Math.min(opts.sessionIdleMs, 60_000));
-  sweep.unref();
+  const sweep = startPeriodic(
+    'gateway_close_idle_sessions',
+    Math.min(opts.sessionIdleMs, 60_000),
+    async () => {
+      const cutoff = Date.now() - opts.sessionIdleMs;
+      const idle = [...sessions].filter(([, s]) => s.lastSeen < cutoff).map(([id]) => id);
+      await Promise.all(idle.map(closeSession));
+    },
+    { logger: opts.logger },
+  );
 
   function forget(id: string): Session | undefined {
     const s = sessions.get(id);
@@ -155,7 +160,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     handle,
     sessionCount: () => sessions.size,
     close: async () => {
-      clearInterval(sweep);
+      await sweep.stop();
       await Promise.all([...sessions.keys()].map(closeSession));
     },
   };
