@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dollarsToCents, toolArgs } from '@shop/contracts';
-import { appToolMeta, normaliseOrderId } from '../src/tools/shared.js';
+import { appToolMeta, normaliseOrderId } from '../src/app/shared.js';
 
 const issues = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, type SavedPaymentMethod } from '@shop/contracts';
 import type { BusClient } from '@shop/kit';
-import { assertMayPayWith, type ToolCall } from '../src/tools/shared.js';
-import { missingScopes } from '../src/tools/security.js';
+import { assertMayPayWith, type ToolCall } from '../src/app/shared.js';
+import { missingScopes } from '../src/app/security.js';
 import type { Account } from '../src/auth/tokens.js';
 
 /** Payments as the gateway sees it: an account's saved cards only when the request names the account. */

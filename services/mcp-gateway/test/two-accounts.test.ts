@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolName } from '@shop/contracts';
-import { tools } from '../src/tools/index.js';
+import { tools } from '../src/app/index.js';
 import { signUpAndConnect, type SignedIn } from './support/accounts.js';
 import { connectClient, ok, startTestStack, type TestStack } from './support/stack.js';
 

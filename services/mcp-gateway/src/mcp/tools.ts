@@ -5,14 +5,14 @@ import { AppError, invalidInput } from '@shop/contracts';
 import { metrics, observed, SpanKind } from '@shop/kit';
 import { callerFrom, type HostMeta } from '../domain/identity.js';
 import { accountOf } from '../auth/tokens.js';
-import { missingScopes, scopeChallengeFor, signInAnswer, toolSecurity } from '../tools/security.js';
+import { missingScopes, scopeChallengeFor, signInAnswer, toolSecurity } from '../app/security.js';
 import { toolErrorResult } from '../domain/errors.js';
 import { withPolicyLinks } from '../domain/present.js';
 import { policyLinks } from '../domain/policies.js';
-import { tools } from '../tools/index.js';
-import type { ToolCall, ToolDefinition, ToolDeps } from '../tools/shared.js';
+import { tools } from '../app/index.js';
+import type { ToolCall, ToolDefinition, ToolDeps } from '../app/shared.js';
 
-export type { ToolDeps } from '../tools/shared.js';
+export type { ToolDeps } from '../app/shared.js';
 
 /**
  * The tools/list answer, built once per process. The SDK would convert every input and output
@@ -52,7 +52,7 @@ function registeredMeta(t: ToolDefinition): Record<string, unknown> {
 }
 
 /**
- * Registers every tool (src/tools/*) on a server with the MCP Apps helper; each call is wrapped so
+ * Registers every tool (src/app/*) on a server with the MCP Apps helper; each call is wrapped so
  * every failure is one mapped tool error. tools/call is answered here rather than by the SDK, which
  * would check the arguments itself and answer a bad one with bare text: parsed here with the same
  * schema, a bad argument becomes the contracts' INVALID_INPUT naming the field, and card data

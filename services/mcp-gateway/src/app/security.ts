@@ -85,7 +85,7 @@ export function signInAnswer(name: ToolName, code: ErrorCode, message: string): 
 
 /**
  * The scopes a signed-in call lacked, where its refusal is one they would have avoided: a saved
- * card named by a token without shop.payment_methods (tools/shared.ts assertMayPayWith). The answer
+ * card named by a token without shop.payment_methods (app/shared.ts assertMayPayWith). The answer
  * then carries the step-up challenge for them, as a guest's carries the sign-in one.
  */
 export function missingScopes(code: ErrorCode, granted: readonly string[]): AccountScope[] {
