@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AppError, TERMS_VERSION } from '@shop/contracts';
 import { addBusinessDays, formatIsoDate, parseIsoDate, preferredDateWindow } from '@shop/contracts';
 import { assertDeliveryPreferences, deliveryInstructionsIssue, preferredDateIssue } from '../src/domain/delivery.js';
-import { applyCheckoutChange, checkoutState, type StoredCheckout } from '../src/domain/checkout.js';
+import { applyCheckoutChange, checkoutState } from '../src/domain/checkout.js';
+import { emptyStoredCheckout } from './helpers.js';
 
 // "Today" is injected: Monday 2 November 2026, late in the (UTC) day.
 const monday = new Date('2026-11-02T23:30:00Z');
@@ -157,19 +158,7 @@ describe('checking delivery preferences on a checkout change', () => {
 });
 
 describe('checkout state with delivery preferences and terms version', () => {
-  const empty: StoredCheckout = {
-    shipping_address: null,
-    shipping_method: null,
-    billing_same_as_shipping: true,
-    billing_address: null,
-    payment_method_id: null,
-    terms_accepted: false,
-    terms_version: null,
-    started: false,
-    preferred_delivery_date: null,
-    delivery_instructions: null,
-    save_payment_method: false,
-  };
+  const empty = emptyStoredCheckout();
 
   it('records the current terms version when terms are accepted, and clears it when they are withdrawn', () => {
     const accepted = applyCheckoutChange(empty, { accept_terms: true });

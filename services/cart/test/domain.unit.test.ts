@@ -4,8 +4,9 @@ import { computeTotals, defaultPricingRules, discountFor, shippingOptions } from
 import { planAdd, MAX_LINES_PER_CART } from '../src/domain/limits.js';
 import { assertAvailable, resolveVariant } from '../src/domain/variants.js';
 import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from '../src/domain/coupons.js';
-import { applyCheckoutChange, checkoutState, type StoredCheckout } from '../src/domain/checkout.js';
+import { applyCheckoutChange, checkoutState } from '../src/domain/checkout.js';
 import { reprice, type StoredLine } from '../src/domain/reprice.js';
+import { emptyStoredCheckout } from './helpers.js';
 
 function thrown(fn: () => unknown): AppError {
   try {
@@ -261,19 +262,7 @@ describe('coupons', () => {
 });
 
 describe('checkout state', () => {
-  const empty: StoredCheckout = {
-    shipping_address: null,
-    shipping_method: null,
-    billing_same_as_shipping: true,
-    billing_address: null,
-    payment_method_id: null,
-    terms_accepted: false,
-    terms_version: null,
-    started: false,
-    preferred_delivery_date: null,
-    delivery_instructions: null,
-    save_payment_method: false,
-  };
+  const empty = emptyStoredCheckout();
   const address = { name: 'Ada', line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' };
   it('reports completed and missing steps and readiness', () => {
     expect(checkoutState(empty, true)).toMatchObject({ completed_steps: [], ready: false });

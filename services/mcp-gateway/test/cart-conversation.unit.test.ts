@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { orderCaller } from '../src/domain/cart-conversation.js';
 import { presentOrder } from '../src/domain/present.js';
-import { orderFixture } from './fixtures.js';
+import { orderFixture } from '@shop/contracts/testing';
 
 const cartId = 'b'.repeat(32);
 

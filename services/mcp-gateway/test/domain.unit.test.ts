@@ -5,7 +5,7 @@ import { callerFrom, cartResolution, paymentAccount } from '../src/domain/identi
 import { checkoutLinkKey, placeOrderKey } from '../src/domain/idempotency.js';
 import { toolErrorResult } from '../src/domain/errors.js';
 import { failedPlacement, formattedTotals, presentCart, presentCheckout, presentOrder } from '../src/domain/present.js';
-import { cartFixture, orderFixture } from './fixtures.js';
+import { cartFixture, orderFixture } from '@shop/contracts/testing';
 
 describe('identity', () => {
   const account = { subject: '7d0b5c8e-3f0a-4c1e-9a57-1b2c3d4e5f60', clientId: 'app', scopes: ['shop.orders' as const], grantId: 'g' };

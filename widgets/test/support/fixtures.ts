@@ -1,6 +1,7 @@
 // Recorded-style tool results (structuredContent) for rendering tests without a running stack.
 // Every fixture is parsed with the contracts' ToolResult schema, so it has the agreed shape.
 import { ToolResult, type Cart, type CartLine, type ProductSummary } from '@shop/contracts';
+import { checkoutFixture } from '@shop/contracts/testing';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 const CART_ID = 'a3f9c2d18e7b4a6f9c0d1e2f3a4b5c6d';
@@ -87,18 +88,7 @@ function line(n: number, p: (typeof products)[number], quantity: number, size: s
   return { id: uuid(2000 + n), product_id: p.id, variant_id: uuid(3000 + n), name: p.name, brand: p.brand, size, color, image_url: p.image_url, unit_price: p.price, quantity, line_subtotal: p.price * quantity, available: 40 };
 }
 
-const emptyCheckout = {
-  shipping_address: null,
-  shipping_method: null,
-  billing_same_as_shipping: true,
-  billing_address: null,
-  payment_method_id: null,
-  terms_accepted: false,
-  completed_steps: [],
-  missing_steps: ['shipping_address', 'shipping_method', 'payment_method', 'terms'],
-  ready: false,
-  started: false,
-} satisfies Cart['checkout'];
+const emptyCheckout = checkoutFixture();
 
 // Totals by the pricing rules: 8999 + 3 × 999 = 11996; free standard shipping (≥ $50);
 // tax round_half_up(11996 × 8.75 %) = 1050; total 13046.

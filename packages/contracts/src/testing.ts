@@ -1,6 +1,25 @@
-import type { Cart, Order } from '@shop/contracts';
+// Contract-shaped values for tests in any workspace (presenters, widgets, domain rules): one copy
+// of each empty or typical shape, changed per test through `over`. Not used by any service.
+import type { Cart, Order } from './index.js';
 
-/** Plain contract-shaped values for unit tests of the presenters (no service involved). */
+/** A checkout nobody has filled in yet: every step missing. */
+export function checkoutFixture(over: Partial<Cart['checkout']> = {}): Cart['checkout'] {
+  return {
+    shipping_address: null,
+    shipping_method: null,
+    billing_same_as_shipping: true,
+    billing_address: null,
+    payment_method_id: null,
+    terms_accepted: false,
+    completed_steps: [],
+    missing_steps: ['shipping_address', 'shipping_method', 'payment_method', 'terms'],
+    ready: false,
+    started: false,
+    ...over,
+  };
+}
+
+
 export function cartFixture(over: Partial<Cart> = {}): Cart {
   return {
     id: 'a'.repeat(32),
@@ -31,18 +50,7 @@ export function cartFixture(over: Partial<Cart> = {}): Cart {
       { method: 'express', label: 'Express (2–3 business days)', price: 1299, estimate: { earliest: '2026-01-07', latest: '2026-01-08' } },
     ],
     messages: [],
-    checkout: {
-      shipping_address: null,
-      shipping_method: null,
-      billing_same_as_shipping: true,
-      billing_address: null,
-      payment_method_id: null,
-      terms_accepted: false,
-      completed_steps: [],
-      missing_steps: ['shipping_address', 'shipping_method', 'payment_method', 'terms'],
-      ready: false,
-      started: true,
-    },
+    checkout: checkoutFixture({ started: true }),
     version: 3,
     created_at: '2026-01-05T10:00:00.000Z',
     updated_at: '2026-01-05T10:05:00.000Z',
