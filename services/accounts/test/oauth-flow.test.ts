@@ -83,6 +83,32 @@ describe('OAuth 2.1 authorization server', () => {
     for (const k of jwks.keys) expect(k.d).toBeUndefined();
   });
 
+  it('a request naming no scope gets the default one, shop.account, after the person consents to it (RFC 6749 §3.3)', async () => {
+    const redirect = 'http://127.0.0.1:5998/callback';
+    const reg = (await (
+      await fetch(meta.registration_endpoint as string, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'Scopeless client', redirect_uris: [redirect], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] }),
+      })
+    ).json()) as { client_id: string };
+    const browser = new Browser(issuer);
+    const { verifier, challenge } = pkce();
+    const q = new URLSearchParams({ client_id: reg.client_id, response_type: 'code', redirect_uri: redirect, code_challenge: challenge, code_challenge_method: 'S256', state: 'none', resource: GATEWAY_RESOURCE });
+    const start = await browser.go(`${meta.authorization_endpoint}?${q}`);
+    const consent = await signUpAndConsent(browser, start.html, start.url, 'scopeless@example.com');
+    expect(consent.html).toContain('Connect Scopeless client?');
+    expect(consent.html).toContain('shop.account');
+    expect(consent.html).not.toContain('shop.orders');
+    const allow = formOn(consent.html, '/consent');
+    const back = await browser.go(allow.action, { form: allow.fields });
+    const code = back.leftTo?.searchParams.get('code');
+    expect(code, back.leftTo?.href).toBeTruthy();
+    const exchanged = await token({ grant_type: 'authorization_code', code: code!, redirect_uri: redirect, client_id: reg.client_id, code_verifier: verifier, resource: GATEWAY_RESOURCE });
+    expect(exchanged.status).toBe(200);
+    expect(decodeJwt(exchanged.body.access_token).scope).toBe('shop.account');
+  });
+
   it('DCR client: sign up by e-mailed code, consent, code + PKCE, JWT for the gateway, refresh rotation, revocation', async () => {
     const reg = await fetch(meta.registration_endpoint as string, {
       method: 'POST',

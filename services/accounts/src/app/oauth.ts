@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import type { Logger, Pool } from '@shop/kit';
 import { pgAdapterFactory } from '../db/oidc-adapter.js';
 import { findCustomer } from '../db/queries.js';
-import { PROTOCOL_SCOPES, SHOP_SCOPES } from '../domain/scopes.js';
+import { DEFAULT_SCOPE, PROTOCOL_SCOPES, SHOP_SCOPES } from '../domain/scopes.js';
 import { SIGNING_ALG } from './keys.js';
 
 /** The OAuth server's paths, all under /oauth/ (the metadata under /.well-known/). */
@@ -131,6 +131,13 @@ export function createOAuthServer(o: OAuthOptions): Provider {
   };
   const provider = new Provider(o.issuer, configuration);
   provider.proxy = o.trustProxy;
+  // RFC 6749 §3.3: a request that names no scope is processed with a pre-defined default. Without
+  // one, oidc-provider lets the person sign in and then answers access_denied (nothing granted).
+  // The default is the least the shop offers (shop.account), and the consent page still asks for it.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === OAUTH_ROUTES.authorization && ctx.method === 'GET' && !ctx.query.scope) ctx.query = { ...ctx.query, scope: DEFAULT_SCOPE };
+    await next();
+  });
   provider.on('server_error', (_ctx, err) => o.logger.error({ err }, 'oauth server error'));
   provider.on('grant.revoked', (_ctx, grantId) => o.logger.info({ grant: grantId }, 'grant revoked'));
   return provider;

@@ -5,6 +5,9 @@ export const PROTOCOL_SCOPES = ['openid', 'offline_access'] as const;
 
 export const SHOP_SCOPES = Object.keys(ACCOUNT_SCOPES) as AccountScope[];
 
+/** What an authorization request that names no scope asks for (RFC 6749 §3.3). */
+export const DEFAULT_SCOPE: AccountScope = 'shop.account';
+
 export function isShopScope(s: string): s is AccountScope {
   return (SHOP_SCOPES as string[]).includes(s);
 }
