@@ -19,6 +19,12 @@ interface Evaluation {
   couponRefusal: string | null;
 }
 
+/** The cart row, and its lines, as the caller just read or wrote them (a committed state). */
+export interface Known {
+  cart: db.CartRow;
+  lines?: StoredLine[];
+}
+
 /** A read retries its write-back this often when the cart keeps changing under it. */
 const REPRICE_ATTEMPTS = 3;
 
@@ -87,9 +93,9 @@ export class CartView {
     return new Map(variants.map((v) => [v.variant_id, v]));
   }
 
-  /** The cart and its lines; a row just read by the caller is used instead of reading it again. */
-  private async snapshot(cartId: string, known?: db.CartRow): Promise<Snapshot> {
-    const [cart, lines] = await Promise.all([known ?? db.findCart(this.pool, cartId), db.findLines(this.pool, cartId)]);
+  /** The cart and its lines; what the caller just read or wrote is used instead of reading it again. */
+  private async snapshot(cartId: string, known?: Known): Promise<Snapshot> {
+    const [cart, lines] = await Promise.all([known?.cart ?? db.findCart(this.pool, cartId), known?.lines ?? db.findLines(this.pool, cartId)]);
     if (!cart) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
     return { cart, lines };
   }
@@ -108,9 +114,9 @@ export class CartView {
    * no longer qualifies) only if nobody changed the cart meanwhile (same version); otherwise
    * the read starts over. Converted and abandoned carts are shown as they were.
    */
-  async view(cartId: string, carried: CartMessage[] = [], known?: db.CartRow): Promise<Cart> {
+  async view(cartId: string, carried: CartMessage[] = [], known?: Known): Promise<Cart> {
     for (let attempt = 1; ; attempt++) {
-      // Only the first attempt may use the caller's row: a retry follows a change by someone else.
+      // Only the first attempt may use what the caller knows: a retry follows a change by someone else.
       const s = await this.snapshot(cartId, attempt === 1 ? known : undefined);
       const catalog = await this.lookup(s.lines);
       if (s.cart.status !== 'active') return this.compose(s.cart, await this.frozen(s, catalog), carried, false);
@@ -126,8 +132,7 @@ export class CartView {
           if (c.quantity !== undefined) await db.setLineQuantity(tx, cartId, c.line_id, c.quantity);
         }
         if (ev.couponRefusal !== null) await db.setCoupon(tx, cartId, null);
-        const bumped = await db.bumpVersion(tx, cartId);
-        return { ...locked, ...bumped };
+        return db.bumpVersion(tx, cartId);
       });
       if (written) {
         if (ev.couponRefusal !== null) {

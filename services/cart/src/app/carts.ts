@@ -24,7 +24,7 @@ import { assertDeliveryPreferences } from '../domain/delivery.js';
 import { assertAvailable, describeItem, resolveVariant } from '../domain/variants.js';
 import { planAdd } from '../domain/limits.js';
 import { accountCart } from './cart-join.js';
-import { CartView, storedCheckout } from './cart-view.js';
+import { CartView, storedCheckout, type Known } from './cart-view.js';
 
 type Req<K extends keyof typeof cartApi> = z.infer<(typeof cartApi)[K]['request']>;
 
@@ -56,8 +56,8 @@ export class Carts {
     this.shown = new CartView(deps.pool, deps.bus, deps.rules ?? defaultPricingRules, this.now);
   }
 
-  private view(cartId: string, carried: CartMessage[] = [], known?: db.CartRow): Promise<Cart> {
-    return this.shown.view(cartId, carried, known);
+  private view(cartId: string, carried: CartMessage[] = [], known?: db.CartRow | Known): Promise<Cart> {
+    return this.shown.view(cartId, carried, known && 'cart' in known ? known : known ? { cart: known } : undefined);
   }
 
   // ---- reads ----------------------------------------------------------------------------
@@ -140,11 +140,11 @@ export class Carts {
     const product = found.value;
     if (!product.active) throw new AppError('PRODUCT_NOT_FOUND', `${product.name} is no longer available.`, { product_id: product.id });
     const variant = resolveVariant(product, { variant_id: req.variant_id, size: req.size, color: req.color });
-    await this.change(cartId, req.caller, async (tx) => {
+    const { cart, result: lines } = await this.change(cartId, req.caller, async (tx) => {
       const held = await db.findLines(tx, cartId);
       const plan = planAdd(held, variant.id, req.quantity);
       assertAvailable({ name: product.name, size: variant.size, color: variant.color, variant_id: variant.id }, variant.available, plan.inCart, req.quantity);
-      await db.upsertLine(tx, cartId, {
+      const stored = await db.upsertLine(tx, cartId, {
         id: randomUUID(),
         product_id: product.id,
         variant_id: variant.id,
@@ -156,8 +156,10 @@ export class Carts {
         unit_price: variant.price,
         quantity: req.quantity,
       });
+      // The lines as they are now, without reading them again: a new line sorts last (upsertLine).
+      return held.some((l) => l.id === stored.id) ? held.map((l) => (l.id === stored.id ? stored : l)) : [...held, stored];
     });
-    return this.view(cartId);
+    return this.view(cartId, [], { cart, lines });
   }
 
   async updateLine(req: Req<'updateLine'>): Promise<Cart> {
@@ -171,26 +173,26 @@ export class Carts {
       if (!info || !info.active) throw new AppError('PRODUCT_NOT_FOUND', `${describeItem(line.name, line.size, line.color)} is no longer available.`, { line_id: line.id });
       assertAvailable({ ...line }, info.available, 0, req.quantity);
     }
-    await this.change(req.cart_id, req.caller, async (tx) => {
+    const { cart: changed } = await this.change(req.cart_id, req.caller, async (tx) => {
       if (!(await db.setLineQuantity(tx, req.cart_id, req.line_id, req.quantity))) {
         throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
       }
     });
-    return this.view(req.cart_id);
+    return this.view(req.cart_id, [], changed);
   }
 
   async removeLine(req: Req<'removeLine'>): Promise<Cart> {
-    await this.change(req.cart_id, req.caller, async (tx) => {
+    const { cart: changed } = await this.change(req.cart_id, req.caller, async (tx) => {
       if (!(await db.deleteLine(tx, req.cart_id, req.line_id))) {
         throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
       }
     });
-    return this.view(req.cart_id);
+    return this.view(req.cart_id, [], changed);
   }
 
   async clear(req: Req<'clear'>): Promise<Cart> {
-    await this.change(req.cart_id, req.caller, (tx) => db.deleteAllLines(tx, req.cart_id));
-    return this.view(req.cart_id);
+    const { cart: changed } = await this.change(req.cart_id, req.caller, (tx) => db.deleteAllLines(tx, req.cart_id));
+    return this.view(req.cart_id, [], changed);
   }
 
   // ---- coupons ----------------------------------------------------------------------------
@@ -208,30 +210,30 @@ export class Carts {
     }
     const refusal = couponRefusal(coupon, current.totals.subtotal, this.now());
     if (refusal) throw new AppError('COUPON_INVALID', refusal, { code, reason: 'not_applicable', min_subtotal: coupon.min_subtotal });
-    await this.change(req.cart_id, req.caller, async (tx, cart) => {
+    const { cart: changed } = await this.change(req.cart_id, req.caller, async (tx, cart) => {
       if (cart.coupon_code !== null && cart.coupon_code !== code) {
         throw new AppError('COUPON_INVALID', `Only one coupon per cart: remove ${cart.coupon_code} before applying ${code}.`, { code, reason: 'one_per_cart' });
       }
       await db.setCoupon(tx, req.cart_id, code);
     });
-    return this.view(req.cart_id);
+    return this.view(req.cart_id, [], changed);
   }
 
   async removeCoupon(req: Req<'removeCoupon'>): Promise<Cart> {
-    await this.change(req.cart_id, req.caller, (tx) => db.setCoupon(tx, req.cart_id, null));
-    return this.view(req.cart_id);
+    const { cart: changed } = await this.change(req.cart_id, req.caller, (tx) => db.setCoupon(tx, req.cart_id, null));
+    return this.view(req.cart_id, [], changed);
   }
 
   // ---- checkout ---------------------------------------------------------------------------
 
   async updateCheckout(req: Req<'updateCheckout'>): Promise<Cart> {
-    await this.change(req.cart_id, req.caller, async (tx, cart) => {
+    const { cart: changed } = await this.change(req.cart_id, req.caller, async (tx, cart) => {
       const before = storedCheckout(cart);
       const next = applyCheckoutChange(before, req);
       assertDeliveryPreferences(req, before, next, this.now());
       await db.saveCheckout(tx, req.cart_id, next);
     });
-    return this.view(req.cart_id);
+    return this.view(req.cart_id, [], changed);
   }
 
   /** Checks the cart can be bought now and marks checkout started. Reserves nothing. */
@@ -245,8 +247,8 @@ export class Carts {
       const message = short.available === 0 ? `${item} is out of stock. Remove it to check out.` : `Only ${short.available} of ${item} available. Lower the quantity to check out.`;
       throw new AppError('OUT_OF_STOCK', message, { line_id: short.id, variant_id: short.variant_id, available: short.available, requested: short.quantity });
     }
-    await this.change(req.cart_id, req.caller, (tx) => db.markCheckoutStarted(tx, req.cart_id));
-    return this.view(req.cart_id, current.messages);
+    const { cart: changed } = await this.change(req.cart_id, req.caller, (tx) => db.markCheckoutStarted(tx, req.cart_id));
+    return this.view(req.cart_id, current.messages, changed);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -344,15 +346,18 @@ export class Carts {
     }
   }
 
-  /** Runs a change under the cart's row lock, so changes to one cart are serialised, then bumps its version. */
-  private async change(cartId: string, caller: Caller, fn: (tx: pg.PoolClient, cart: db.CartRow) => Promise<void>): Promise<void> {
-    await withTransaction(this.pool, async (tx) => {
+  /**
+   * Runs a change under the cart's row lock, so changes to one cart are serialised, then bumps its
+   * version. Returns the row as the change left it, and what `fn` returned.
+   */
+  private async change<T>(cartId: string, caller: Caller, fn: (tx: pg.PoolClient, cart: db.CartRow) => Promise<T>): Promise<{ cart: db.CartRow; result: T }> {
+    return withTransaction(this.pool, async (tx) => {
       const locked = await db.lockCart(tx, cartId);
       if (!locked) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
       const cart = await this.authorize(locked, caller);
       this.assertActive(cart);
-      await fn(tx, cart);
-      await db.bumpVersion(tx, cartId);
+      const result = await fn(tx, cart);
+      return { cart: await db.bumpVersion(tx, cartId), result };
     });
   }
 }

@@ -68,23 +68,33 @@ export async function insertCart(q: Queryable, cart: { id: string; owner_subject
 }
 
 /** Records a change to lines, coupon or checkout: the version orders derive idempotency from. */
-export async function bumpVersion(q: Queryable, id: string): Promise<{ version: number; updated_at: Date }> {
-  const { rows } = await q.query<{ version: number; updated_at: Date }>(
-    'update carts set version = version + 1, updated_at = now() where id = $1 returning version, updated_at',
-    [id],
-  );
+/** Bumps the version after a change, returning the whole row as the change left it. */
+export async function bumpVersion(q: Queryable, id: string): Promise<CartRow> {
+  const { rows } = await q.query<CartRow>({
+    name: 'cart_bump_version',
+    text: `update carts set version = version + 1, updated_at = now() where id = $1 returning ${cartColumns}`,
+    values: [id],
+  });
   return rows[0];
 }
 
-export async function upsertLine(q: Queryable, cartId: string, line: Omit<StoredLine, 'id'> & { id: string }): Promise<void> {
-  await q.query(
-    `insert into cart_lines (id, cart_id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+/**
+ * Adds the line, or units to the one of the same variant, returning it as stored. A new line's
+ * created_at is the insert's own time (not the transaction's start), so under the cart's row lock
+ * it sorts after every line already there: the caller can place it last without reading them again.
+ */
+export async function upsertLine(q: Queryable, cartId: string, line: Omit<StoredLine, 'id'> & { id: string }): Promise<StoredLine> {
+  const { rows } = await q.query<StoredLine>({
+    name: 'cart_line_upsert',
+    text: `insert into cart_lines (id, cart_id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp())
      on conflict (cart_id, product_id, variant_id) do update
        set quantity = cart_lines.quantity + excluded.quantity, unit_price = excluded.unit_price, name = excluded.name,
-           brand = excluded.brand, image_url = excluded.image_url, updated_at = now()`,
-    [line.id, cartId, line.product_id, line.variant_id, line.name, line.brand, line.size, line.color, line.image_url, line.unit_price, line.quantity],
-  );
+           brand = excluded.brand, image_url = excluded.image_url, updated_at = now()
+     returning ${lineColumns}`,
+    values: [line.id, cartId, line.product_id, line.variant_id, line.name, line.brand, line.size, line.color, line.image_url, line.unit_price, line.quantity],
+  });
+  return rows[0];
 }
 
 export async function setLineQuantity(q: Queryable, cartId: string, lineId: string, quantity: number): Promise<boolean> {
