@@ -169,7 +169,7 @@ export async function startCompensation(q: Queryable, orderId: string, from: Sag
 }
 
 export async function findById(q: Queryable, id: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<OrderRow>(`select ${columns} from orders where id = $1`, [id]);
+  const { rows } = await q.query<OrderRow>({ name: 'order_by_id', text: `select ${columns} from orders where id = $1`, values: [id] });
   return rows[0] ?? null;
 }
 
@@ -242,6 +242,7 @@ export async function orderLines(q: Queryable, orderId: string): Promise<Array<{
 }
 
 /** Moves the saga forward only from the expected step, so two runners never both advance it. */
+/** Moves the saga from one of `from` to `to`; the row as it now is, or null when another runner moved it first. */
 export async function advanceStep(
   tx: Queryable,
   orderId: string,
@@ -249,17 +250,19 @@ export async function advanceStep(
   to: SagaStep,
   detail: Record<string, unknown> | null = null,
   payment?: PaymentFacts,
-): Promise<boolean> {
-  const res = await tx.query(
-    `update orders set saga_step = $3, updated_at = now(),
+): Promise<OrderRow | null> {
+  const { rows } = await tx.query<OrderRow>({
+    name: 'order_advance_step',
+    text: `update orders set saga_step = $3, updated_at = now(),
        payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
        payment_brand = coalesce($6, payment_brand), payment_last4 = coalesce($7, payment_last4)
-     where id = $1 and saga_step = any($2::text[])`,
-    [orderId, from, to, payment?.id ?? null, payment?.status ?? null, payment?.brand ?? null, payment?.last4 ?? null],
-  );
-  if (res.rowCount === 0) return false;
+     where id = $1 and saga_step = any($2::text[])
+     returning ${columns}`,
+    values: [orderId, from, to, payment?.id ?? null, payment?.status ?? null, payment?.brand ?? null, payment?.last4 ?? null],
+  });
+  if (!rows[0]) return null;
   await appendSagaLog(tx, orderId, to, detail);
-  return true;
+  return rows[0];
 }
 
 export interface PaymentFacts {

@@ -24,8 +24,11 @@ export class SagaRunner {
     const { pool } = this.ctx;
     let triggered = opts.triggered ?? false;
     const input = opts.input ?? {};
+    // The row the last transition returned, so the next step starts without reading it again.
+    let known: OrderRow | null = null;
     for (;;) {
-      const order = (await findById(pool, orderId))!;
+      const order = known ?? (await findById(pool, orderId))!;
+      known = null;
       const steps = stepsFor(order);
       const step = stepAt(steps, order.saga_step);
       if (!step || (step.awaits && !triggered)) return;
@@ -43,11 +46,15 @@ export class SagaRunner {
         return;
       }
       const moved = await withTransaction(pool, async (tx) => {
-        if (!(await advanceStep(tx, orderId, [order.saga_step], step.to, result.detail ?? null, result.payment))) return false;
-        await result.record?.(tx);
-        return true;
+        const row = await advanceStep(tx, orderId, [order.saga_step], step.to, result.detail ?? null, result.payment);
+        if (!row) return null;
+        if (!result.record) return row;
+        // What the step records changes the row after the transition: the next step reads it again.
+        await result.record(tx);
+        return 'changed' as const;
       });
       if (!moved) return;
+      known = moved === 'changed' ? null : moved;
       this.ctx.relay.kick();
       this.ctx.afterStep(orderId, step.to);
     }
