@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asToolResult, checkFixtures, checkoutFrom, fixtures, linkNotice, markupInstructions } from './support/fixtures';
 import { AppError, invalidInput, toolArgs } from '@shop/contracts';
 import { toolErrorResult } from '../../services/mcp-gateway/src/domain/errors';
-import { fitsWidth, hostLog, mount, screenshot, startHarness, type Harness, type HostMode, type ToolCallResult, type ToolHandler, type WidgetName } from './support/harness';
+import { fitsWidth, frameSettled, hostLog, mount, screenshot, startHarness, type Harness, type HostMode, type ToolCallResult, type ToolHandler, type WidgetName } from './support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -124,7 +124,8 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     await add.click();
     await frame.getByText('Added Pegasus 41 Road Running Shoe (size 10, Black).').waitFor();
     expect(calls).toEqual([{ name: 'add_to_cart', args: { product_id: fixtures.productList.items[0].id, quantity: 1, size: '10', color: 'Blue' } }]);
-    // A product without variants goes straight in.
+    // A product without variants goes straight in (once the frame has followed the grid's new height).
+    await frameSettled(page, frame);
     await frame.getByRole('button', { name: 'Add Classic Ceramic Coffee Mug to cart' }).click();
     await expect.poll(() => calls.length).toBe(2);
     expect(calls[1].args).toEqual({ product_id: fixtures.productList.items[4].id, quantity: 1 });
@@ -273,6 +274,7 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     expect(await linkButton.isDisabled()).toBe(true);
     expect(await placeButton.isDisabled()).toBe(true);
     await frame.getByText('Accept the terms to place the order or pay with a checkout link.').waitFor();
+    await frameSettled(page, frame);
     await frame.getByLabel('I accept the terms of sale and the return policy.').check();
     await expect.poll(() => linkButton.isEnabled()).toBe(true);
     expect(await placeButton.isEnabled()).toBe(true);

@@ -246,6 +246,24 @@ async function waitForFrame(page: Page, mode: HostMode, widget: string): Promise
   throw new Error(`widget frame ${widget} did not load`);
 }
 
+/**
+ * Waits until the host has applied the widget's latest size report: the frame is as tall as the
+ * widget's content and stayed so across two checks. A report still on its way (the MCP Apps bridge
+ * posts it through the sandbox proxy) resizes the frame later, and a frame that grows snaps the
+ * widget's own scroll back: a click aimed before that lands elsewhere. Call it after a change of
+ * view, before pointing at something that moved.
+ */
+export async function frameSettled(page: Page, frame: Frame): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 100; i++) {
+    const content = await frame.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
+    const height = await page.evaluate(() => Math.floor((document.querySelector('iframe') as HTMLIFrameElement).getBoundingClientRect().height));
+    if (height + 1 >= content && height === last) return;
+    last = height;
+    await page.waitForTimeout(50);
+  }
+}
+
 /** True when the widget fits its frame's width (no horizontal scrolling). */
 export async function fitsWidth(frame: Frame): Promise<{ scrollWidth: number; clientWidth: number }> {
   return frame.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
