@@ -23,33 +23,49 @@ async function findProduct(shopper: Shopper, query: string, name: string) {
 }
 
 describe('a whole shopping conversation through the MCP gateway', () => {
-  it('browses, fills a cart across connections, checks out, pays, tracks, reorders and cancels', async () => {
-    const ada = await new Shopper(sut.mcpUrl, { name: 'ada' }).connect();
+  // One conversation, told in order: each step starts from where the one before left it.
+  let ada: Shopper;
+  let nextTurn: Shopper;
+  let pegasus: any;
+  let cartId: string;
+  let order: any;
+  const lines = [{ unit: 8999, qty: 1 }, { unit: 999, qty: 2 }];
+  const preferred = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const instructions = 'Leave it with the <b>concierge</b> & ring twice';
+  afterAll(async () => {
+    await ada?.close();
+    await nextTurn?.close();
+  });
 
-    // "show me running shoes under $100"
+  it('"show me running shoes under $100" finds them, and one of them in size 10', async () => {
+    ada = await new Shopper(sut.mcpUrl, { name: 'ada' }).connect();
     const search = await ada.ok('search_products', { query: 'running shoes', max_price: 100 });
     expect(search.data.kind).toBe('product_list');
     expect(search.data.filters.max_price).toBe(10000);
     expect(search.data.items.length).toBeGreaterThan(0);
     for (const item of search.data.items) expect(item.price).toBeLessThanOrEqual(10000);
-    const pegasus = search.data.items.find((p: any) => p.name === 'Pegasus 41 Road Running Shoe');
+    pegasus = search.data.items.find((p: any) => p.name === 'Pegasus 41 Road Running Shoe');
     expect(pegasus).toMatchObject({ price: 8999, price_formatted: '$89.99' });
     expect(search.text).toMatch(/running shoes/i);
 
     const details = await ada.ok('get_product_details', { product_id: pegasus.id });
     expect(details.data.product.variants.some((v: any) => v.size === '10' && v.available > 0)).toBe(true);
+  });
 
+  it('adds the pair; the cart id travels in structuredContent, not in widgetSessionId', async () => {
     const added = await ada.ok('add_to_cart', { product_id: pegasus.id, size: '10', color: 'Black', quantity: 1 });
-    const cartId = added.data.cart_id;
+    cartId = added.data.cart_id;
     expect(cartId).toMatch(/^[0-9a-f]{32}$/);
-    // The cart id travels in structuredContent (session_id: its deprecated alias); widgetSessionId is the host's, not set by the gateway.
+    // session_id: the cart id's deprecated alias; widgetSessionId is the host's, not set by the gateway.
     expect(added.data.session_id).toBe(cartId);
     expect(added.meta?.['openai/widgetSessionId']).toBeUndefined();
     expect(added.data.cart.lines).toHaveLength(1);
     expect(added.data.cart.lines[0]).toMatchObject({ size: '10', color: 'Black', quantity: 1, unit_price: 8999 });
+  });
 
+  it('the next turn, on a new connection of the same conversation, has the cart and adds to it', async () => {
     // "show me more products": the host opens a new connection for the same conversation.
-    const nextTurn = await ada.sameConversation().connect();
+    nextTurn = await ada.sameConversation().connect();
     const seen = await nextTurn.ok('view_cart');
     expect(seen.data.session_id).toBe(cartId);
     expect(seen.data.cart.lines.map((l: any) => l.name)).toEqual(['Pegasus 41 Road Running Shoe']);
@@ -59,41 +75,47 @@ describe('a whole shopping conversation through the MCP gateway', () => {
     const mugLine = withMug.data.cart.lines.find((l: any) => l.product_id === mug.id);
     const updated = await nextTurn.ok('update_cart_item', { item_id: mugLine.id, quantity: 2 });
     expect(updated.data.cart.lines.find((l: any) => l.id === mugLine.id).quantity).toBe(2);
+  });
 
+  it('a coupon typed in lower case applies, at the totals the pricing rules give', async () => {
     const couponed = await nextTurn.ok('apply_coupon', { code: 'welcome10' });
-    const lines = [{ unit: 8999, qty: 1 }, { unit: 999, qty: 2 }];
     const standard = expectedTotals(lines, { percentOff: 10 });
     expect(couponed.data.cart.totals).toMatchObject({ subtotal: standard.subtotal, discount: standard.discount, shipping: standard.shipping, tax: standard.tax, total: standard.total });
     expect(couponed.data.cart.coupon.code).toBe('WELCOME10');
+  });
 
+  it('checks out in steps: address, express, delivery preferences, a saved card, the terms', async () => {
     const started = await nextTurn.ok('start_checkout');
     expect(started.data.kind).toBe('checkout');
     expect(started.data.cart.checkout.missing_steps).toContain('shipping_address');
 
-    const preferred = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
-    const instructions = 'Leave it with the <b>concierge</b> & ring twice';
     await nextTurn.ok('update_checkout', { shipping_address: address, shipping_method: 'express', billing_same_as_shipping: true, preferred_delivery_date: preferred, delivery_instructions: instructions });
     const methods = await nextTurn.ok('list_payment_methods');
     const visa = methods.data.payment_methods.find((m: any) => m.last4 === '4242');
     expect(visa).toBeTruthy();
     const ready = await nextTurn.ok('update_checkout', { payment_method_id: visa.id, accept_terms: true });
     expect(ready.data.cart.checkout.ready).toBe(true);
-    const express = expectedTotals(lines, { percentOff: 10, method: 'express' });
-    expect(ready.data.cart.totals.total).toBe(express.total);
+    expect(ready.data.cart.totals.total).toBe(expectedTotals(lines, { percentOff: 10, method: 'express' }).total);
+  });
 
+  it('pays: the order is confirmed at those totals, with the delivery preferences and the terms version', async () => {
+    const express = expectedTotals(lines, { percentOff: 10, method: 'express' });
     const placed = await nextTurn.ok('place_order', {});
-    const order = placed.data.order;
+    order = placed.data.order;
     expect(order.status).toBe('confirmed');
     expect(order.number).toMatch(/^ORD-\d{4}-\d{5,}$/);
     expect({ subtotal: order.subtotal, discount: order.discount, shipping: order.shipping, tax: order.tax, total: order.total }).toEqual(express);
     expect(order.payment).toMatchObject({ brand: expect.stringMatching(/visa/i), last4: '4242' });
     expect(order).toMatchObject({ preferred_delivery_date: preferred, delivery_instructions: instructions, terms_version: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
     expect(placed.data.policies?.returns).toMatch(/\/policies\/returns$/);
+  });
 
-    // A repeated place_order for the same checkout returns the same order and never charges twice.
-    const again = await nextTurn.call('place_order', {});
-    if (!again.isError) expect(again.data.order.id).toBe(order.id);
+  it('a repeated place_order for the same checkout answers with the same order and charges nothing more', async () => {
+    const again = await nextTurn.ok('place_order', {});
+    expect(again.data.order.id).toBe(order.id);
+  });
 
+  it('tracks the order, lists it, and starts the conversation on a fresh, empty cart', async () => {
     const status = await ada.ok('get_order_status', { order_id: order.number });
     expect(status.data.order).toMatchObject({ id: order.id, status: 'confirmed' });
     expect(status.data.order.estimated_delivery.earliest).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -105,13 +127,17 @@ describe('a whole shopping conversation through the MCP gateway', () => {
     const fresh = await ada.ok('view_cart');
     expect(fresh.data.session_id).not.toBe(cartId);
     expect(fresh.data.cart.lines).toHaveLength(0);
+  });
 
+  it('reorders the same items into a cart', async () => {
     const reordered = await ada.ok('reorder', { order_id: order.number });
     expect(reordered.data.cart.lines.map((l: any) => [l.name, l.quantity]).sort()).toEqual([
       ['Classic Ceramic Coffee Mug', 2],
       ['Pegasus 41 Road Running Shoe', 1],
     ]);
+  });
 
+  it('cancels the order, refunds the payment, and mails the confirmation and the cancellation', async () => {
     const cancelled = await ada.ok('cancel_order', { order_id: order.id, reason: 'Changed my mind' });
     expect(cancelled.data.order.status).toBe('cancelled');
     expect(cancelled.data.order.payment.status).toMatch(/refunded/);
@@ -125,13 +151,12 @@ describe('a whole shopping conversation through the MCP gateway', () => {
       const confirmation = readFileSync(path.join(sut.mailDir, `${order.number}-confirmed.eml`), 'utf8');
       expect(confirmation).toContain('&lt;b&gt;concierge&lt;/b&gt;');
     }
+  });
 
-    // The store's own words for "what's your return policy?".
+  it("answers \"what's your return policy?\" in the store's own words", async () => {
     const policy = await ada.ok('get_store_policies', { topic: 'returns' });
     expect(policy.data.kind).toBe('policy');
     expect(policy.text).toMatch(/30 days/);
-    await ada.close();
-    await nextTurn.close();
   });
 
   it('keeps two shoppers in parallel apart', async () => {
