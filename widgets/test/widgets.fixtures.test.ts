@@ -243,6 +243,10 @@ describe.each<HostMode>(['openai', 'apps'])('widgets from recorded results, %s h
     const frame = await mount(h, page, { mode, widget: 'cart', result: asToolResult(fixtures.cartResult) });
     await frame.getByRole('button', { name: /^Increase quantity of Pegasus/ }).focus();
     await page.keyboard.press('Enter');
+    // While the quantity change runs the form cannot be submitted (Apply is disabled, so Enter does
+    // nothing): wait for it as a person would, or the coupon's Enter races the first call's answer.
+    await expect.poll(() => calls).toEqual(['update_cart_item']);
+    await expect.poll(() => frame.getByRole('button', { name: 'Apply', exact: true }).isEnabled()).toBe(true);
     await frame.getByLabel('Coupon code').focus();
     await page.keyboard.type('WELCOME10');
     await page.keyboard.press('Enter');

@@ -41,7 +41,7 @@ describe('payments service (demo provider)', () => {
 
     // An account with a saved card: a request that names it the old way (customer) sees nothing of it.
     const account = randomUUID();
-    await stack.svc.app.addTestCard(account, 'pm_card_mastercard');
+    await stack.svc.app.methods.addTestCard(account, 'pm_card_mastercard');
     expect((await list(account))[0]).toMatchObject({ id: 'pm_card_mastercard', saved: true, is_default: true });
     const former = await stack.svc.runtime.bus.call(paymentsApi.listMethods, { customer: account });
     expect(former.methods).toEqual(methods);
@@ -123,9 +123,9 @@ describe('payments service (demo provider)', () => {
     const { bus } = stack.svc.runtime;
     const alice = randomUUID();
     const bob = randomUUID();
-    await stack.svc.app.addTestCard(alice, 'pm_card_visa');
-    await stack.svc.app.addTestCard(alice, 'pm_card_mastercard');
-    await stack.svc.app.addTestCard(bob, 'pm_card_visa');
+    await stack.svc.app.methods.addTestCard(alice, 'pm_card_visa');
+    await stack.svc.app.methods.addTestCard(alice, 'pm_card_mastercard');
+    await stack.svc.app.methods.addTestCard(bob, 'pm_card_visa');
     const own = (ms: Awaited<ReturnType<typeof list>>) => ms.filter((m) => m.saved).map((m) => [m.id, m.is_default]);
     expect(own(await list(alice))).toEqual([
       ['pm_card_mastercard', true],

@@ -10,9 +10,7 @@ import {
   type AuthorizeRequest,
   type CheckoutCompletedEventData,
   type CheckoutLink,
-  type ListMethodsResult,
   type Payment,
-  type SetupLink,
   type PaymentEventData,
   type PaymentSubject,
   type PaymentStatus,
@@ -22,9 +20,9 @@ import {
 import { publishEvent, withTransaction, type Logger, type OutboxRelay } from '@shop/kit';
 import { assertTransition, canTransition, refundAmount, statusAfterRefund } from '../domain/payment-state.js';
 import type { MethodSummary, PaymentProvider, ProviderCheckoutLink, ProviderEvent, ProviderPayment, ProviderRefund, RawWebhook } from '../domain/provider.js';
-import { mergeMethods } from '../domain/saved-methods.js';
-import { findDemoMethod } from '../domain/demo-methods.js';
+import { asProviderError, notOwnMethod } from '../domain/provider-errors.js';
 import * as q from '../db/queries.js';
+import { SavedMethods } from './saved-methods.js';
 
 export interface PaymentsAppOptions {
   pool: pg.Pool;
@@ -35,9 +33,6 @@ export interface PaymentsAppOptions {
   /** A provider call not recorded this long after it was claimed is finished by the sweep (or a retry). */
   intentStaleMs: number;
 }
-
-/** How long a setup link (demo page capability, Stripe setup session) stays usable: Stripe's shortest. */
-export const SETUP_LINK_MINUTES = 30;
 
 const eventFor: Partial<Record<PaymentStatus, PaymentSubject>> = {
   authorized: paymentEvents.authorized,
@@ -58,10 +53,14 @@ export class PaymentsApp {
   readonly provider: PaymentProvider;
   private readonly logger: Logger;
 
+  /** An account's saved payment methods (saved-methods.ts). */
+  readonly methods: SavedMethods;
+
   constructor(private readonly opts: PaymentsAppOptions) {
     this.pool = opts.pool;
     this.provider = opts.provider;
     this.logger = opts.logger;
+    this.methods = new SavedMethods(opts.pool, opts.provider, opts.logger);
   }
 
   /**
@@ -121,18 +120,7 @@ export class PaymentsApp {
     }
     const saveFor = account !== null && req.save_for_customer === account ? account : null;
     const needsCustomer = account !== null && (saveFor !== null || !testCard);
-    return { account, saveFor, providerCustomer: needsCustomer ? await this.providerCustomer(account) : null };
-  }
-
-  /** The account's customer at the provider, created (once, whatever races) the first time it is needed. */
-  async providerCustomer(accountId: string): Promise<string> {
-    const known = await q.findProviderCustomer(this.pool, accountId, this.provider.name);
-    if (known) return known;
-    // Outside any transaction; the key makes concurrent first uses get the same Stripe customer.
-    const created = await this.provider.createCustomer(accountId, `customer:${accountId}`).catch((e: unknown) => {
-      throw asProviderError(e);
-    });
-    return q.recordProviderCustomer(this.pool, accountId, this.provider.name, created);
+    return { account, saveFor, providerCustomer: needsCustomer ? await this.methods.providerCustomer(account) : null };
   }
 
   /** The provider call of a claimed authorisation intent, and its answer recorded. */
@@ -395,59 +383,6 @@ export class PaymentsApp {
     if (op === 'authorize') return this.callAuthorize(row);
     if (op === 'capture') return this.callCapture(row);
     return this.callVoid(row);
-  }
-
-  /** An account's saved methods and the test cards; without an account the test cards only. */
-  async listMethods(account: string | undefined): Promise<z.infer<typeof ListMethodsResult>> {
-    const saved = account ? await q.savedMethods(this.pool, account) : [];
-    return { methods: mergeMethods(saved.map((m) => ({ id: m.payment_method_id, brand: m.brand, last4: m.last4, isDefault: m.is_default })), this.provider.testCards()) };
-  }
-
-  async setDefaultMethod(account: string, paymentMethodId: string): Promise<z.infer<typeof ListMethodsResult>> {
-    const found = await withTransaction(this.pool, async (tx) => {
-      await q.lockAccount(tx, account, 'methods');
-      return q.setDefaultMethod(tx, account, paymentMethodId);
-    });
-    if (!found) throw notOwnMethod(paymentMethodId);
-    return this.listMethods(account);
-  }
-
-  /**
-   * Removes one of the account's cards: first from our table (it can no longer be charged here), then
-   * detached at the provider, best effort: a card left attached there is not usable through this shop.
-   */
-  async removeMethod(account: string, paymentMethodId: string): Promise<z.infer<typeof ListMethodsResult>> {
-    const found = await withTransaction(this.pool, async (tx) => {
-      await q.lockAccount(tx, account, 'methods');
-      return q.removeMethod(tx, account, paymentMethodId);
-    });
-    if (!found) throw notOwnMethod(paymentMethodId);
-    await this.provider.detachMethod(paymentMethodId).catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'removed card not detached at the provider'));
-    return this.listMethods(account);
-  }
-
-  /** The demo setup page: one of the test cards, chosen by the shopper, saved for the account its link was made for. */
-  async addTestCard(account: string, paymentMethodId: string): Promise<z.infer<typeof ListMethodsResult>> {
-    const card = findDemoMethod(paymentMethodId);
-    if (!card) throw new AppError('PAYMENT_METHOD_NOT_FOUND', 'That is not one of the test cards.', { payment_method_id: paymentMethodId });
-    await this.providerCustomer(account);
-    await withTransaction(this.pool, async (tx) => {
-      await q.lockAccount(tx, account, 'methods');
-      await q.saveMethod(tx, { accountId: account, paymentMethodId: card.id, brand: card.brand, last4: card.last4 });
-    });
-    this.logger.info({ account }, 'test card added to an account');
-    return this.listMethods(account);
-  }
-
-  /** A link to the provider's setup flow for this account, under its provider customer. */
-  async createSetupLink(account: string, returnUrl: string): Promise<SetupLink> {
-    const providerCustomer = await this.providerCustomer(account);
-    const session = await this.provider
-      .createSetupSession({ accountId: account, providerCustomer, returnUrl, expiresAt: new Date(Date.now() + SETUP_LINK_MINUTES * 60_000), idempotencyKey: `setup:${randomUUID()}` })
-      .catch((e: unknown) => {
-        throw asProviderError(e);
-      });
-    return { url: session.url, expires_at: session.expiresAt.toISOString() };
   }
 
   /**
@@ -768,16 +703,6 @@ function isSettled(row: q.PaymentRow): boolean {
 /** A provider failure after which the call's outcome is unknown, or it may succeed if asked again. */
 function isRetryable(e: unknown): boolean {
   return !(e instanceof AppError) || e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT';
-}
-
-/** What a caller is told of a provider failure: a lost connection is a retryable UNAVAILABLE, not INTERNAL. */
-function asProviderError(e: unknown): AppError {
-  if (e instanceof AppError) return e;
-  return new AppError('UNAVAILABLE', 'The payment provider could not be reached. Please try again in a moment.');
-}
-
-function notOwnMethod(paymentMethodId: string): AppError {
-  return new AppError('PAYMENT_METHOD_NOT_FOUND', 'That payment method is not one of your saved methods.', { payment_method_id: paymentMethodId });
 }
 
 function stillProcessing(): AppError {

@@ -33,10 +33,10 @@ export function paymentHandlers(app: PaymentsApp, logger: Logger): HandlerBindin
     handle(g(paymentsApi.getByOrder), (req) => app.getByOrder(req.order_id)),
     handle(g(paymentsApi.refund), (req) => app.refund(req)),
     // A request in the former shape (`customer` only) names no verified account: test cards only.
-    handle(g(paymentsApi.listMethods), (req) => app.listMethods(req.account)),
-    handle(g(paymentsApi.setDefaultMethod), (req) => app.setDefaultMethod(req.account, req.payment_method_id)),
-    handle(g(paymentsApi.removeMethod), (req) => app.removeMethod(req.account, req.payment_method_id)),
-    handle(g(paymentsApi.createSetupLink), (req) => app.createSetupLink(req.account, req.return_url)),
+    handle(g(paymentsApi.listMethods), (req) => app.methods.listMethods(req.account)),
+    handle(g(paymentsApi.setDefaultMethod), (req) => app.methods.setDefaultMethod(req.account, req.payment_method_id)),
+    handle(g(paymentsApi.removeMethod), (req) => app.methods.removeMethod(req.account, req.payment_method_id)),
+    handle(g(paymentsApi.createSetupLink), (req) => app.methods.createSetupLink(req.account, req.return_url)),
     handle(g(paymentsApi.createCheckoutLink), (req) => app.createCheckoutLink(req)),
   ];
 }

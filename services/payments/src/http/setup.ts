@@ -54,7 +54,7 @@ export function mountSetupPages(http: Express, app: PaymentsApp, logger: Logger,
     const chosen = typeof req.body?.payment_method_id === 'string' ? req.body.payment_method_id : '';
     const card = demoMethods.find((m) => m.id === chosen);
     if (!card) return d.sendHtml(res, 400, page('Add a card', `<p>Choose one of the test cards.</p><p><a href="/v1/demo/setup/${token}">Back</a></p>${demoNote}`));
-    await app.addTestCard(claims.account, card.id);
+    await app.methods.addTestCard(claims.account, card.id);
     d.sendHtml(
       res,
       200,
