@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError, TERMS_VERSION } from '@shop/contracts';
 import { addBusinessDays, formatIsoDate, parseIsoDate, preferredDateWindow } from '@shop/contracts';
 import { assertDeliveryPreferences, deliveryInstructionsIssue, preferredDateIssue } from '../src/domain/delivery.js';
-import { applyCheckoutChange, checkoutState } from '../src/domain/checkout.js';
-import { emptyStoredCheckout } from './helpers.js';
+import { applyCheckoutChange, checkoutState, emptyCheckout } from '../src/domain/checkout.js';
 
 // "Today" is injected: Monday 2 November 2026, late in the (UTC) day.
 const monday = new Date('2026-11-02T23:30:00Z');
@@ -158,7 +157,7 @@ describe('checking delivery preferences on a checkout change', () => {
 });
 
 describe('checkout state with delivery preferences and terms version', () => {
-  const empty = emptyStoredCheckout();
+  const empty = emptyCheckout();
 
   it('records the current terms version when terms are accepted, and clears it when they are withdrawn', () => {
     const accepted = applyCheckoutChange(empty, { accept_terms: true });

@@ -4,9 +4,8 @@ import { computeTotals, defaultPricingRules, discountFor, shippingOptions } from
 import { planAdd, MAX_LINES_PER_CART } from '../src/domain/limits.js';
 import { assertAvailable, resolveVariant } from '../src/domain/variants.js';
 import { appliedCoupon, couponRefusal, normaliseCode, type Coupon } from '../src/domain/coupons.js';
-import { applyCheckoutChange, checkoutState } from '../src/domain/checkout.js';
+import { applyCheckoutChange, checkoutState, emptyCheckout } from '../src/domain/checkout.js';
 import { reprice, type StoredLine } from '../src/domain/reprice.js';
-import { emptyStoredCheckout } from './helpers.js';
 
 function thrown(fn: () => unknown): AppError {
   try {
@@ -262,7 +261,7 @@ describe('coupons', () => {
 });
 
 describe('checkout state', () => {
-  const empty = emptyStoredCheckout();
+  const empty = emptyCheckout();
   const address = { name: 'Ada', line1: '1 Main St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' };
   it('reports completed and missing steps and readiness', () => {
     expect(checkoutState(empty, true)).toMatchObject({ completed_steps: [], ready: false });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, catalogApi, type EventEnvelope } from '@shop/contracts';
 import { consumeEvents, type ServiceRuntime } from '@shop/kit';
-import type { StoredCheckout } from '../src/domain/checkout.js';
 
 /** The AppError a promise rejects with (fails the test when it resolves). */
 export async function refusal(p: Promise<unknown>): Promise<AppError> {
@@ -50,22 +49,5 @@ export async function recordEvents(runtime: ServiceRuntime, subjects: string[]) 
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-  };
-}
-
-/** A checkout as the cart stores it before the shopper fills anything in. */
-export function emptyStoredCheckout(): StoredCheckout {
-  return {
-    shipping_address: null,
-    shipping_method: null,
-    billing_same_as_shipping: true,
-    billing_address: null,
-    payment_method_id: null,
-    terms_accepted: false,
-    terms_version: null,
-    started: false,
-    preferred_delivery_date: null,
-    delivery_instructions: null,
-    save_payment_method: false,
   };
 }

@@ -6,7 +6,7 @@ import { findCoupon, findCouponForCart } from '../db/coupons.js';
 import { computeTotals, shippingOptions, type PricingRules } from '../domain/pricing.js';
 import { reprice, type Repriced, type StoredLine } from '../domain/reprice.js';
 import { appliedCoupon, couponRefusal, type Coupon } from '../domain/coupons.js';
-import { checkoutState, type StoredCheckout } from '../domain/checkout.js';
+import { checkoutState, emptyCheckout, type StoredCheckout } from '../domain/checkout.js';
 
 interface Snapshot {
   cart: db.CartRow;
@@ -59,6 +59,7 @@ export class CartView {
   /** What a new cart of this caller would show, as the row insertCart would write it. */
   emptyCart(caller: Caller): ShownCart {
     const now = this.now();
+    const { started: _notStarted, ...checkout } = emptyCheckout();
     const row: db.CartRow = {
       id: '',
       status: 'active',
@@ -66,16 +67,7 @@ export class CartView {
       conversation: caller.conversation ?? null,
       currency: 'USD',
       coupon_code: null,
-      shipping_address: null,
-      shipping_method: null,
-      billing_same_as_shipping: true,
-      billing_address: null,
-      payment_method_id: null,
-      terms_accepted: false,
-      terms_version: null,
-      preferred_delivery_date: null,
-      delivery_instructions: null,
-      save_payment_method: false,
+      ...checkout,
       checkout_started_at: null,
       order_id: null,
       version: 0,

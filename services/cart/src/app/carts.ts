@@ -11,7 +11,6 @@ import {
   type Cart,
   type CartEventData,
   type ShownCart,
-  type CartMessage,
   type OrderConfirmedEvent,
 } from '@shop/contracts';
 import { publishEvent, withTransaction, type BusClient, type OutboxRelay } from '@shop/kit';
@@ -24,7 +23,7 @@ import { assertDeliveryPreferences } from '../domain/delivery.js';
 import { assertAvailable, describeItem, resolveVariant } from '../domain/variants.js';
 import { planAdd } from '../domain/limits.js';
 import { accountCart } from './cart-join.js';
-import { CartView, storedCheckout, type Known } from './cart-view.js';
+import { CartView, storedCheckout } from './cart-view.js';
 
 type Req<K extends keyof typeof cartApi> = z.infer<(typeof cartApi)[K]['request']>;
 
@@ -56,17 +55,13 @@ export class Carts {
     this.shown = new CartView(deps.pool, deps.bus, deps.rules ?? defaultPricingRules, this.now);
   }
 
-  private view(cartId: string, carried: CartMessage[] = [], known?: db.CartRow | Known): Promise<Cart> {
-    return this.shown.view(cartId, carried, known && 'cart' in known ? known : known ? { cart: known } : undefined);
-  }
-
   // ---- reads ----------------------------------------------------------------------------
 
   async resolve(req: Req<'resolve'>): Promise<Cart> {
     // A cart that joined an account answers with the account's cart it went into (authorised as usual).
     if (req.cart_id) return this.get({ cart_id: (await db.mergedInto(this.pool, req.cart_id)) ?? req.cart_id, caller: req.caller });
     const row = await this.resolveRow(req.caller);
-    return this.view(row.id, [], row);
+    return this.shown.view(row.id, [], { cart: row });
   }
 
   /** The conversation's active cart, authorised for the caller, created when there is none. */
@@ -102,17 +97,17 @@ export class Carts {
     if (req.caller.subject) {
       // Joining an anonymous cart is no new row: a signed-in look at the cart joins it as any call would.
       const found = await this.accountCart({ ...req.caller, subject: req.caller.subject }, false);
-      return found ? this.view(found.id, [], found) : this.shown.emptyCart(req.caller);
+      return found ? this.shown.view(found.id, [], { cart: found }) : this.shown.emptyCart(req.caller);
     }
     const { conversation } = req.caller;
     const existing = conversation ? await db.findActiveByConversation(this.pool, conversation) : null;
-    if (existing) return this.view(existing.id, [], await this.authorize(existing, req.caller));
+    if (existing) return this.shown.view(existing.id, [], { cart: await this.authorize(existing, req.caller) });
     return this.shown.emptyCart(req.caller);
   }
 
   async get(req: Req<'get'>): Promise<Cart> {
     const row = await this.access(req.cart_id, req.caller);
-    return this.view(req.cart_id, [], row);
+    return this.shown.view(req.cart_id, [], { cart: row });
   }
 
   // ---- line changes -----------------------------------------------------------------------
@@ -159,7 +154,7 @@ export class Carts {
       // The lines as they are now, without reading them again: a new line sorts last (upsertLine).
       return held.some((l) => l.id === stored.id) ? held.map((l) => (l.id === stored.id ? stored : l)) : [...held, stored];
     });
-    return this.view(cartId, [], { cart, lines });
+    return this.shown.view(cartId, [], { cart, lines });
   }
 
   async updateLine(req: Req<'updateLine'>): Promise<Cart> {
@@ -178,7 +173,7 @@ export class Carts {
         throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
       }
     });
-    return this.view(req.cart_id, [], changed);
+    return this.shown.view(req.cart_id, [], { cart: changed });
   }
 
   async removeLine(req: Req<'removeLine'>): Promise<Cart> {
@@ -187,12 +182,12 @@ export class Carts {
         throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
       }
     });
-    return this.view(req.cart_id, [], changed);
+    return this.shown.view(req.cart_id, [], { cart: changed });
   }
 
   async clear(req: Req<'clear'>): Promise<Cart> {
     const { cart: changed } = await this.change(req.cart_id, req.caller, (tx) => db.deleteAllLines(tx, req.cart_id));
-    return this.view(req.cart_id, [], changed);
+    return this.shown.view(req.cart_id, [], { cart: changed });
   }
 
   // ---- coupons ----------------------------------------------------------------------------
@@ -203,7 +198,7 @@ export class Carts {
     const coupon = await findCoupon(this.pool, code);
     if (!coupon) throw new AppError('COUPON_INVALID', `${code} is not a valid coupon code.`, { code, reason: 'unknown' });
     // Judge the coupon against today's prices, not a stale snapshot.
-    const current = await this.view(req.cart_id);
+    const current = await this.shown.view(req.cart_id);
     if (current.coupon?.code === code) return current;
     if (current.coupon) {
       throw new AppError('COUPON_INVALID', `Only one coupon per cart: remove ${current.coupon.code} before applying ${code}.`, { code, reason: 'one_per_cart' });
@@ -216,12 +211,12 @@ export class Carts {
       }
       await db.setCoupon(tx, req.cart_id, code);
     });
-    return this.view(req.cart_id, [], changed);
+    return this.shown.view(req.cart_id, [], { cart: changed });
   }
 
   async removeCoupon(req: Req<'removeCoupon'>): Promise<Cart> {
     const { cart: changed } = await this.change(req.cart_id, req.caller, (tx) => db.setCoupon(tx, req.cart_id, null));
-    return this.view(req.cart_id, [], changed);
+    return this.shown.view(req.cart_id, [], { cart: changed });
   }
 
   // ---- checkout ---------------------------------------------------------------------------
@@ -233,13 +228,13 @@ export class Carts {
       assertDeliveryPreferences(req, before, next, this.now());
       await db.saveCheckout(tx, req.cart_id, next);
     });
-    return this.view(req.cart_id, [], changed);
+    return this.shown.view(req.cart_id, [], { cart: changed });
   }
 
   /** Checks the cart can be bought now and marks checkout started. Reserves nothing. */
   async startCheckout(req: Req<'startCheckout'>): Promise<Cart> {
     await this.access(req.cart_id, req.caller, { change: true });
-    const current = await this.view(req.cart_id);
+    const current = await this.shown.view(req.cart_id);
     if (current.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty.');
     const short = current.lines.find((l) => l.available < l.quantity);
     if (short) {
@@ -248,7 +243,7 @@ export class Carts {
       throw new AppError('OUT_OF_STOCK', message, { line_id: short.id, variant_id: short.variant_id, available: short.available, requested: short.quantity });
     }
     const { cart: changed } = await this.change(req.cart_id, req.caller, (tx) => db.markCheckoutStarted(tx, req.cart_id));
-    return this.view(req.cart_id, current.messages, changed);
+    return this.shown.view(req.cart_id, current.messages, { cart: changed });
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -257,7 +252,7 @@ export class Carts {
   async convert(req: Req<'convert'>): Promise<Cart> {
     const emitted = await withTransaction(this.pool, (tx) => this.convertIn(tx, req.cart_id, req.order_id));
     if (emitted) this.relay.kick();
-    return this.view(req.cart_id);
+    return this.shown.view(req.cart_id);
   }
 
   /** Converts the cart of a confirmed order; called once per event. */

@@ -15,6 +15,23 @@ export interface StoredCheckout {
   save_payment_method: boolean;
 }
 
+/** A checkout nobody has filled in: what a new cart holds. */
+export function emptyCheckout(): StoredCheckout {
+  return {
+    shipping_address: null,
+    shipping_method: null,
+    billing_same_as_shipping: true,
+    billing_address: null,
+    payment_method_id: null,
+    terms_accepted: false,
+    terms_version: null,
+    started: false,
+    preferred_delivery_date: null,
+    delivery_instructions: null,
+    save_payment_method: false,
+  };
+}
+
 /** Terms count as accepted only in the version the store has now: new terms must be accepted again. */
 function termsAccepted(c: StoredCheckout): boolean {
   return c.terms_accepted && c.terms_version === TERMS_VERSION;
