@@ -19,7 +19,7 @@ export async function recoverSagas(ctx: WorkflowContext, placement: Placement): 
     try {
       await placement.drive(saga.id, async () => {
         if (plan.do === 'resume') await runner.run(saga.id, { triggered: true });
-        else if (plan.do === 'abandon') await runner.abandon(saga.id);
+        else if (plan.do === 'abandon') await runner.abandon(saga.id, saga.saga_step);
         else await runner.compensate(saga.id, [], 'cancelled', 'Your order was cancelled.');
       });
       ctx.logger.info({ order_id: saga.id, step: saga.saga_step, plan }, 'recovered saga');

@@ -152,10 +152,11 @@ export async function supersede(q: Queryable, orderId: string): Promise<void> {
   if (res.rowCount) await appendSagaLog(q, orderId, 'superseded');
 }
 
-/** Enters compensation, remembering how it ends and why. */
+/** Enters compensation, remembering how it ends and why. Only an order not yet placed: a confirmed one is cancelled or refunded through a refund intent (lifecycle). */
 export async function startCompensation(q: Queryable, orderId: string, from: SagaStep[], to: 'payment_failed' | 'cancelled', reason: string): Promise<boolean> {
   const res = await q.query(
-    `update orders set saga_step = 'compensating', compensate_from = saga_step, compensate_to = $3, reason = $4, updated_at = now() where id = $1 and saga_step = any($2::text[])`,
+    `update orders set saga_step = 'compensating', compensate_from = saga_step, compensate_to = $3, reason = $4, updated_at = now()
+     where id = $1 and saga_step = any($2::text[]) and status = 'pending'`,
     [
       orderId,
       from,

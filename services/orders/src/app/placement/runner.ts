@@ -103,11 +103,17 @@ export class SagaRunner {
     );
   }
 
-  /** A saga nobody is running and nothing was paid for: refused when it never got a snapshot, else cancelled with its compensation. */
-  async abandon(orderId: string): Promise<void> {
+  /**
+   * A saga nobody is running and nothing was paid for: refused when it never got a snapshot, else
+   * cancelled with its compensation. `at`: the step recovery found it at and planned for. An order
+   * that moved on since (a runner that was only slow finished it) is left alone: recovery's plan for
+   * an earlier step says nothing about where it is now.
+   */
+  async abandon(orderId: string, at: SagaStep): Promise<void> {
     const row = (await findById(this.ctx.pool, orderId))!;
+    if (row.saga_step !== at) return;
     if (row.total === null) await this.refuse(row, new AppError('UNAVAILABLE', interruptedReason));
-    else await this.compensate(orderId, [row.saga_step], 'cancelled', interruptedReason);
+    else await this.compensate(orderId, [at], 'cancelled', interruptedReason);
   }
 
   /** Compensates the steps up to the one the order was at (all of them when unknown), last first. */
