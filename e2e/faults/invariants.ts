@@ -68,7 +68,7 @@ interface PaymentRow {
 export async function snapshot(fs: Inspected) {
   const orders = (
     await fs.db.orders.query<OrderRow>(
-      `select id, number, cart_id, idempotency_key, status, saga_step, total, payment_id, superseded, coupon->>'code' as coupon_code, updated_at from orders`,
+      `select id, number, cart_id, idempotency_key, status, saga_step, (snapshot->>'total')::bigint as total, payment_id, superseded, snapshot->'coupon'->>'code' as coupon_code, updated_at from orders`,
     )
   ).rows;
   const orderedByVariant = new Map<string, number>(

@@ -67,6 +67,38 @@ export const Order = z.object({
 });
 export type Order = z.infer<typeof Order>;
 
+/**
+ * What an order froze of its validated cart at placement: orders keeps it as one jsonb document
+ * (column `snapshot`), checked against this schema when it is written and when it is read back.
+ * The priced parts are the Order's own fields; the rest is what the saga charges with.
+ */
+export const OrderSnapshot = Order.pick({
+  coupon: true,
+  subtotal: true,
+  discount: true,
+  shipping: true,
+  tax: true,
+  total: true,
+  item_count: true,
+  shipping_method: true,
+  shipping_address: true,
+  billing_address: true,
+  estimated_delivery: true,
+})
+  .extend({
+    preferred_delivery_date: IsoDate.nullable(),
+    delivery_instructions: z.string().max(textLimits.deliveryInstructions).nullable(),
+    terms_version: z.string().nullable(),
+    /** The payment provider's customer the saga charges. */
+    customer: z.string().min(1),
+    /** Null for an order paid through a checkout link (the method is chosen on the provider's page). */
+    payment_method_id: z.string().nullable(),
+    /** The owner subject to save the payment method for, when the shopper asked. */
+    save_payment_method_for: z.string().nullable(),
+  })
+  .strict();
+export type OrderSnapshot = z.infer<typeof OrderSnapshot>;
+
 export const OrderSummary = Order.pick({ id: true, number: true, status: true, total: true, currency: true, item_count: true, created_at: true, estimated_delivery: true }).extend({
   first_item_name: z.string(),
 });

@@ -27,7 +27,7 @@ import type { PoolClient } from 'pg';
 import { withTransaction } from '@shop/kit';
 import { assertTransition, canTransition, returnWindowOpen } from '../domain/order-state.js';
 import { makeTracking } from '../domain/tracking.js';
-import { changeStatus, findById, findByRef, listOrders, renderOrder, type OrderRow } from '../db/orders.js';
+import { changeStatus, findById, findByRef, listOrders, renderOrder, snapshotOf, type OrderRow } from '../db/orders.js';
 import {
   claimIntent,
   deliveredAt,
@@ -144,7 +144,7 @@ export class Lifecycle {
     return this.locked(ref, undefined, async (tx, row) => {
       assertTransition(row, 'shipped', 'fulfilment');
       await refuseWhileRefunding(tx, row, 'shipped');
-      const tracking = makeTracking(row.shipping_method!, String(randomInt(1e9)).padStart(9, '0') + String(randomInt(1e9)).padStart(9, '0'), this.ctx.config.TRACKING_BASE_URL);
+      const tracking = makeTracking(snapshotOf(row).shipping_method, String(randomInt(1e9)).padStart(9, '0') + String(randomInt(1e9)).padStart(9, '0'), this.ctx.config.TRACKING_BASE_URL);
       await changeStatus(tx, row.id, {
         status: 'shipped',
         actor: 'fulfilment',

@@ -165,7 +165,7 @@ export class Placement {
     if (row.saga_step === 'failed' && byLink) return gaveWay();
     // A declined payment charged nothing: the same placement with another method is a new attempt.
     const method = 'payment_method_id' in req ? req.payment_method_id : undefined;
-    if (sameKey && row.status === 'payment_failed' && method && method !== row.payment_method_id) return gaveWay();
+    if (sameKey && row.status === 'payment_failed' && method && method !== row.snapshot?.payment_method_id) return gaveWay();
     const settled = isVisible(row) && settledSteps.has(row.saga_step);
     if (!sameKey && settled) {
       if (byLink && !row.external_payment) throw cartOrderedError(row);

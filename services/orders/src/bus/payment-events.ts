@@ -15,7 +15,7 @@ type Claim = 'captured' | 'canceled' | 'refunded';
  * be the event's payment, of the event's order, in the claimed state, and (captured) for the order's
  * total. Null, logged, when it is not: a forged or mistaken event changes nothing.
  */
-export function verifiedPayment(claim: Claim, data: PaymentEventData, payment: Payment | null, order: Pick<OrderRow, 'id' | 'total'>): Payment | null {
+export function verifiedPayment(claim: Claim, data: PaymentEventData, payment: Payment | null, order: { id: string; total: number | null }): Payment | null {
   if (!payment || payment.id !== data.payment_id || payment.order_id !== data.order_id || payment.order_id !== order.id) return null;
   switch (claim) {
     case 'captured':
@@ -64,7 +64,7 @@ export function consumePaymentEvents(ctx: WorkflowContext, nc: Parameters<typeof
       const order = await findById(pool, data.order_id);
       if (!order || (claim !== 'refunded' && !order.external_payment)) return;
       // Asked before the transaction opens: no remote call while a connection is held.
-      const payment = verifiedPayment(claim, data, await fetchPayment(bus, data.payment_id), order);
+      const payment = verifiedPayment(claim, data, await fetchPayment(bus, data.payment_id), { id: order.id, total: order.snapshot?.total ?? null });
       if (!payment) {
         logger.warn({ type: event.type, id: event.id, order_id: data.order_id, payment_id: data.payment_id }, 'payment event not confirmed by payments; ignored');
         return;

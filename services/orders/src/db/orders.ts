@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { Order, type AppliedCoupon, type Caller, type Cart, type ErrorBody, type OrderStatus, type OutgoingEvent } from '@shop/contracts';
+import { Order, OrderSnapshot, type Caller, type Cart, type ErrorBody, type OrderStatus, type OutgoingEvent } from '@shop/contracts';
 import { publishEvent } from '@shop/kit';
 import type { Actor } from '../domain/order-state.js';
 import type { SagaStep } from '../domain/saga.js';
@@ -18,25 +18,9 @@ export interface OrderRow {
   conversation: string | null;
   caller: Caller;
   payment_method_arg: string | null;
-  customer: string | null;
-  payment_method_id: string | null;
   currency: 'USD';
-  subtotal: number | null;
-  discount: number | null;
-  shipping: number | null;
-  tax: number | null;
-  total: number | null;
-  item_count: number | null;
-  coupon: AppliedCoupon | null;
-  shipping_method: 'standard' | 'express' | null;
-  shipping_address: Order['shipping_address'] | null;
-  billing_address: Order['billing_address'] | null;
-  delivery_earliest: string | null;
-  delivery_latest: string | null;
-  preferred_delivery_date: string | null;
-  delivery_instructions: string | null;
-  terms_version: string | null;
-  save_payment_method_for: string | null;
+  /** The validated cart frozen at placement; null before the cart is validated. */
+  snapshot: OrderSnapshot | null;
   payment_id: string | null;
   payment_status: string | null;
   payment_brand: string | null;
@@ -61,8 +45,16 @@ export interface OrderRow {
   updated_at: Date;
 }
 
-// Dates come back as text so a delivery date never shifts with the process's time zone.
-const columns = `*, delivery_earliest::text as delivery_earliest, delivery_latest::text as delivery_latest, preferred_delivery_date::text as preferred_delivery_date`;
+const columns = '*';
+
+/** A row as read: its snapshot checked against the contract, so a document that drifted fails here, named, not somewhere later. */
+function orderRow(raw: (Omit<OrderRow, 'snapshot'> & { snapshot: unknown }) | undefined): OrderRow | null {
+  if (!raw) return null;
+  if (raw.snapshot === null) return raw as OrderRow;
+  const parsed = OrderSnapshot.safeParse(raw.snapshot);
+  if (!parsed.success) throw new Error(`order ${raw.id}: its stored snapshot does not match OrderSnapshot: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { ...raw, snapshot: parsed.data };
+}
 
 export async function appendSagaLog(q: Queryable, orderId: string, step: string, detail: Record<string, unknown> | null = null): Promise<void> {
   await q.query('insert into saga_log (order_id, step, detail) values ($1, $2, $3)', [orderId, step, detail]);
@@ -92,14 +84,14 @@ export interface NewOrder {
  * two unique indexes): the caller then follows the order that holds it.
  */
 export async function insertPending(tx: Queryable, o: NewOrder): Promise<OrderRow | null> {
-  const { rows } = await tx.query<OrderRow>(
+  const { rows } = await tx.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(
     `insert into orders (id, number, cart_id, idempotency_key, status, saga_step, owner_subject, conversation, caller, payment_method_arg, external_payment)
      values ($1, $2, $3, $4, 'pending', 'created', $5, $6, $7, $8, $9)
      on conflict do nothing
      returning ${columns}`,
     [o.id, o.number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg, o.externalPayment],
   );
-  const row = rows[0];
+  const row = orderRow(rows[0]);
   if (!row) return null;
   await recordStatus(tx, row.id, 'pending', 'shopper', null);
   await appendSagaLog(tx, row.id, 'created', { cart_id: o.cartId });
@@ -108,11 +100,11 @@ export async function insertPending(tx: Queryable, o: NewOrder): Promise<OrderRo
 
 /** The order holding the cart's one placement (in progress, awaiting its link's payment, or confirmed), if any. */
 export async function cartHolder(q: Queryable, cartId: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<OrderRow>(
+  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(
     `select ${columns} from orders where cart_id = $1 and saga_step not in ('failed', 'refused') and replaced_by is null and not superseded`,
     [cartId],
   );
-  return rows[0] ?? null;
+  return orderRow(rows[0]);
 }
 
 /**
@@ -134,16 +126,16 @@ export async function takeOverFromLink(tx: Queryable, linkOrderId: string, reaso
 /** The most recently placed order with a shopper-visible form of a conversation, or of an owner subject; null if none. */
 export async function latestOrder(q: Queryable, by: { conversation: string } | { subject: string }): Promise<OrderRow | null> {
   const [column, value] = 'conversation' in by ? ['conversation', by.conversation] : ['owner_subject', by.subject];
-  const { rows } = await q.query<OrderRow>(
-    `select ${columns} from orders where ${column} = $1 and saga_step <> 'refused' and total is not null order by created_at desc, number desc limit 1`,
+  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(
+    `select ${columns} from orders where ${column} = $1 and saga_step <> 'refused' and snapshot is not null order by created_at desc, number desc limit 1`,
     [value],
   );
-  return rows[0] ?? null;
+  return orderRow(rows[0]);
 }
 
 export async function findByKey(q: Queryable, cartId: string, idempotencyKey: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<OrderRow>(`select ${columns} from orders where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
-  return rows[0] ?? null;
+  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(`select ${columns} from orders where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
+  return orderRow(rows[0]);
 }
 
 /** Lets a new attempt take the key of one refused for a passing cause. */
@@ -170,15 +162,15 @@ export async function startCompensation(q: Queryable, orderId: string, from: Sag
 }
 
 export async function findById(q: Queryable, id: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<OrderRow>({ name: 'order_by_id', text: `select ${columns} from orders where id = $1`, values: [id] });
-  return rows[0] ?? null;
+  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>({ name: 'order_by_id', text: `select ${columns} from orders where id = $1`, values: [id] });
+  return orderRow(rows[0]);
 }
 
 /** By uuid or ORD- number. */
 export async function findByRef(q: Queryable, ref: string): Promise<OrderRow | null> {
   const byNumber = isOrderNumber(ref);
-  const { rows } = await q.query<OrderRow>(`select ${columns} from orders where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
-  return rows[0] ?? null;
+  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(`select ${columns} from orders where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
+  return orderRow(rows[0]);
 }
 
 export interface Snapshot {
@@ -195,37 +187,33 @@ export async function saveSnapshot(tx: Queryable, orderId: string, s: Snapshot):
   const c = s.cart;
   const checkout = c.checkout;
   const billing = checkout.billing_same_as_shipping || !checkout.billing_address ? checkout.shipping_address : checkout.billing_address;
-  const updated = await tx.query(
-    `update orders set owner_subject = $2, conversation = $3, customer = $4, payment_method_id = $5, currency = $6,
-       subtotal = $7, discount = $8, shipping = $9, tax = $10, total = $11, item_count = $12, coupon = $13, shipping_method = $14,
-       shipping_address = $15, billing_address = $16, delivery_earliest = $17, delivery_latest = $18,
-       preferred_delivery_date = $19, delivery_instructions = $20, terms_version = $21, save_payment_method_for = $22, updated_at = now()
-     where id = $1`,
-    [
-      orderId,
-      c.owner_subject,
-      c.conversation,
-      s.customer,
-      s.paymentMethodId,
-      c.currency,
-      c.totals.subtotal,
-      c.totals.discount,
-      c.totals.shipping,
-      c.totals.tax,
-      c.totals.total,
-      c.totals.item_count,
-      c.coupon,
-      checkout.shipping_method,
-      checkout.shipping_address,
-      billing,
-      s.estimatedDelivery.earliest,
-      s.estimatedDelivery.latest,
-      checkout.preferred_delivery_date ?? null,
-      checkout.delivery_instructions ?? null,
-      checkout.terms_version ?? null,
-      s.saveMethodFor,
-    ],
-  );
+  // Parsed before it is written: a cart that cannot make a valid order fails here, and nothing is saved.
+  const snapshot = OrderSnapshot.parse({
+    coupon: c.coupon,
+    subtotal: c.totals.subtotal,
+    discount: c.totals.discount,
+    shipping: c.totals.shipping,
+    tax: c.totals.tax,
+    total: c.totals.total,
+    item_count: c.totals.item_count,
+    shipping_method: checkout.shipping_method,
+    shipping_address: checkout.shipping_address,
+    billing_address: billing,
+    estimated_delivery: s.estimatedDelivery,
+    preferred_delivery_date: checkout.preferred_delivery_date ?? null,
+    delivery_instructions: checkout.delivery_instructions ?? null,
+    terms_version: checkout.terms_version ?? null,
+    customer: s.customer,
+    payment_method_id: s.paymentMethodId,
+    save_payment_method_for: s.saveMethodFor,
+  });
+  const updated = await tx.query('update orders set owner_subject = $2, conversation = $3, currency = $4, snapshot = $5, updated_at = now() where id = $1', [
+    orderId,
+    c.owner_subject,
+    c.conversation,
+    c.currency,
+    snapshot,
+  ]);
   if (updated.rowCount === 0) throw new Error(`order ${orderId} vanished while its snapshot was saved`);
   await tx.query(
     `insert into order_lines (order_id, position, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, line_subtotal)
@@ -242,7 +230,6 @@ export async function orderLines(q: Queryable, orderId: string): Promise<Array<{
   return rows;
 }
 
-/** Moves the saga forward only from the expected step, so two runners never both advance it. */
 /** Moves the saga from one of `from` to `to`; the row as it now is, or null when another runner moved it first. */
 export async function advanceStep(
   tx: Queryable,
@@ -252,7 +239,7 @@ export async function advanceStep(
   detail: Record<string, unknown> | null = null,
   payment?: PaymentFacts,
 ): Promise<OrderRow | null> {
-  const { rows } = await tx.query<OrderRow>({
+  const { rows } = await tx.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>({
     name: 'order_advance_step',
     text: `update orders set saga_step = $3, updated_at = now(),
        payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
@@ -263,7 +250,7 @@ export async function advanceStep(
   });
   if (!rows[0]) return null;
   await appendSagaLog(tx, orderId, to, detail);
-  return rows[0];
+  return orderRow(rows[0]);
 }
 
 export interface PaymentFacts {
@@ -334,9 +321,15 @@ export async function changeStatus(tx: Queryable, orderId: string, c: StatusChan
   return true;
 }
 
+/** The order's snapshot, for the steps that run after the cart was validated (a programming error otherwise). */
+export function snapshotOf(row: OrderRow): OrderSnapshot {
+  if (!row.snapshot) throw new Error(`order ${row.id} has no snapshot yet (saga step ${row.saga_step})`);
+  return row.snapshot;
+}
+
 /** An order row has a shopper-visible form once its cart snapshot is saved. */
 export function isVisible(row: OrderRow): boolean {
-  return row.saga_step !== 'refused' && row.total !== null;
+  return row.saga_step !== 'refused' && row.snapshot !== null;
 }
 
 export async function renderOrder(q: Queryable, row: OrderRow): Promise<Order> {
@@ -352,21 +345,9 @@ export async function renderOrder(q: Queryable, row: OrderRow): Promise<Order> {
     owner_subject: row.owner_subject,
     conversation: row.conversation,
     lines: lines.rows,
-    coupon: row.coupon,
-    subtotal: row.subtotal,
-    discount: row.discount,
-    shipping: row.shipping,
-    tax: row.tax,
-    total: row.total,
+    // The snapshot's priced fields; Order.parse drops the payment customer and method, which stay internal.
+    ...row.snapshot,
     currency: row.currency,
-    item_count: row.item_count,
-    shipping_method: row.shipping_method,
-    shipping_address: row.shipping_address,
-    billing_address: row.billing_address,
-    estimated_delivery: { earliest: row.delivery_earliest, latest: row.delivery_latest },
-    preferred_delivery_date: row.preferred_delivery_date,
-    delivery_instructions: row.delivery_instructions,
-    terms_version: row.terms_version,
     payment: { status: row.payment_status, brand: row.payment_brand, last4: row.payment_last4 },
     tracking: row.tracking_number ? { carrier: row.tracking_carrier, number: row.tracking_number, url: row.tracking_url } : null,
     timeline: history.rows.map((h) => ({ status: h.status, at: h.at.toISOString(), actor: h.actor, reason: h.reason })),
@@ -396,10 +377,11 @@ export interface SummaryRow {
 export async function listOrders(q: Queryable, by: { subject?: string; conversation?: string }, page: number, perPage: number): Promise<{ rows: SummaryRow[]; total: number }> {
   const [column, value] = by.subject ? ['owner_subject', by.subject] : ['conversation', by.conversation];
   const anonymousOnly = by.subject ? '' : ' and owner_subject is null';
-  const where = `${column} = $1${anonymousOnly} and saga_step <> 'refused' and total is not null`;
+  const where = `${column} = $1${anonymousOnly} and saga_step <> 'refused' and snapshot is not null`;
   const [items, count] = await Promise.all([
     q.query<SummaryRow>(
-      `select o.id, o.number, o.status, o.total, o.currency, o.item_count, o.created_at, o.delivery_earliest::text as delivery_earliest, o.delivery_latest::text as delivery_latest,
+      `select o.id, o.number, o.status, (o.snapshot->>'total')::bigint as total, o.currency, (o.snapshot->>'item_count')::int as item_count, o.created_at,
+         o.snapshot->'estimated_delivery'->>'earliest' as delivery_earliest, o.snapshot->'estimated_delivery'->>'latest' as delivery_latest,
          (select name from order_lines l where l.order_id = o.id order by position limit 1) as first_item_name
        from orders o where ${where} order by created_at desc, number desc limit $2 offset $3`,
       [value, perPage, (page - 1) * perPage],

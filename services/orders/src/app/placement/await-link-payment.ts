@@ -1,5 +1,5 @@
 import { checkoutExpiredReason, closedLinkReason, linkPaymentMismatch } from '../../domain/saga.js';
-import { markPaymentChecked } from '../../db/orders.js';
+import { markPaymentChecked, snapshotOf } from '../../db/orders.js';
 import { paymentFacts, paymentOf, type PlacementStep } from './step.js';
 
 /**
@@ -18,7 +18,7 @@ export const awaitLinkPayment: PlacementStep = {
   async invoke(ctx, order, input) {
     const payment = input.payment?.order_id === order.id ? input.payment : await paymentOf(ctx, order.id);
     if (payment?.status === 'captured') {
-      const mismatch = linkPaymentMismatch(order, payment);
+      const mismatch = linkPaymentMismatch({ id: order.id, total: snapshotOf(order).total, currency: order.currency }, payment);
       if (mismatch) {
         // Money moved that does not match the order: leave it for a person, confirm nothing.
         ctx.logger.error({ order_id: order.id, payment_id: payment.id, mismatch }, 'link payment does not pay for its order; not confirmed');

@@ -1,6 +1,6 @@
 import { AppError, paymentsApi, type Payment } from '@shop/contracts';
 import { declinedFallbackReason, paymentKeys, requiresActionReason } from '../../domain/saga.js';
-import type { OrderRow } from '../../db/orders.js';
+import { snapshotOf, type OrderRow } from '../../db/orders.js';
 import { isTransient, type WorkflowContext } from '../context.js';
 import { paymentFacts, paymentOf, type PlacementStep, type Undone } from './step.js';
 
@@ -16,23 +16,24 @@ export const chargePayment: PlacementStep = {
   to: 'charged',
   recovery: 'abandon',
   async invoke(ctx, order) {
-    if (order.total === 0) return { kind: 'done', detail: { amount: 0 } };
+    const snapshot = snapshotOf(order);
+    if (snapshot.total === 0) return { kind: 'done', detail: { amount: 0 } };
     let payment: Payment;
     try {
       payment = await ctx.bus.call(
         paymentsApi.authorize,
         {
           order_id: order.id,
-          amount: order.total!,
+          amount: snapshot.total,
           currency: order.currency,
           idempotency_key: paymentKeys.charge(order.id),
-          payment_method_id: order.payment_method_id!,
-          customer: order.customer!,
+          payment_method_id: snapshot.payment_method_id!,
+          customer: snapshot.customer,
           // The account the order belongs to: payments charges a saved card only when it is this account's.
           ...(order.owner_subject ? { account: order.owner_subject } : {}),
           capture: true,
           description: `Order ${order.number}`,
-          ...(order.save_payment_method_for ? { save_for_customer: order.save_payment_method_for } : {}),
+          ...(snapshot.save_payment_method_for ? { save_for_customer: snapshot.save_payment_method_for } : {}),
         },
         { timeoutMs: 15_000 },
       );

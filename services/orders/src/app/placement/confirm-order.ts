@@ -1,6 +1,6 @@
 import { AppError, cartApi, catalogApi, OrderConfirmedEvent, orderEvents } from '@shop/contracts';
 import { convertedByAnotherOrder, convertedElsewhereReason, lostReservationReason } from '../../domain/saga.js';
-import { changeStatus, findById } from '../../db/orders.js';
+import { changeStatus, findById, snapshotOf } from '../../db/orders.js';
 import { isTransient } from '../context.js';
 import type { PlacementStep } from './step.js';
 
@@ -42,8 +42,8 @@ export const confirmOrder: PlacementStep = {
       cart_id: order.cart_id,
       owner_subject: order.owner_subject,
       conversation: order.conversation,
-      coupon_code: order.coupon?.code ?? null,
-      total: order.total,
+      coupon_code: snapshotOf(order).coupon?.code ?? null,
+      total: snapshotOf(order).total,
       currency: order.currency,
     });
     return {

@@ -1,6 +1,6 @@
 import { paymentsApi, type CheckoutLink } from '@shop/contracts';
 import { linkUnavailableReason, paymentKeys } from '../../domain/saga.js';
-import { recordCheckoutLink, renderOrder } from '../../db/orders.js';
+import { recordCheckoutLink, renderOrder, snapshotOf } from '../../db/orders.js';
 import { settlePayment } from './charge-payment.js';
 import type { PlacementStep } from './step.js';
 
@@ -22,8 +22,8 @@ export const requestCheckoutLink: PlacementStep = {
         paymentsApi.createCheckoutLink,
         {
           cart_id: order.cart_id,
-          customer: order.customer!,
-          amount: order.total!,
+          customer: snapshotOf(order).customer,
+          amount: snapshotOf(order).total,
           currency: order.currency,
           line_items: lines.map((l) => ({ name: l.name.slice(0, 200), quantity: l.quantity, unit_amount: l.unit_price })),
           idempotency_key: paymentKeys.link(order.id),

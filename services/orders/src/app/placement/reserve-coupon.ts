@@ -1,5 +1,5 @@
 import { cartApi } from '@shop/contracts';
-import type { OrderRow } from '../../db/orders.js';
+import { snapshotOf, type OrderRow } from '../../db/orders.js';
 import type { WorkflowContext } from '../context.js';
 import type { PlacementStep } from './step.js';
 
@@ -14,10 +14,11 @@ export const reserveCoupon: PlacementStep = {
   to: 'coupon_reserved',
   recovery: 'abandon',
   async invoke(ctx, order) {
-    if (!order.coupon) return { kind: 'done', detail: { coupon: null } };
+    const coupon = snapshotOf(order).coupon;
+    if (!coupon) return { kind: 'done', detail: { coupon: null } };
     try {
-      const held = await ctx.bus.call(cartApi.reserveCoupon, { order_id: order.id, cart_id: order.cart_id, code: order.coupon.code });
-      return { kind: 'done', detail: { coupon: order.coupon.code, times_used: held.times_used, usage_limit: held.usage_limit } };
+      const held = await ctx.bus.call(cartApi.reserveCoupon, { order_id: order.id, cart_id: order.cart_id, code: coupon.code });
+      return { kind: 'done', detail: { coupon: coupon.code, times_used: held.times_used, usage_limit: held.usage_limit } };
     } catch (e) {
       // A timeout may have taken the use: refusing undoes this step too, which gives it back.
       return { kind: 'refuse', error: e };
@@ -32,7 +33,7 @@ export const reserveCoupon: PlacementStep = {
  * Gives the order's coupon use back (a failed placement, or an order cancelled before it ships).
  * Idempotent: only the first call for an order releases anything. True when a use was given back.
  */
-export async function releaseCouponFor(ctx: Pick<WorkflowContext, 'bus'>, order: Pick<OrderRow, 'id' | 'coupon'>): Promise<boolean> {
-  if (!order.coupon) return false;
+export async function releaseCouponFor(ctx: Pick<WorkflowContext, 'bus'>, order: Pick<OrderRow, 'id' | 'snapshot'>): Promise<boolean> {
+  if (!order.snapshot?.coupon) return false;
   return (await ctx.bus.call(cartApi.releaseCoupon, { order_id: order.id })).released;
 }

@@ -112,7 +112,7 @@ export class SagaRunner {
   async abandon(orderId: string, at: SagaStep): Promise<void> {
     const row = (await findById(this.ctx.pool, orderId))!;
     if (row.saga_step !== at) return;
-    if (row.total === null) await this.refuse(row, new AppError('UNAVAILABLE', interruptedReason));
+    if (row.snapshot === null) await this.refuse(row, new AppError('UNAVAILABLE', interruptedReason));
     else await this.compensate(orderId, [at], 'cancelled', interruptedReason);
   }
 
