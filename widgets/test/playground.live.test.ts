@@ -106,134 +106,164 @@ describe.skipIf(!stackBuilt)('playground on the live stack', () => {
     expect(await res.text()).toContain('<div id="root">');
   });
 
-  it('one purchase: search, add with a size in the widget, view cart, update_checkout from the form, place_order', async () => {
-    const page = await context.newPage();
+  describe('one purchase from the console: search, add with a size in the widget, view cart, update_checkout from the form, place_order', () => {
+    let page: Page;
     const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    // The policy allows no eval: a blocked evaluation (a schema compiler) would show here.
-    page.on('console', (m) => {
-      if (/Content Security Policy|unsafe-eval/i.test(m.text())) pageErrors.push(m.text());
-    });
     // What the page's MCP client sends to /mcp: its methods and whether it names an MCP session.
     const mcpRequests: Array<{ method: string | undefined; session: boolean }> = [];
-    page.on('request', (r) => {
-      if (new URL(r.url()).pathname !== '/mcp' || r.method() !== 'POST') return;
-      const body = JSON.parse(r.postData() ?? '{}') as { method?: string };
-      mcpRequests.push({ method: body.method, session: 'mcp-session-id' in r.headers() });
+    let reference: Client;
+    let session: string | null;
+    let subject: string;
+    let meta: Record<string, string>;
+    let list: FrameLocator;
+    let order: FrameLocator;
+
+    beforeAll(async () => {
+      page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      // The policy allows no eval: a blocked evaluation (a schema compiler) would show here.
+      page.on('console', (m) => {
+        if (/Content Security Policy|unsafe-eval/i.test(m.text())) pageErrors.push(m.text());
+      });
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname !== '/mcp' || r.method() !== 'POST') return;
+        const body = JSON.parse(r.postData() ?? '{}') as { method?: string };
+        mcpRequests.push({ method: body.method, session: 'mcp-session-id' in r.headers() });
+      });
+      await page.goto(stack.playgroundUrl);
     });
-    await page.goto(stack.playgroundUrl);
-
-    // The console offers exactly the gateway's live tools. The reference is an SDK 1.x client on the
-    // 2025 handshake: a host on the other era sees the same tools and, with the same _meta, the same cart.
-    const reference = new Client({ name: 'playground-test', version: '1.0.0' });
-    await reference.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl)));
-    const liveTools = (await reference.listTools()).tools.map((t) => t.name);
-    const toolPicker = page.getByRole('form', { name: 'Tool call' }).getByLabel('Tool', { exact: true });
-    await toolPicker.waitFor();
-    expect(await toolPicker.locator('option').allTextContents()).toEqual(liveTools);
-    const session = await page.getByTestId('session-id').textContent();
-    expect(session).toMatch(/^conv-[0-9a-f]{16}$/);
-    const subject = await page.getByLabel('Subject').inputValue();
-    expect(subject).toMatch(/^user-[0-9a-f]{16}$/);
-
-    // 1. search_products from the console; the product-list widget renders the result.
-    const search = await callFromConsole(page, 'search_products', async (form) => {
-      await form.getByLabel('query', { exact: true }).fill('pegasus');
-      await form.getByLabel('max_price', { exact: true }).fill('100');
-      await form.getByLabel('sizes', { exact: true }).fill('10, 11');
+    afterAll(async () => {
+      await reference?.close();
+      await page?.close();
     });
-    expect(await search.getAttribute('data-status')).toBe('ok');
-    const raw = JSON.parse((await page.getByTestId('raw-result').textContent())!) as { structuredContent: { kind: string; items: Array<{ name: string }> } };
-    expect(raw.structuredContent.kind).toBe('product_list');
-    expect(raw.structuredContent.items.map((i) => i.name)).toContain('Pegasus 41 Road Running Shoe');
-    const list = await widget(page, 'product-list');
-    await screenshot(page, 'search');
-    // The page's client is the SDK v2 client on 2026-07-28: no initialize handshake, no MCP session;
-    // the conversation is the _meta each call carries.
-    await page.locator('[data-testid="log-entry"][data-kind="info"]').filter({ hasText: 'MCP 2026-07-28' }).waitFor();
-    expect(mcpRequests.map((r) => r.method)).toEqual(expect.arrayContaining(['tools/list', 'tools/call', 'resources/read']));
-    expect(mcpRequests.map((r) => r.method)).not.toContain('initialize');
-    expect(mcpRequests.filter((r) => r.session)).toEqual([]);
 
-    // 2. Add to the cart from the widget's own button, choosing a size (and colour) in its frame.
-    await list.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();
-    await list.getByLabel('Size', { exact: true }).selectOption('10');
-    await list.getByLabel('Colour', { exact: true }).selectOption('Black');
-    await list.getByRole('button', { name: 'Add', exact: true }).click();
-    await list.getByRole('status').filter({ hasText: /Pegasus 41 Road Running Shoe/ }).waitFor();
-    // The widget's call went through the page: it is in the console log with its result.
-    const widgetCall = page.locator('[data-testid="log-entry"][data-kind="widget-call"]').filter({ hasText: 'add_to_cart' });
-    await expect.poll(() => widgetCall.getAttribute('data-status')).toBe('ok');
-    await screenshot(page, 'added-from-widget');
+    it("the console offers exactly the gateway's live tools, with a conversation and a subject of its own", async () => {
+      // The console offers exactly the gateway's live tools. The reference is an SDK 1.x client on the
+      // 2025 handshake: a host on the other era sees the same tools and, with the same _meta, the same cart.
+      reference = new Client({ name: 'playground-test', version: '1.0.0' });
+      await reference.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl)));
+      const liveTools = (await reference.listTools()).tools.map((t) => t.name);
+      const toolPicker = page.getByRole('form', { name: 'Tool call' }).getByLabel('Tool', { exact: true });
+      await toolPicker.waitFor();
+      expect(await toolPicker.locator('option').allTextContents()).toEqual(liveTools);
+      session = await page.getByTestId('session-id').textContent();
+      expect(session).toMatch(/^conv-[0-9a-f]{16}$/);
+      subject = await page.getByLabel('Subject').inputValue();
+      expect(subject).toMatch(/^user-[0-9a-f]{16}$/);
+    }, 60_000);
 
-    // The page sent its conversation id and subject: the same cart is visible to another client with them.
-    const meta = { 'openai/session': session!, 'openai/subject': subject };
-    const cartSeen = (await reference.callTool({ name: 'view_cart', arguments: {}, _meta: meta })) as unknown as { structuredContent: { cart: { lines: Array<{ size: string | null; quantity: number }> } } };
-    expect(cartSeen.structuredContent.cart.lines).toEqual([expect.objectContaining({ size: '10', quantity: 1 })]);
+    it('search_products from the console renders the product list, over MCP 2026-07-28 with no session', async () => {
+      // search_products from the console; the product-list widget renders the result.
+      const search = await callFromConsole(page, 'search_products', async (form) => {
+        await form.getByLabel('query', { exact: true }).fill('pegasus');
+        await form.getByLabel('max_price', { exact: true }).fill('100');
+        await form.getByLabel('sizes', { exact: true }).fill('10, 11');
+      });
+      expect(await search.getAttribute('data-status')).toBe('ok');
+      const raw = JSON.parse((await page.getByTestId('raw-result').textContent())!) as { structuredContent: { kind: string; items: Array<{ name: string }> } };
+      expect(raw.structuredContent.kind).toBe('product_list');
+      expect(raw.structuredContent.items.map((i) => i.name)).toContain('Pegasus 41 Road Running Shoe');
+      list = await widget(page, 'product-list');
+      await screenshot(page, 'search');
+      // The page's client is the SDK v2 client on 2026-07-28: no initialize handshake, no MCP session;
+      // the conversation is the _meta each call carries.
+      await page.locator('[data-testid="log-entry"][data-kind="info"]').filter({ hasText: 'MCP 2026-07-28' }).waitFor();
+      expect(mcpRequests.map((r) => r.method)).toEqual(expect.arrayContaining(['tools/list', 'tools/call', 'resources/read']));
+      expect(mcpRequests.map((r) => r.method)).not.toContain('initialize');
+      expect(mcpRequests.filter((r) => r.session)).toEqual([]);
+    }, 60_000);
 
-    // 3. view_cart from the console: the cart widget shows the line added in the other frame.
-    await callFromConsole(page, 'view_cart');
-    const cart = await widget(page, 'cart');
-    const lines = cart.locator('[data-testid="cart-line"]');
-    await expect.poll(() => lines.count()).toBe(1);
-    expect(await lines.first().textContent()).toContain('Size 10');
-    expect(money(await cart.getByTestId('total').textContent())).toBe('$97.86'); // 8999 + round_half_up(8999 × 8.75 %) = 787
-    await screenshot(page, 'cart');
+    it("adding from the widget with a size goes through the page, into the conversation's cart", async () => {
+      // Add to the cart from the widget's own button, choosing a size (and colour) in its frame.
+      await list.getByRole('button', { name: 'Add Pegasus 41 Road Running Shoe to cart' }).click();
+      await list.getByLabel('Size', { exact: true }).selectOption('10');
+      await list.getByLabel('Colour', { exact: true }).selectOption('Black');
+      await list.getByRole('button', { name: 'Add', exact: true }).click();
+      await list.getByRole('status').filter({ hasText: /Pegasus 41 Road Running Shoe/ }).waitFor();
+      // The widget's call went through the page: it is in the console log with its result.
+      const widgetCall = page.locator('[data-testid="log-entry"][data-kind="widget-call"]').filter({ hasText: 'add_to_cart' });
+      await expect.poll(() => widgetCall.getAttribute('data-status')).toBe('ok');
+      await screenshot(page, 'added-from-widget');
 
-    // 4. update_checkout from the generated form: the address as a sub-form, shipping as a select, the card, the terms.
-    const checkout = await callFromConsole(page, 'update_checkout', async (form) => {
-      await form.getByLabel('shipping_address.name', { exact: true }).fill('Ada Lovelace');
-      await form.getByLabel('shipping_address.line1', { exact: true }).fill('1 Market St');
-      await form.getByLabel('shipping_address.city', { exact: true }).fill('San Francisco');
-      await form.getByLabel('shipping_address.state', { exact: true }).fill('CA');
-      await form.getByLabel('shipping_address.postal_code', { exact: true }).fill('94107');
-      await form.getByLabel('shipping_address.country', { exact: true }).fill('US');
-      await form.getByLabel('shipping_method', { exact: true }).selectOption('express');
-      await form.getByLabel('payment_method_id', { exact: true }).fill('pm_card_visa');
-      await form.getByLabel('accept_terms', { exact: true }).check();
+      // The page sent its conversation id and subject: the same cart is visible to another client with them.
+      meta = { 'openai/session': session!, 'openai/subject': subject };
+      const cartSeen = (await reference.callTool({ name: 'view_cart', arguments: {}, _meta: meta })) as unknown as { structuredContent: { cart: { lines: Array<{ size: string | null; quantity: number }> } } };
+      expect(cartSeen.structuredContent.cart.lines).toEqual([expect.objectContaining({ size: '10', quantity: 1 })]);
+    }, 60_000);
+
+    it('view_cart from the console shows the line added in the other frame', async () => {
+      // view_cart from the console: the cart widget shows the line added in the other frame.
+      await callFromConsole(page, 'view_cart');
+      const cart = await widget(page, 'cart');
+      const lines = cart.locator('[data-testid="cart-line"]');
+      await expect.poll(() => lines.count()).toBe(1);
+      expect(await lines.first().textContent()).toContain('Size 10');
+      expect(money(await cart.getByTestId('total').textContent())).toBe('$97.86'); // 8999 + round_half_up(8999 × 8.75 %) = 787
+      await screenshot(page, 'cart');
+    }, 60_000);
+
+    it('update_checkout from the generated form sends the address as a sub-form, the method, the card and the terms', async () => {
+      // update_checkout from the generated form: the address as a sub-form, shipping as a select, the card, the terms.
+      const checkout = await callFromConsole(page, 'update_checkout', async (form) => {
+        await form.getByLabel('shipping_address.name', { exact: true }).fill('Ada Lovelace');
+        await form.getByLabel('shipping_address.line1', { exact: true }).fill('1 Market St');
+        await form.getByLabel('shipping_address.city', { exact: true }).fill('San Francisco');
+        await form.getByLabel('shipping_address.state', { exact: true }).fill('CA');
+        await form.getByLabel('shipping_address.postal_code', { exact: true }).fill('94107');
+        await form.getByLabel('shipping_address.country', { exact: true }).fill('US');
+        await form.getByLabel('shipping_method', { exact: true }).selectOption('express');
+        await form.getByLabel('payment_method_id', { exact: true }).fill('pm_card_visa');
+        await form.getByLabel('accept_terms', { exact: true }).check();
+      });
+      expect(await checkout.getAttribute('data-status'), await checkout.textContent() ?? '').toBe('ok');
+      const sent = JSON.parse((await checkout.locator('details pre').textContent())!) as { request: { arguments: Record<string, unknown>; _meta: Record<string, string> } };
+      expect(sent.request.arguments).toEqual({
+        shipping_address: { name: 'Ada Lovelace', line1: '1 Market St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' },
+        shipping_method: 'express',
+        payment_method_id: 'pm_card_visa',
+        accept_terms: true,
+      });
+      expect(sent.request._meta).toMatchObject(meta);
+      const review = await widget(page, 'checkout');
+      // Express 1299: 8999 + 1299 + 787 = 11085.
+      await expect.poll(async () => money(await review.getByTestId('total').textContent())).toBe('$110.85');
+      await screenshot(page, 'checkout');
+    }, 60_000);
+
+    it('place_order from the console shows the order number', async () => {
+      // place_order from the console: the order widget shows the order number.
+      const placed = await callFromConsole(page, 'place_order');
+      expect(await placed.getAttribute('data-status'), await placed.textContent() ?? '').toBe('ok');
+      order = await widget(page, 'order');
+      const number = await order.getByTestId('order-number').textContent();
+      expect(number).toMatch(/^ORD-\d{4}-\d{5,}$/);
+      expect(money(await order.getByTestId('order-total').textContent())).toBe('$110.85');
+      expect(await page.getByTestId('raw-result').textContent()).toContain(number!);
+      await screenshot(page, 'order');
+    }, 60_000);
+
+    it('the theme toggle reaches the open widget through openai:set_globals', async () => {
+      // The theme toggle reaches the open widget through openai:set_globals.
+      await page.getByRole('button', { name: 'Dark theme' }).click();
+      await expect.poll(() => order.locator('html').evaluate((el) => el.classList.contains('dark'))).toBe(true);
+      await screenshot(page, 'order-dark');
+    }, 60_000);
+
+    it('a new conversation is a new, empty cart; what a widget says to the model shows in the log', async () => {
+      // A new conversation is a new, empty cart.
+      await page.getByRole('button', { name: 'New conversation' }).click();
+      expect(await page.getByTestId('session-id').textContent()).not.toBe(session);
+      await callFromConsole(page, 'view_cart');
+      const emptyCart = await widget(page, 'cart');
+      expect(await emptyCart.locator('[data-testid="cart-line"]').count()).toBe(0);
+      // What a widget says to the model shows in the console log.
+      await emptyCart.getByRole('button', { name: 'Continue shopping' }).click();
+      await page.locator('[data-testid="log-entry"][data-kind="follow-up"]').filter({ hasText: 'Help me find something to buy.' }).waitFor();
+      await screenshot(page, 'follow-up');
+    }, 60_000);
+
+    it('no page error and no blocked evaluation on the way', () => {
+      expect(pageErrors).toEqual([]);
     });
-    expect(await checkout.getAttribute('data-status'), await checkout.textContent() ?? '').toBe('ok');
-    const sent = JSON.parse((await checkout.locator('details pre').textContent())!) as { request: { arguments: Record<string, unknown>; _meta: Record<string, string> } };
-    expect(sent.request.arguments).toEqual({
-      shipping_address: { name: 'Ada Lovelace', line1: '1 Market St', city: 'San Francisco', state: 'CA', postal_code: '94107', country: 'US' },
-      shipping_method: 'express',
-      payment_method_id: 'pm_card_visa',
-      accept_terms: true,
-    });
-    expect(sent.request._meta).toMatchObject(meta);
-    const review = await widget(page, 'checkout');
-    // Express 1299: 8999 + 1299 + 787 = 11085.
-    await expect.poll(async () => money(await review.getByTestId('total').textContent())).toBe('$110.85');
-    await screenshot(page, 'checkout');
-
-    // 5. place_order from the console: the order widget shows the order number.
-    const placed = await callFromConsole(page, 'place_order');
-    expect(await placed.getAttribute('data-status'), await placed.textContent() ?? '').toBe('ok');
-    const order = await widget(page, 'order');
-    const number = await order.getByTestId('order-number').textContent();
-    expect(number).toMatch(/^ORD-\d{4}-\d{5,}$/);
-    expect(money(await order.getByTestId('order-total').textContent())).toBe('$110.85');
-    expect(await page.getByTestId('raw-result').textContent()).toContain(number!);
-    await screenshot(page, 'order');
-
-    // The theme toggle reaches the open widget through openai:set_globals.
-    await page.getByRole('button', { name: 'Dark theme' }).click();
-    await expect.poll(() => order.locator('html').evaluate((el) => el.classList.contains('dark'))).toBe(true);
-    await screenshot(page, 'order-dark');
-
-    // A new conversation is a new, empty cart.
-    await page.getByRole('button', { name: 'New conversation' }).click();
-    expect(await page.getByTestId('session-id').textContent()).not.toBe(session);
-    await callFromConsole(page, 'view_cart');
-    const emptyCart = await widget(page, 'cart');
-    expect(await emptyCart.locator('[data-testid="cart-line"]').count()).toBe(0);
-    // What a widget says to the model shows in the console log.
-    await emptyCart.getByRole('button', { name: 'Continue shopping' }).click();
-    await page.locator('[data-testid="log-entry"][data-kind="follow-up"]').filter({ hasText: 'Help me find something to buy.' }).waitFor();
-    await screenshot(page, 'follow-up');
-
-    expect(pageErrors).toEqual([]);
-    await reference.close();
-    await page.close();
-  }, 180_000);
+  });
 });
