@@ -74,8 +74,20 @@ describe('a consumer across a NATS server restart', () => {
     await ensureEventStream(nc, prefix);
     const seen: string[] = [];
     const consumer = await consumeEvents({ nc, prefix, durable: 'kit_reconnect', subjects: ['evt.kit.reconnect'], logger: createLogger('kit-reconnect', 'silent'), handler: async (e) => void seen.push(e.data.label as string) });
-    const publish = (label: string) =>
-      jetstream(nc).publish(`${prefix}evt.kit.reconnect`, JSON.stringify({ id: randomUUID(), type: 'evt.kit.reconnect', occurred_at: new Date().toISOString(), data: { label } }), { timeout: 10_000 });
+    // As the outbox relay publishes: under the event's id as Nats-Msg-Id, retried until JetStream
+    // answers (a restarted server takes a moment to recover its streams), stored once.
+    const publish = async (label: string) => {
+      const id = randomUUID();
+      const body = JSON.stringify({ id, type: 'evt.kit.reconnect', occurred_at: new Date().toISOString(), data: { label } });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await jetstream(nc).publish(`${prefix}evt.kit.reconnect`, body, { msgID: id, timeout: 2_000 });
+        } catch (e) {
+          if (attempt >= 15) throw e;
+          await sleep(250);
+        }
+      }
+    };
 
     await publish('before');
     await until('the first event', () => seen.length === 1);
