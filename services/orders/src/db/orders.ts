@@ -45,10 +45,11 @@ export interface OrderRow {
   updated_at: Date;
 }
 
-const columns = '*';
+/** A row as PostgreSQL returns it, before its snapshot is checked. */
+type StoredOrderRow = Omit<OrderRow, 'snapshot'> & { snapshot: unknown };
 
 /** A row as read: its snapshot checked against the contract, so a document that drifted fails here, named, not somewhere later. */
-function orderRow(raw: (Omit<OrderRow, 'snapshot'> & { snapshot: unknown }) | undefined): OrderRow | null {
+function orderRow(raw: StoredOrderRow | undefined): OrderRow | null {
   if (!raw) return null;
   if (raw.snapshot === null) return raw as OrderRow;
   const parsed = OrderSnapshot.safeParse(raw.snapshot);
@@ -84,11 +85,11 @@ export interface NewOrder {
  * two unique indexes): the caller then follows the order that holds it.
  */
 export async function insertPending(tx: Queryable, o: NewOrder): Promise<OrderRow | null> {
-  const { rows } = await tx.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(
+  const { rows } = await tx.query<StoredOrderRow>(
     `insert into orders (id, number, cart_id, idempotency_key, status, saga_step, owner_subject, conversation, caller, payment_method_arg, external_payment)
      values ($1, $2, $3, $4, 'pending', 'created', $5, $6, $7, $8, $9)
      on conflict do nothing
-     returning ${columns}`,
+     returning *`,
     [o.id, o.number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg, o.externalPayment],
   );
   const row = orderRow(rows[0]);
@@ -100,8 +101,8 @@ export async function insertPending(tx: Queryable, o: NewOrder): Promise<OrderRo
 
 /** The order holding the cart's one placement (in progress, awaiting its link's payment, or confirmed), if any. */
 export async function cartHolder(q: Queryable, cartId: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(
-    `select ${columns} from orders where cart_id = $1 and saga_step not in ('failed', 'refused') and replaced_by is null and not superseded`,
+  const { rows } = await q.query<StoredOrderRow>(
+    `select * from orders where cart_id = $1 and saga_step not in ('failed', 'refused') and replaced_by is null and not superseded`,
     [cartId],
   );
   return orderRow(rows[0]);
@@ -126,15 +127,15 @@ export async function takeOverFromLink(tx: Queryable, linkOrderId: string, reaso
 /** The most recently placed order with a shopper-visible form of a conversation, or of an owner subject; null if none. */
 export async function latestOrder(q: Queryable, by: { conversation: string } | { subject: string }): Promise<OrderRow | null> {
   const [column, value] = 'conversation' in by ? ['conversation', by.conversation] : ['owner_subject', by.subject];
-  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(
-    `select ${columns} from orders where ${column} = $1 and saga_step <> 'refused' and snapshot is not null order by created_at desc, number desc limit 1`,
+  const { rows } = await q.query<StoredOrderRow>(
+    `select * from orders where ${column} = $1 and saga_step <> 'refused' and snapshot is not null order by created_at desc, number desc limit 1`,
     [value],
   );
   return orderRow(rows[0]);
 }
 
 export async function findByKey(q: Queryable, cartId: string, idempotencyKey: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(`select ${columns} from orders where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
+  const { rows } = await q.query<StoredOrderRow>(`select * from orders where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
   return orderRow(rows[0]);
 }
 
@@ -162,14 +163,14 @@ export async function startCompensation(q: Queryable, orderId: string, from: Sag
 }
 
 export async function findById(q: Queryable, id: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>({ name: 'order_by_id', text: `select ${columns} from orders where id = $1`, values: [id] });
+  const { rows } = await q.query<StoredOrderRow>({ name: 'order_by_id', text: `select * from orders where id = $1`, values: [id] });
   return orderRow(rows[0]);
 }
 
 /** By uuid or ORD- number. */
 export async function findByRef(q: Queryable, ref: string): Promise<OrderRow | null> {
   const byNumber = isOrderNumber(ref);
-  const { rows } = await q.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>(`select ${columns} from orders where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
+  const { rows } = await q.query<StoredOrderRow>(`select * from orders where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
   return orderRow(rows[0]);
 }
 
@@ -239,13 +240,13 @@ export async function advanceStep(
   detail: Record<string, unknown> | null = null,
   payment?: PaymentFacts,
 ): Promise<OrderRow | null> {
-  const { rows } = await tx.query<Omit<OrderRow, 'snapshot'> & { snapshot: unknown }>({
+  const { rows } = await tx.query<StoredOrderRow>({
     name: 'order_advance_step',
     text: `update orders set saga_step = $3, updated_at = now(),
        payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
        payment_brand = coalesce($6, payment_brand), payment_last4 = coalesce($7, payment_last4)
      where id = $1 and saga_step = any($2::text[])
-     returning ${columns}`,
+     returning *`,
     values: [orderId, from, to, payment?.id ?? null, payment?.status ?? null, payment?.brand ?? null, payment?.last4 ?? null],
   });
   if (!rows[0]) return null;

@@ -36,14 +36,15 @@ export const confirmOrder: PlacementStep = {
       // The order is paid and its stock committed; a cart that cannot be converted (expired) does not undo that.
       logger.warn({ order_id: order.id, code: (e as AppError).code }, 'cart could not be converted');
     }
+    const snapshot = snapshotOf(order);
     const data = OrderConfirmedEvent.parse({
       order_id: order.id,
       order_number: order.number,
       cart_id: order.cart_id,
       owner_subject: order.owner_subject,
       conversation: order.conversation,
-      coupon_code: snapshotOf(order).coupon?.code ?? null,
-      total: snapshotOf(order).total,
+      coupon_code: snapshot.coupon?.code ?? null,
+      total: snapshot.total,
       currency: order.currency,
     });
     return {

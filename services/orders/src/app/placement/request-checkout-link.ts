@@ -15,6 +15,7 @@ export const requestCheckoutLink: PlacementStep = {
   to: 'awaiting_payment',
   recovery: 'abandon',
   async invoke(ctx, order) {
+    const snapshot = snapshotOf(order);
     const { lines } = await renderOrder(ctx.pool, order);
     let link: CheckoutLink;
     try {
@@ -22,8 +23,8 @@ export const requestCheckoutLink: PlacementStep = {
         paymentsApi.createCheckoutLink,
         {
           cart_id: order.cart_id,
-          customer: snapshotOf(order).customer,
-          amount: snapshotOf(order).total,
+          customer: snapshot.customer,
+          amount: snapshot.total,
           currency: order.currency,
           line_items: lines.map((l) => ({ name: l.name.slice(0, 200), quantity: l.quantity, unit_amount: l.unit_price })),
           idempotency_key: paymentKeys.link(order.id),
