@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { apiCredentials, bootRuntime, closeServer, createHttpApp, finishHttpApp, httpSecurity, listen, readSecret, runMain, serveEndpoints, stopNatsService, type ServiceRuntime } from '@shop/kit';
-import { PaymentsApp } from './app/payments.js';
+import { createPaymentsApp, type PaymentsApp } from './app/payments.js';
 import { paymentHandlers } from './bus/handlers.js';
 import { chosenProvider, loadPaymentsConfig, type PaymentsConfig } from './config.js';
 import { findPaymentByRef } from './db/queries.js';
@@ -43,7 +43,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     // The setup links' capabilities are signed under the pages' key (a purpose prefix keeps them apart from CSRF tokens).
     const setup = new SetupCapabilities(Buffer.from(csrfKey, 'utf8'));
     const base = buildProvider(config, env, runtime, () => publicUrl, setup);
-    const app = new PaymentsApp({
+    const app = createPaymentsApp({
       pool: runtime.pool,
       provider: options.wrapProvider ? options.wrapProvider(base) : base,
       relay: runtime.relay,
@@ -71,8 +71,8 @@ export async function start(env: Record<string, string | undefined> = process.en
     );
     runtime.onStop(stopNatsService(svc));
 
-    runtime.onStop(startWebhookSweep(app, config.WEBHOOK_SWEEP_MS, runtime.logger).stop);
-    runtime.onStop(startIntentSweep(app, config.PAYMENTS_INTENT_SWEEP_MS, runtime.logger).stop);
+    runtime.onStop(startWebhookSweep(app.webhooks, config.WEBHOOK_SWEEP_MS, runtime.logger).stop);
+    runtime.onStop(startIntentSweep(app.staleIntents, config.PAYMENTS_INTENT_SWEEP_MS, runtime.logger).stop);
 
     runtime.logger.info({ httpUrl, provider: base.name }, 'payments started');
     return { stop: () => runtime.stop(), httpUrl, runtime, app };

@@ -98,7 +98,7 @@ describe('stale intents are finished by asking the provider again with the same 
       const { pool } = stack.svc.runtime;
       const [intent] = (await pool.query('select status, pending_op from payments where idempotency_key = $1', [key])).rows;
       expect(intent).toEqual({ status: 'pending', pending_op: 'authorize' });
-      expect(await stack.svc.app.sweepIntents()).toBe(1);
+      expect(await stack.svc.app.staleIntents.finish()).toBe(1);
       const [done] = (await pool.query('select id, status, pending_op, amount_captured from payments where idempotency_key = $1', [key])).rows;
       expect(done).toMatchObject({ status: 'captured', pending_op: null, amount_captured: 2500 });
       const events = await outboxEvents(stack, paymentEvents.captured);
@@ -121,7 +121,7 @@ describe('stale intents are finished by asking the provider again with the same 
       // The unsettled refund holds the whole amount: nothing more may be refunded meanwhile.
       const more = await bus.call(paymentsApi.refund, { payment_id: payment.id, amount: 1, idempotency_key: `more-${randomUUID()}` }).catch((e: AppError) => e);
       expect(more).toMatchObject({ code: 'REFUND_EXCEEDS_CAPTURED' });
-      expect(await stack.svc.app.sweepIntents()).toBe(1);
+      expect(await stack.svc.app.staleIntents.finish()).toBe(1);
       const after = await bus.call(paymentsApi.get, { payment_id: payment.id });
       expect(after).toMatchObject({ status: 'refunded', amount_refunded: 2500 });
       // A retry under the key answers the settled refund; one refunded event in all.

@@ -116,8 +116,8 @@ describe('Stripe webhooks', () => {
       event.type,
       JSON.stringify(event),
     ]);
-    expect(await stack.svc.app.sweepWebhookEvents(1_000)).toBe(1);
+    expect(await stack.svc.app.webhooks.retryUnprocessed(1_000)).toBe(1);
     expect(await stack.svc.runtime.bus.call(paymentsApi.get, { payment_id: payment.id })).toMatchObject({ status: 'authorized' });
-    expect(await stack.svc.app.sweepWebhookEvents(1_000)).toBe(0);
+    expect(await stack.svc.app.webhooks.retryUnprocessed(1_000)).toBe(0);
   });
 });

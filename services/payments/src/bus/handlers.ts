@@ -26,17 +26,17 @@ export function guarded<Req extends z.ZodType, Res extends z.ZodType>(ep: Endpoi
 export function paymentHandlers(app: PaymentsApp, logger: Logger): HandlerBinding[] {
   const g = <Req extends z.ZodType, Res extends z.ZodType>(ep: Endpoint<Req, Res>) => guarded(ep, logger);
   return [
-    handle(g(paymentsApi.authorize), (req) => app.authorize(req)),
-    handle(g(paymentsApi.capture), (req) => app.capture(req.payment_id)),
-    handle(g(paymentsApi.void), (req) => app.void(req.payment_id)),
-    handle(g(paymentsApi.get), (req) => app.get(req.payment_id)),
-    handle(g(paymentsApi.getByOrder), (req) => app.getByOrder(req.order_id)),
-    handle(g(paymentsApi.refund), (req) => app.refund(req)),
+    handle(g(paymentsApi.authorize), (req) => app.charges.authorize(req)),
+    handle(g(paymentsApi.capture), (req) => app.charges.capture(req.payment_id)),
+    handle(g(paymentsApi.void), (req) => app.charges.void(req.payment_id)),
+    handle(g(paymentsApi.get), (req) => app.charges.get(req.payment_id)),
+    handle(g(paymentsApi.getByOrder), (req) => app.charges.getByOrder(req.order_id)),
+    handle(g(paymentsApi.refund), (req) => app.refunds.refund(req)),
     // A request in the former shape (`customer` only) names no verified account: test cards only.
     handle(g(paymentsApi.listMethods), (req) => app.methods.listMethods(req.account)),
     handle(g(paymentsApi.setDefaultMethod), (req) => app.methods.setDefaultMethod(req.account, req.payment_method_id)),
     handle(g(paymentsApi.removeMethod), (req) => app.methods.removeMethod(req.account, req.payment_method_id)),
     handle(g(paymentsApi.createSetupLink), (req) => app.methods.createSetupLink(req.account, req.return_url)),
-    handle(g(paymentsApi.createCheckoutLink), (req) => app.createCheckoutLink(req)),
+    handle(g(paymentsApi.createCheckoutLink), (req) => app.checkoutLinks.create(req)),
   ];
 }

@@ -17,10 +17,10 @@ const WebhookAck = z.object({ received: z.literal(true), duplicate: z.boolean() 
 export function mountWebhook(http: Express, app: PaymentsApp, logger: Logger): void {
   http.post('/v1/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const { id, duplicate } = await app.receiveWebhook(body, req.get('stripe-signature'));
+    const { id, duplicate } = await app.webhooks.receive(body, req.get('stripe-signature'));
     // Acknowledge first: Stripe only needs to know the event is safely recorded.
     res.json({ received: true, duplicate });
-    if (!duplicate) void app.processEvent(id).catch((e) => logger.warn({ event_id: id, err: (e as Error).message }, 'webhook processing failed'));
+    if (!duplicate) void app.webhooks.processEvent(id).catch((e) => logger.warn({ event_id: id, err: (e as Error).message }, 'webhook processing failed'));
   });
 }
 
@@ -128,15 +128,15 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger, opt
       return;
     }
     const event = demoCheckoutCompletedEvent(link, Math.floor(Date.now() / 1000));
-    const { duplicate } = await app.recordEvent({ id: event.id, type: event.type, payload: event });
-    if (!duplicate) await app.processEvent(event.id);
+    const { duplicate } = await app.webhooks.recordEvent({ id: event.id, type: event.type, payload: event });
+    if (!duplicate) await app.webhooks.processEvent(event.id);
     sendHtml(res, 200, page('Payment approved', `<p>${money(link.amount, link.currency)} was paid. You can return to the conversation.</p>${demoNote}`));
   });
 
   http.post('/v1/demo/checkout/:id/cancel', async (req, res) => {
     const link = await demoLink(app, req);
     if (!csrf.valid('checkout', link.id, req.body?.csrf)) return refuseForgedForm(res, logger, req);
-    await app.cancelCheckoutLink(link.id);
+    await app.checkoutLinks.cancel(link.id);
     sendHtml(res, 200, page('Checkout cancelled', `<p>Nothing was charged. You can return to the conversation.</p>${demoNote}`));
   });
 
@@ -157,10 +157,10 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger, opt
       if (!csrf.valid('authenticate', payment.id, req.body?.csrf)) return refuseForgedForm(res, logger, req);
       if (payment.status === 'requires_action' && payment.provider_ref) {
         const event = demoAuthenticationEvent({ ...payment, provider_ref: payment.provider_ref }, answer === 'approve', Math.floor(Date.now() / 1000));
-        const { duplicate } = await app.recordEvent({ id: event.id, type: event.type, payload: event });
-        if (!duplicate) await app.processEvent(event.id);
+        const { duplicate } = await app.webhooks.recordEvent({ id: event.id, type: event.type, payload: event });
+        if (!duplicate) await app.webhooks.processEvent(event.id);
       }
-      const after = await app.get(payment.id);
+      const after = await app.charges.get(payment.id);
       const message =
         after.status === 'captured' || after.status === 'authorized'
           ? `Payment confirmed: ${money(after.amount, after.currency)}. You can return to the conversation.`
@@ -178,25 +178,25 @@ export function mountRoutes(http: Express, app: PaymentsApp, logger: Logger, opt
 
   http.get('/v1/payments/:id', async (req, res) => {
     const { id } = parseParams(PaymentParams, req);
-    res.json(await app.get(id));
+    res.json(await app.charges.get(id));
   });
 
   http.get('/v1/payments', async (req, res) => {
     const { order_id } = parseQuery(ListPaymentsQuery, req);
-    res.json({ items: await app.listByOrder(order_id) });
+    res.json({ items: await app.charges.listByOrder(order_id) });
   });
 }
 
 async function demoLink(app: PaymentsApp, req: Request) {
   const { id } = parseParams(CheckoutParams, req);
-  const link = await app.findCheckoutLink(id);
+  const link = await app.checkoutLinks.find(id);
   if (!link || link.provider !== 'demo') throw new AppError('NOT_FOUND', 'No such checkout.');
   return link;
 }
 
 async function demoPaymentAwaitingAction(app: PaymentsApp, req: Request) {
   const { id } = parseParams(PaymentParams, req);
-  const payment = await app.findPayment(id);
+  const payment = await app.charges.findPayment(id);
   if (!payment || payment.provider !== 'demo') throw new AppError('PAYMENT_NOT_FOUND', 'No such payment.');
   return payment;
 }
