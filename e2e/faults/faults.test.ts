@@ -162,75 +162,135 @@ describe('faults during concurrent checkouts', () => {
     expect(ready).toBe(true);
   }, 120_000);
 
-  it('after recovery, every invariant holds', async () => {
-    // Let recovery finish every saga, then ask again (same key) where the shopper got no definitive answer.
-    await eventually(async () => ((await unfinishedSagas(fs)) === 0 ? true : undefined), 60_000, 500);
-    for (const p of work.placements.filter((x) => x.outcome === 'undetermined')) await work.place(p, 10);
-
-    // Asking again under the same key gives the same answer: never a second order, never a second charge.
-    const repeatBad: string[] = [];
-    const sample = work.placements.filter((p, i) => p.outcome !== 'confirmed' || i % 3 === 0);
-    for (const p of sample) {
-      const out = await p.shopper.call('place_order', { session_id: p.cartId, idempotency_key: p.key });
-      if (out.kind !== 'result') repeatBad.push(`${p.key}: no answer`);
-      else if (p.outcome === 'confirmed' && (out.isError || out.data.order?.id !== p.orderId)) repeatBad.push(`${p.key}: was ${p.orderId}, now ${out.isError ? out.text : out.data.order?.id}`);
-      else if (p.outcome === 'failed' && !out.isError) repeatBad.push(`${p.key}: was refused ("${p.text}"), now order ${out.data.order?.id}`);
-      await p.shopper.close();
-    }
-    checks.add('placement asked again under its key: same answer', sample.length, repeatBad);
-
-    await eventually(async () => ((await unfinishedSagas(fs)) === 0 ? true : undefined), 30_000, 500);
-    // Reservations left active expire after their TTL; give the sweep time past it.
-    await sleep(RESERVATION_TTL_S * 1_000 + 2_000);
-    await eventually(async () => ((await outboxBacklog(fs)) === 0 ? true : undefined), 30_000, 500);
-    let snap = await snapshot(fs);
-    const placedCount = () => snap.orders.filter((o) => ['confirmed', 'shipped', 'delivered'].includes(o.status)).length;
-    await eventually(
-      async () => {
-        snap = await snapshot(fs);
-        return mailedOrderNumbers(fs.mailDir).size >= placedCount() && snap.redemptions.length >= placedCount() ? true : undefined;
-      },
-      30_000,
-      500,
-    );
-    snap = await snapshot(fs);
-
-    checkOrders(checks, snap, work.placements, initial);
-    checkDelivery(checks, snap, mailedOrderNumbers(fs.mailDir));
-    const aroundOutage = snap.orders.filter(
-      (o) => o.status !== 'cancelled' && o.status !== 'payment_failed' && Math.abs(o.updated_at.getTime() - natsWindow.down.getTime()) < 15_000,
-    );
-    const mailed = mailedOrderNumbers(fs.mailDir);
-    const redeemed = new Set(snap.redemptions.map((r) => r.order_id));
-    checks.add(
+  // After recovery: settle everything once, record every invariant in `checks`, then one test per invariant.
+  describe('after recovery, every invariant holds', () => {
+    /** The invariants the fault phases above recorded, in the order they ran. */
+    const DURING_FAULTS = [
+      ...SERVICES.map((name) => `kill ${name}: checkouts confirmed after the restart`),
+      'nats restart: services ready again, not restarted',
+      'nats restart: orders shipped over HTTP while NATS was down',
+      'postgres down: /readyz 503 (database false)',
+      'postgres down: tool errors readable and retryable',
+      'postgres restart: services ready again, not restarted',
+      'postgres restart: a new checkout confirms afterwards',
+    ];
+    /** The invariants recorded here once recovery has run (checkOrders, checkDelivery and checkOutbox name theirs in invariants.ts). */
+    const AFTER_RECOVERY = [
+      'placement asked again under its key: same answer',
+      // checkOrders
+      'placement requests with exactly one outcome',
+      'carts placed at most once',
+      'sagas finished (none left pending)',
+      'placed orders with exactly one captured payment',
+      'failed/cancelled orders with no un-refunded capture',
+      'payments belonging to an order',
+      'payments settled (none left authorized/pending)',
+      'reservations not active past their TTL',
+      'reservations committed iff the order was placed',
+      'stock conserved (initial = remaining + sold)',
+      'carts of placed orders converted',
+      // checkDelivery
+      'confirmation e-mails (one per placed order)',
+      'coupon usage counted once per placed order',
       'orders confirmed around the NATS outage mailed and counted',
-      aroundOutage.length,
-      aroundOutage.filter((o) => !mailed.has(o.number) || !redeemed.has(o.id)).map((o) => `order ${o.number}: mailed ${mailed.has(o.number)}, coupon counted ${redeemed.has(o.id)}`),
-    );
-    await checkOutbox(checks, fs, writtenDuringNatsOutage);
-
-    checks.add('error answers readable (no stack, no driver text)', work.errors.length, work.leaks().map((e) => `${e.phase} ${e.tool}: ${e.text}`));
-    checks.add(
+      // checkOutbox
+      'outbox rows published',
+      'outbox rows present in JetStream',
+      'events written during the NATS outage delivered',
+      'error answers readable (no stack, no driver text)',
       'error answers never INTERNAL',
-      work.errors.length,
-      work.errors.filter((e) => e.code === 'INTERNAL' || !e.code).map((e) => `${e.phase} ${e.tool}: ${e.code} "${e.text}"`),
-    );
+    ];
+    const NAMED = [...DURING_FAULTS, ...AFTER_RECOVERY];
+    let settled = false;
 
-    const outcomes = (o: string) => work.placements.filter((p) => p.outcome === o).length;
-    console.log(
-      `\nplacement requests: ${work.placements.length} (confirmed ${outcomes('confirmed')}, failed ${outcomes('failed')}, undetermined ${outcomes('undetermined')}); ` +
-        `checkouts stopped before placement: ${work.abandonedBeforePlacement.length}; error answers: ${work.errors.length}; calls without an answer: ${work.noAnswers}`,
-    );
-    for (const phase of [...new Set(work.placements.map((p) => p.phase))]) {
-      const mine = work.placements.filter((p) => p.phase === phase);
-      const retried = mine.filter((p) => p.attempts > 1).length;
-      const atKill = sagasAtKill.has(phase) ? `, sagas in flight at the kill ${sagasAtKill.get(phase)}` : '';
-      console.log(`  ${phase.padEnd(18)} placements ${String(mine.length).padStart(3)}, confirmed ${String(mine.filter((p) => p.outcome === 'confirmed').length).padStart(3)}, asked more than once under the same key ${retried}${atKill}`);
+    beforeAll(async () => {
+      // Let recovery finish every saga, then ask again (same key) where the shopper got no definitive answer.
+      await eventually(async () => ((await unfinishedSagas(fs)) === 0 ? true : undefined), 60_000, 500);
+      for (const p of work.placements.filter((x) => x.outcome === 'undetermined')) await work.place(p, 10);
+
+      // Asking again under the same key gives the same answer: never a second order, never a second charge.
+      const repeatBad: string[] = [];
+      const sample = work.placements.filter((p, i) => p.outcome !== 'confirmed' || i % 3 === 0);
+      for (const p of sample) {
+        const out = await p.shopper.call('place_order', { session_id: p.cartId, idempotency_key: p.key });
+        if (out.kind !== 'result') repeatBad.push(`${p.key}: no answer`);
+        else if (p.outcome === 'confirmed' && (out.isError || out.data.order?.id !== p.orderId)) repeatBad.push(`${p.key}: was ${p.orderId}, now ${out.isError ? out.text : out.data.order?.id}`);
+        else if (p.outcome === 'failed' && !out.isError) repeatBad.push(`${p.key}: was refused ("${p.text}"), now order ${out.data.order?.id}`);
+        await p.shopper.close();
+      }
+      checks.add('placement asked again under its key: same answer', sample.length, repeatBad);
+
+      await eventually(async () => ((await unfinishedSagas(fs)) === 0 ? true : undefined), 30_000, 500);
+      // Reservations left active expire after their TTL; give the sweep time past it.
+      await sleep(RESERVATION_TTL_S * 1_000 + 2_000);
+      await eventually(async () => ((await outboxBacklog(fs)) === 0 ? true : undefined), 30_000, 500);
+      let snap = await snapshot(fs);
+      const placedCount = () => snap.orders.filter((o) => ['confirmed', 'shipped', 'delivered'].includes(o.status)).length;
+      await eventually(
+        async () => {
+          snap = await snapshot(fs);
+          return mailedOrderNumbers(fs.mailDir).size >= placedCount() && snap.redemptions.length >= placedCount() ? true : undefined;
+        },
+        30_000,
+        500,
+      );
+      snap = await snapshot(fs);
+
+      checkOrders(checks, snap, work.placements, initial);
+      checkDelivery(checks, snap, mailedOrderNumbers(fs.mailDir));
+      const aroundOutage = snap.orders.filter(
+        (o) => o.status !== 'cancelled' && o.status !== 'payment_failed' && Math.abs(o.updated_at.getTime() - natsWindow.down.getTime()) < 15_000,
+      );
+      const mailed = mailedOrderNumbers(fs.mailDir);
+      const redeemed = new Set(snap.redemptions.map((r) => r.order_id));
+      checks.add(
+        'orders confirmed around the NATS outage mailed and counted',
+        aroundOutage.length,
+        aroundOutage.filter((o) => !mailed.has(o.number) || !redeemed.has(o.id)).map((o) => `order ${o.number}: mailed ${mailed.has(o.number)}, coupon counted ${redeemed.has(o.id)}`),
+      );
+      await checkOutbox(checks, fs, writtenDuringNatsOutage);
+
+      checks.add('error answers readable (no stack, no driver text)', work.errors.length, work.leaks().map((e) => `${e.phase} ${e.tool}: ${e.text}`));
+      checks.add(
+        'error answers never INTERNAL',
+        work.errors.length,
+        work.errors.filter((e) => e.code === 'INTERNAL' || !e.code).map((e) => `${e.phase} ${e.tool}: ${e.code} "${e.text}"`),
+      );
+
+      const outcomes = (o: string) => work.placements.filter((p) => p.outcome === o).length;
+      console.log(
+        `\nplacement requests: ${work.placements.length} (confirmed ${outcomes('confirmed')}, failed ${outcomes('failed')}, undetermined ${outcomes('undetermined')}); ` +
+          `checkouts stopped before placement: ${work.abandonedBeforePlacement.length}; error answers: ${work.errors.length}; calls without an answer: ${work.noAnswers}`,
+      );
+      for (const phase of [...new Set(work.placements.map((p) => p.phase))]) {
+        const mine = work.placements.filter((p) => p.phase === phase);
+        const retried = mine.filter((p) => p.attempts > 1).length;
+        const atKill = sagasAtKill.has(phase) ? `, sagas in flight at the kill ${sagasAtKill.get(phase)}` : '';
+        console.log(`  ${phase.padEnd(18)} placements ${String(mine.length).padStart(3)}, confirmed ${String(mine.filter((p) => p.outcome === 'confirmed').length).padStart(3)}, asked more than once under the same key ${retried}${atKill}`);
+      }
+      const failedCodes = new Map<string, number>();
+      for (const p of work.placements.filter((x) => x.outcome === 'failed')) failedCodes.set(`${p.code}: ${p.text}`, (failedCodes.get(`${p.code}: ${p.text}`) ?? 0) + 1);
+      for (const [what, n] of failedCodes) console.log(`  failed ×${n}  ${what}`);
+      settled = true;
+    }, 240_000);
+
+    afterAll(() => {
+      // The data dir is removed (the file's afterAll) only if recovery settled and every invariant was recorded and held.
+      allHeld = settled && checks.failed().length === 0 && NAMED.every((name) => checks.rows.some((r) => r.invariant === name));
+    });
+
+    for (const name of NAMED) {
+      it(name, () => {
+        const rows = checks.rows.filter((r) => r.invariant === name);
+        expect(rows, `"${name}" was checked once`).toHaveLength(1);
+        const [{ checked, violations }] = rows;
+        expect(violations.slice(0, 10), `${violations.length} of ${checked} checked violate "${name}"`).toEqual([]);
+      });
     }
-    const failedCodes = new Map<string, number>();
-    for (const p of work.placements.filter((x) => x.outcome === 'failed')) failedCodes.set(`${p.code}: ${p.text}`, (failedCodes.get(`${p.code}: ${p.text}`) ?? 0) + 1);
-    for (const [what, n] of failedCodes) console.log(`  failed ×${n}  ${what}`);
-    expect(checks.failed().map((c) => `${c.invariant}: ${c.violations.slice(0, 3).join('; ')}`)).toEqual([]);
-    allHeld = true;
-  }, 240_000);
+
+    it('no invariant was checked without a test of its own above', () => {
+      const named = new Set(NAMED);
+      expect(checks.rows.map((r) => r.invariant).filter((name) => !named.has(name))).toEqual([]);
+    });
+  });
 });

@@ -109,71 +109,113 @@ describe('OAuth 2.1 authorization server', () => {
     expect(decodeJwt(exchanged.body.access_token).scope).toBe('shop.account');
   });
 
-  it('DCR client: sign up by e-mailed code, consent, code + PKCE, JWT for the gateway, refresh rotation, revocation', async () => {
-    const reg = await fetch(meta.registration_endpoint as string, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Test MCP client', redirect_uris: ['http://127.0.0.1:5999/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }),
+  // One DCR client from registration to revocation, step by step: the steps run in order and share the state below.
+  describe('DCR client: sign up by e-mailed code, consent, code + PKCE, JWT for the gateway, refresh rotation, revocation', () => {
+    const redirect = 'http://127.0.0.1:5999/callback';
+    type Page = Awaited<ReturnType<Browser['go']>>;
+    let client: { client_id: string };
+    let browser: Browser;
+    let start: Page;
+    let consent: Page;
+    let code: string;
+    let v2: string;
+    let c2: string;
+    let exchanged: Awaited<ReturnType<typeof token>>;
+    let claims: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    let r1: Awaited<ReturnType<typeof token>>;
+    let r2: Awaited<ReturnType<typeof token>>;
+
+    it('dynamic client registration answers 201 with a client id', async () => {
+      const reg = await fetch(meta.registration_endpoint as string, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'Test MCP client', redirect_uris: [redirect], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }),
+      });
+      expect(reg.status).toBe(201);
+      client = (await reg.json()) as { client_id: string };
     });
-    expect(reg.status).toBe(201);
-    const client = (await reg.json()) as { client_id: string };
-    const browser = new Browser(issuer);
-    const { verifier, challenge } = pkce();
-    const start = await authorize(browser, { id: client.client_id, redirect: 'http://127.0.0.1:5999/callback' }, { challenge, state: 'xyz' });
-    expect(start.url).toMatch(/\/interaction\/[\w-]+$/);
-    expect(start.res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(start.html).toContain('Test MCP client');
 
-    const consent = await signUpAndConsent(browser, start.html, start.url, 'ada@example.com');
-    expect(consent.html).toContain('Connect Test MCP client?');
-    expect(consent.html).toContain('shop.orders');
-    expect(consent.html).toContain('ada@example.com');
-    const allow = formOn(consent.html, '/consent');
-    const back = await browser.go(allow.action, { form: allow.fields });
-    expect(back.leftTo?.origin).toBe('http://127.0.0.1:5999');
-    const params = back.leftTo!.searchParams;
-    expect(params.get('state')).toBe('xyz');
-    // RFC 9207: the response names its issuer.
-    expect(params.get('iss')).toBe(issuer);
-    const code = params.get('code')!;
+    it('an authorization request lands on the interaction page, which no site may frame and which names the client', async () => {
+      browser = new Browser(issuer);
+      const { challenge } = pkce();
+      start = await authorize(browser, { id: client.client_id, redirect }, { challenge, state: 'xyz' });
+      expect(start.url).toMatch(/\/interaction\/[\w-]+$/);
+      expect(start.res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(start.html).toContain('Test MCP client');
+    });
 
-    // The code is bound to the PKCE verifier.
-    const wrongVerifier = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:5999/callback', client_id: client.client_id, code_verifier: pkce().verifier, resource: GATEWAY_RESOURCE });
-    expect(wrongVerifier.body.error).toBe('invalid_grant');
+    it('signing up by the e-mailed code leads to the consent page, naming the client, the scopes and the person', async () => {
+      consent = await signUpAndConsent(browser, start.html, start.url, 'ada@example.com');
+      expect(consent.html).toContain('Connect Test MCP client?');
+      expect(consent.html).toContain('shop.orders');
+      expect(consent.html).toContain('ada@example.com');
+    });
 
-    // A new authorization (the failed exchange spent the code) without signing in again: the session and grant stand.
-    const { verifier: v2, challenge: c2 } = pkce();
-    const again = await authorize(browser, { id: client.client_id, redirect: 'http://127.0.0.1:5999/callback' }, { challenge: c2 });
-    expect(again.leftTo?.searchParams.get('code')).toBeTruthy();
-    const exchanged = await token({ grant_type: 'authorization_code', code: again.leftTo!.searchParams.get('code')!, redirect_uri: 'http://127.0.0.1:5999/callback', client_id: client.client_id, code_verifier: v2, resource: GATEWAY_RESOURCE });
-    expect(exchanged.status).toBe(200);
-    void verifier;
-    expect(exchanged.body.token_type).toBe('Bearer');
-    expect(exchanged.body.refresh_token).toBeTruthy();
+    it('allowing sends the browser back to the client with a code, the state and (RFC 9207) the issuer', async () => {
+      const allow = formOn(consent.html, '/consent');
+      const back = await browser.go(allow.action, { form: allow.fields });
+      expect(back.leftTo?.origin).toBe('http://127.0.0.1:5999');
+      const params = back.leftTo!.searchParams;
+      expect(params.get('state')).toBe('xyz');
+      // RFC 9207: the response names its issuer.
+      expect(params.get('iss')).toBe(issuer);
+      code = params.get('code')!;
+    });
 
-    const jwks = createRemoteJWKSet(new URL(meta.jwks_uri as string));
-    const { payload, protectedHeader } = await jwtVerify(exchanged.body.access_token, jwks, { issuer, audience: GATEWAY_RESOURCE });
-    expect(protectedHeader.typ).toBe('at+jwt');
-    expect(protectedHeader.alg).toBe('ES256');
-    expect(payload.client_id).toBe(client.client_id);
-    expect(String(payload.scope).split(' ').sort()).toEqual(['shop.account', 'shop.orders']);
-    const customer = await stack.svc.app.getCustomer(String(payload.sub));
-    expect(customer.email).toBe('ada@example.com');
-    expect(customer.name).toBe('Ada Lovelace');
+    it('the code is bound to the PKCE verifier: exchanged with another verifier it is refused with invalid_grant', async () => {
+      const wrongVerifier = await token({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: client.client_id, code_verifier: pkce().verifier, resource: GATEWAY_RESOURCE });
+      expect(wrongVerifier.body.error).toBe('invalid_grant');
+    });
 
-    // Refresh rotates: a new refresh token each time; the old one is spent.
-    const r1 = await token({ grant_type: 'refresh_token', refresh_token: exchanged.body.refresh_token, client_id: client.client_id, resource: GATEWAY_RESOURCE });
-    expect(r1.status).toBe(200);
-    expect(r1.body.refresh_token).not.toBe(exchanged.body.refresh_token);
-    expect(decodeJwt(r1.body.access_token).aud).toBe(GATEWAY_RESOURCE);
-    const r2 = await token({ grant_type: 'refresh_token', refresh_token: r1.body.refresh_token, client_id: client.client_id });
-    expect(r2.status).toBe(200);
+    it('a new authorization, without signing in again, is answered with a code at once: the session and grant stand', async () => {
+      // A new authorization (the failed exchange spent the code) without signing in again: the session and grant stand.
+      ({ verifier: v2, challenge: c2 } = pkce());
+      const again = await authorize(browser, { id: client.client_id, redirect }, { challenge: c2 });
+      expect(again.leftTo?.searchParams.get('code')).toBeTruthy();
+      code = again.leftTo!.searchParams.get('code')!;
+    });
 
-    // Revocation (RFC 7009) of the current refresh token: it no longer refreshes.
-    const rev = await fetch(meta.revocation_endpoint as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: r2.body.refresh_token, client_id: client.client_id }) });
-    expect(rev.status).toBe(200);
-    const afterRevoke = await token({ grant_type: 'refresh_token', refresh_token: r2.body.refresh_token, client_id: client.client_id });
-    expect(afterRevoke.body.error).toBe('invalid_grant');
+    it('that code, with its PKCE verifier, exchanges for a Bearer access token and a refresh token', async () => {
+      exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: client.client_id, code_verifier: v2, resource: GATEWAY_RESOURCE });
+      expect(exchanged.status).toBe(200);
+      expect(exchanged.body.token_type).toBe('Bearer');
+      expect(exchanged.body.refresh_token).toBeTruthy();
+    });
+
+    it('the access token is an ES256 at+jwt for the gateway, verified by the JWKS, carrying the client id and the granted scopes', async () => {
+      const jwks = createRemoteJWKSet(new URL(meta.jwks_uri as string));
+      const { payload, protectedHeader } = await jwtVerify(exchanged.body.access_token, jwks, { issuer, audience: GATEWAY_RESOURCE });
+      claims = payload;
+      expect(protectedHeader.typ).toBe('at+jwt');
+      expect(protectedHeader.alg).toBe('ES256');
+      expect(payload.client_id).toBe(client.client_id);
+      expect(String(payload.scope).split(' ').sort()).toEqual(['shop.account', 'shop.orders']);
+    });
+
+    it("the access token's subject is the customer made by the sign-up, with the name and e-mail given", async () => {
+      const customer = await stack.svc.app.getCustomer(String(claims.sub));
+      expect(customer.email).toBe('ada@example.com');
+      expect(customer.name).toBe('Ada Lovelace');
+    });
+
+    it('refresh rotates: a refresh answers with a new refresh token and an access token for the gateway', async () => {
+      r1 = await token({ grant_type: 'refresh_token', refresh_token: exchanged.body.refresh_token, client_id: client.client_id, resource: GATEWAY_RESOURCE });
+      expect(r1.status).toBe(200);
+      expect(r1.body.refresh_token).not.toBe(exchanged.body.refresh_token);
+      expect(decodeJwt(r1.body.access_token).aud).toBe(GATEWAY_RESOURCE);
+    });
+
+    it('the rotated-in refresh token refreshes in turn', async () => {
+      r2 = await token({ grant_type: 'refresh_token', refresh_token: r1.body.refresh_token, client_id: client.client_id });
+      expect(r2.status).toBe(200);
+    });
+
+    it('revoking the current refresh token (RFC 7009) is answered 200, and it no longer refreshes', async () => {
+      const rev = await fetch(meta.revocation_endpoint as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: r2.body.refresh_token, client_id: client.client_id }) });
+      expect(rev.status).toBe(200);
+      const afterRevoke = await token({ grant_type: 'refresh_token', refresh_token: r2.body.refresh_token, client_id: client.client_id });
+      expect(afterRevoke.body.error).toBe('invalid_grant');
+    });
   });
 
   it('a reused (rotated-out) refresh token revokes the whole grant', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
 import { paymentsApi } from '@shop/contracts';
 import { start as startPayments, type RunningPayments } from '../../payments/src/main.js';
@@ -69,75 +69,115 @@ async function fitsAndLabelled(page: Page): Promise<void> {
 }
 
 describe('pages in Chromium, keyboard only, 375 px wide', () => {
-  it('sign up, then connect an app through consent, then disconnect it on the account page', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
-    const page = await context.newPage();
-    const base = stack.svc.issuer;
+  // One person by keyboard, step by step: the steps run in order in one page and share the state below.
+  describe('sign up, then connect an app through consent, then disconnect it on the account page', () => {
+    let context: BrowserContext;
+    let page: Page;
+    let base: string;
+    let reg: { client_id: string };
+    let verifier: string;
+    let got: URL;
 
-    await page.goto(`${base}/signup`);
-    await fitsAndLabelled(page);
-    // The name field has focus on arrival; everything else is reached with Tab and sent with Enter.
-    expect(await focusedName(page)).toBe('name');
-    await page.keyboard.type('Keyboard User');
-    await page.keyboard.press('Tab');
-    expect(await focusedName(page)).toBe('email');
-    await page.keyboard.type('keys@example.com');
-    await Promise.all([page.waitForURL(/code-request$/, { waitUntil: 'load' }), page.keyboard.press('Enter')]);
-    await fitsAndLabelled(page);
-    expect(await page.locator('h1').textContent()).toBe('Check your e-mail');
-    expect(await focusedName(page)).toBe('code');
-    await page.keyboard.type(codeFromMail(stack.mailDir, 'keys@example.com'));
-    await Promise.all([page.waitForURL(`${base}/account`), page.keyboard.press('Enter')]);
-    expect(await page.locator('h1').textContent()).toBe('Your account');
-    await fitsAndLabelled(page);
-
-    // An MCP client registers and sends the browser to authorize.
-    const reg = (await (
-      await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Keyboard App', redirect_uris: [callbackUrl], token_endpoint_auth_method: 'none' }) })
-    ).json()) as { client_id: string };
-    const { verifier, challenge } = pkce();
-    const q = new URLSearchParams({ client_id: reg.client_id, response_type: 'code', redirect_uri: callbackUrl, scope: 'shop.account shop.payment_methods', code_challenge: challenge, code_challenge_method: 'S256', state: 'kb', resource: GATEWAY_RESOURCE });
-    await page.goto(`${base}/oauth/authorize?${q}`);
-    await page.waitForURL(/\/interaction\//);
-    await fitsAndLabelled(page);
-    expect(await page.textContent('body')).toContain('Keyboard App');
-    await tabTo(page, (el) => el.tag === 'button' && el.text.startsWith('Continue as keys@example.com'));
-    await Promise.all([page.waitForSelector('h1:has-text("Connect Keyboard App?")'), page.keyboard.press('Enter')]);
-    await fitsAndLabelled(page);
-    expect(await page.textContent('body')).toContain('shop.payment_methods');
-    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Allow');
-    await Promise.all([page.waitForURL((u) => u.href.startsWith(callbackUrl)), page.keyboard.press('Enter')]);
-    const got = received.filter((u) => u.pathname === '/callback').at(-1)!;
-    expect(got.searchParams.get('state')).toBe('kb');
-    expect(got.searchParams.get('iss')).toBe(base);
-    const token = await fetch(`${base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: got.searchParams.get('code')!, redirect_uri: callbackUrl, client_id: reg.client_id, code_verifier: verifier }),
+    beforeAll(async () => {
+      context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+      page = await context.newPage();
+      base = stack.svc.issuer;
     });
-    expect(token.status).toBe(200);
+    afterAll(async () => {
+      await context?.close();
+    });
 
-    await page.goto(`${base}/account`);
-    expect(await page.textContent('#apps ~ ul')).toContain('Keyboard App');
-    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Disconnect');
-    await Promise.all([page.waitForURL(/done=app_revoked/), page.keyboard.press('Enter')]);
-    expect(await page.textContent('[role=status]')).toContain('The app is disconnected');
-    await fitsAndLabelled(page);
-    await context.close();
+    it('the sign-up page fits and is labelled, the name field has focus on arrival and Tab reaches the e-mail field', async () => {
+      await page.goto(`${base}/signup`);
+      await fitsAndLabelled(page);
+      // The name field has focus on arrival; everything else is reached with Tab and sent with Enter.
+      expect(await focusedName(page)).toBe('name');
+      await page.keyboard.type('Keyboard User');
+      await page.keyboard.press('Tab');
+      expect(await focusedName(page)).toBe('email');
+      await page.keyboard.type('keys@example.com');
+    });
+
+    it('Enter sends the sign-up to the code page, which fits, says "Check your e-mail" and has the code field focused', async () => {
+      await Promise.all([page.waitForURL(/code-request$/, { waitUntil: 'load' }), page.keyboard.press('Enter')]);
+      await fitsAndLabelled(page);
+      expect(await page.locator('h1').textContent()).toBe('Check your e-mail');
+      expect(await focusedName(page)).toBe('code');
+    });
+
+    it('typing the e-mailed code and Enter signs in to the account page, which fits', async () => {
+      await page.keyboard.type(codeFromMail(stack.mailDir, 'keys@example.com'));
+      await Promise.all([page.waitForURL(`${base}/account`), page.keyboard.press('Enter')]);
+      expect(await page.locator('h1').textContent()).toBe('Your account');
+      await fitsAndLabelled(page);
+    });
+
+    it("an MCP client's authorization request opens the interaction page, which fits and names the app", async () => {
+      // An MCP client registers and sends the browser to authorize.
+      reg = (await (
+        await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Keyboard App', redirect_uris: [callbackUrl], token_endpoint_auth_method: 'none' }) })
+      ).json()) as { client_id: string };
+      const { verifier: v, challenge } = pkce();
+      verifier = v;
+      const q = new URLSearchParams({ client_id: reg.client_id, response_type: 'code', redirect_uri: callbackUrl, scope: 'shop.account shop.payment_methods', code_challenge: challenge, code_challenge_method: 'S256', state: 'kb', resource: GATEWAY_RESOURCE });
+      await page.goto(`${base}/oauth/authorize?${q}`);
+      await page.waitForURL(/\/interaction\//);
+      await fitsAndLabelled(page);
+      expect(await page.textContent('body')).toContain('Keyboard App');
+    });
+
+    it('Tab to "Continue as keys@example.com" and Enter opens the consent page, which fits and lists the scopes asked for', async () => {
+      await tabTo(page, (el) => el.tag === 'button' && el.text.startsWith('Continue as keys@example.com'));
+      await Promise.all([page.waitForSelector('h1:has-text("Connect Keyboard App?")'), page.keyboard.press('Enter')]);
+      await fitsAndLabelled(page);
+      expect(await page.textContent('body')).toContain('shop.payment_methods');
+    });
+
+    it('Tab to Allow and Enter sends the browser back to the app with the state and the issuer', async () => {
+      await tabTo(page, (el) => el.tag === 'button' && el.text === 'Allow');
+      await Promise.all([page.waitForURL((u) => u.href.startsWith(callbackUrl)), page.keyboard.press('Enter')]);
+      got = received.filter((u) => u.pathname === '/callback').at(-1)!;
+      expect(got.searchParams.get('state')).toBe('kb');
+      expect(got.searchParams.get('iss')).toBe(base);
+    });
+
+    it('the code the app received, with its PKCE verifier, exchanges for tokens', async () => {
+      const token = await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: got.searchParams.get('code')!, redirect_uri: callbackUrl, client_id: reg.client_id, code_verifier: verifier }),
+      });
+      expect(token.status).toBe(200);
+    });
+
+    it('the account page lists the connected app', async () => {
+      await page.goto(`${base}/account`);
+      expect(await page.textContent('#apps ~ ul')).toContain('Keyboard App');
+    });
+
+    it('Tab to Disconnect and Enter disconnects the app, saying so on a page that fits', async () => {
+      await tabTo(page, (el) => el.tag === 'button' && el.text === 'Disconnect');
+      await Promise.all([page.waitForURL(/done=app_revoked/), page.keyboard.press('Enter')]);
+      expect(await page.textContent('[role=status]')).toContain('The app is disconnected');
+      await fitsAndLabelled(page);
+    });
   });
 
-  it('adds demo test cards to the account through the setup page, makes one the default and removes one, keyboard only', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
-    const page = await context.newPage();
-    const base = stack.svc.issuer;
-    await page.goto(`${base}/signup`);
-    await page.keyboard.type('Card Holder');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type('cards@example.com');
-    await Promise.all([page.waitForURL(/code-request$/, { waitUntil: 'load' }), page.keyboard.press('Enter')]);
-    await page.keyboard.type(codeFromMail(stack.mailDir, 'cards@example.com'));
-    await Promise.all([page.waitForURL(`${base}/account`), page.keyboard.press('Enter')]);
-    expect(await page.textContent('#payment-methods ~ p')).toContain('No payment methods saved');
+  // One account's cards by keyboard, step by step: the steps run in order in one page and share the state below.
+  describe('adds demo test cards to the account through the setup page, makes one the default and removes one, keyboard only', () => {
+    let context: BrowserContext;
+    let page: Page;
+    let base: string;
+    const list = () => page.locator('#payment-methods + ul > li').allTextContents();
+
+    beforeAll(async () => {
+      context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+      page = await context.newPage();
+      base = stack.svc.issuer;
+    });
+    afterAll(async () => {
+      await context?.close();
+    });
 
     /** Account page → Add a card → the provider's page → choose the card (arrow keys) → Save → back. */
     async function addCard(arrowDowns: number, expected: string) {
@@ -159,29 +199,50 @@ describe('pages in Chromium, keyboard only, 375 px wide', () => {
       await Promise.all([page.waitForURL(`${base}/account#payment-methods`), page.keyboard.press('Enter')]);
     }
 
-    await addCard(1, 'Test card: Mastercard ending in 4444');
-    expect(await page.textContent('#payment-methods + ul')).toContain('Test card: Mastercard ending in 4444 (default)');
-    await addCard(0, 'Test card: Visa ending in 4242');
-    const list = () => page.locator('#payment-methods + ul > li').allTextContents();
-    expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
-      'Test card: Visa ending in 4242 (default) Remove',
-      'Test card: Mastercard ending in 4444 Make default Remove',
-    ]);
-    await fitsAndLabelled(page);
+    it('a new account, signed up by keyboard, has no payment methods saved', async () => {
+      await page.goto(`${base}/signup`);
+      await page.keyboard.type('Card Holder');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('cards@example.com');
+      await Promise.all([page.waitForURL(/code-request$/, { waitUntil: 'load' }), page.keyboard.press('Enter')]);
+      await page.keyboard.type(codeFromMail(stack.mailDir, 'cards@example.com'));
+      await Promise.all([page.waitForURL(`${base}/account`), page.keyboard.press('Enter')]);
+      expect(await page.textContent('#payment-methods ~ p')).toContain('No payment methods saved');
+    });
 
-    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Make default');
-    await Promise.all([page.waitForURL(/done=method_default/), page.keyboard.press('Enter')]);
-    expect(await page.textContent('[role=status]')).toContain('The default card is changed');
-    expect((await list())[0]).toContain('Test card: Mastercard ending in 4444 (default)');
-    await tabTo(page, (el) => el.tag === 'button' && el.text === 'Remove');
-    await Promise.all([page.waitForURL(/done=method_removed/), page.keyboard.press('Enter')]);
-    expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual(['Test card: Visa ending in 4242 (default) Remove']);
+    it("the first card, chosen with the arrow keys on the payments service's page (no card number fields), is saved as the default", async () => {
+      await addCard(1, 'Test card: Mastercard ending in 4444');
+      expect(await page.textContent('#payment-methods + ul')).toContain('Test card: Mastercard ending in 4444 (default)');
+    });
 
-    // What the page showed is what payments holds for this account, and only for it.
-    const account = (await stack.svc.runtime.pool.query<{ id: string }>("select id from customers where email = 'cards@example.com'")).rows[0].id;
-    const methods = (await payments.runtime.bus.call(paymentsApi.listMethods, { account })).methods.filter((m) => m.saved);
-    expect(methods.map((m) => [m.id, m.is_default])).toEqual([['pm_card_visa', true]]);
-    await context.close();
+    it('a second card saved becomes the default, listed first; the other offers Make default and both Remove', async () => {
+      await addCard(0, 'Test card: Visa ending in 4242');
+      expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+        'Test card: Visa ending in 4242 (default) Remove',
+        'Test card: Mastercard ending in 4444 Make default Remove',
+      ]);
+      await fitsAndLabelled(page);
+    });
+
+    it('Tab to Make default and Enter makes the other card the default, saying so', async () => {
+      await tabTo(page, (el) => el.tag === 'button' && el.text === 'Make default');
+      await Promise.all([page.waitForURL(/done=method_default/), page.keyboard.press('Enter')]);
+      expect(await page.textContent('[role=status]')).toContain('The default card is changed');
+      expect((await list())[0]).toContain('Test card: Mastercard ending in 4444 (default)');
+    });
+
+    it('Tab to the first Remove and Enter removes that (default) card; the card left is the default', async () => {
+      await tabTo(page, (el) => el.tag === 'button' && el.text === 'Remove');
+      await Promise.all([page.waitForURL(/done=method_removed/), page.keyboard.press('Enter')]);
+      expect((await list()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual(['Test card: Visa ending in 4242 (default) Remove']);
+    });
+
+    it('what the page showed is what payments holds for this account: the one card left, as its default', async () => {
+      // What the page showed is what payments holds for this account, and only for it.
+      const account = (await stack.svc.runtime.pool.query<{ id: string }>("select id from customers where email = 'cards@example.com'")).rows[0].id;
+      const methods = (await payments.runtime.bus.call(paymentsApi.listMethods, { account })).methods.filter((m) => m.saved);
+      expect(methods.map((m) => [m.id, m.is_default])).toEqual([['pm_card_visa', true]]);
+    });
   });
 
   it('a consent page cannot be framed (CSP frame-ancestors none)', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { eventStreamName } from '@shop/kit';
 import { testEnv } from '@shop/kit/testing';
-import { AppError, cartApi, ordersApi, paymentEvents, paymentsApi, type Caller, type Cart } from '@shop/contracts';
+import { AppError, cartApi, ordersApi, paymentEvents, paymentsApi, type Caller, type Cart, type Payment } from '@shop/contracts';
 import { availableOf, linkReadyCart as readyForLink, pressDemoCheckout, sql, startStack, until, type Stack } from './stack.js';
 
 const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-link-mail-'));
@@ -46,71 +46,124 @@ afterAll(async () => {
 });
 
 describe('paying through an external checkout link', () => {
-  it('approve on the demo page: the order is confirmed exactly once, stock committed, cart converted, payment captured and refundable', async () => {
-    const caller = shopper();
-    const { cart, item } = await linkReadyCart(caller, 2, 0);
-    const before = await availableOf(stack, item.variant_id);
+  // One order paid by approving on the demo page, step by step: the steps run in order and share the state below.
+  describe('approve on the demo page: the order is confirmed exactly once, stock committed, cart converted, payment captured and refundable', () => {
+    let caller: Caller;
+    let cart: Cart;
+    let item: Awaited<ReturnType<typeof linkReadyCart>>['item'];
+    let before: Awaited<ReturnType<typeof availableOf>>;
+    let order: Awaited<ReturnType<typeof placeExternal>>['order'];
+    let link: Awaited<ReturnType<typeof placeExternal>>['checkout_link'];
+    let pendingPayment: Payment;
 
-    const { order, checkout_link: link } = await placeExternal(cart, caller);
-    expect(order.status).toBe('pending');
-    expect(order.payment.status).toBe('awaiting_payment');
-    expect(order.total).toBe(cart.totals.total);
-    expect(link.status).toBe('open');
-    expect(link.url).toMatch(new RegExp(`/v1/demo/checkout/${link.id}$`));
-    // The stock is held for longer than the link is open.
-    const [reservation] = await sql<{ expires_at: Date }>(stack.dbs.catalog.url, 'select expires_at from reservations where order_id = $1', [order.id]);
-    expect(reservation.expires_at.getTime()).toBeGreaterThan(new Date(link.expires_at).getTime());
-    expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 2);
-
-    // Asking again for the same cart version answers with the same order and link.
-    const again = await placeExternal(cart, caller);
-    expect(again.order.id).toBe(order.id);
-    expect(again.checkout_link.url).toBe(link.url);
-    // get_order_status's view: pending, awaiting payment.
-    expect(await stack.bus.call(ordersApi.get, { order_id: order.number, caller })).toMatchObject({ status: 'pending', payment: { status: 'awaiting_payment' } });
-    const pendingPayment = await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id });
-    expect(pendingPayment).toMatchObject({ status: 'pending', amount: order.total, provider_ref: link.id });
-
-    const page = await press(link, 'approve');
-    expect(page.status).toBe(200);
-    const confirmed = await until(async () => {
-      const o = await stack.bus.call(ordersApi.get, { order_id: order.id, caller });
-      return o.status === 'confirmed' ? o : undefined;
+    beforeAll(async () => {
+      caller = shopper();
+      ({ cart, item } = await linkReadyCart(caller, 2, 0));
+      before = await availableOf(stack, item.variant_id);
     });
-    expect(confirmed.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed']);
-    expect(confirmed.payment.status).toBe('captured');
 
-    const payment = await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id });
-    expect(payment).toMatchObject({ id: pendingPayment.id, status: 'captured', amount_captured: order.total });
-    const after = await availableOf(stack, item.variant_id);
-    expect(after.stock).toBe(before.stock - 2);
-    expect(after.available).toBe(before.available - 2);
-    const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller }).catch((e) => e);
-    expect(converted instanceof AppError ? converted.code : converted.status).toMatch(/converted|CART_NOT_ACTIVE|CART_NOT_FOUND/);
-    await until(async () => readdirSync(mailDir).find((f) => f === `${order.number}-confirmed.eml`));
+    it('placing makes a pending order awaiting payment for the cart total, with an open link to the demo checkout page', async () => {
+      ({ order, checkout_link: link } = await placeExternal(cart, caller));
+      expect(order.status).toBe('pending');
+      expect(order.payment.status).toBe('awaiting_payment');
+      expect(order.total).toBe(cart.totals.total);
+      expect(link.status).toBe('open');
+      expect(link.url).toMatch(new RegExp(`/v1/demo/checkout/${link.id}$`));
+    });
+
+    it('the stock is held, for longer than the link is open', async () => {
+      const [reservation] = await sql<{ expires_at: Date }>(stack.dbs.catalog.url, 'select expires_at from reservations where order_id = $1', [order.id]);
+      expect(reservation.expires_at.getTime()).toBeGreaterThan(new Date(link.expires_at).getTime());
+      expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 2);
+    });
+
+    it('asking again for the same cart version answers with the same order and link', async () => {
+      const again = await placeExternal(cart, caller);
+      expect(again.order.id).toBe(order.id);
+      expect(again.checkout_link.url).toBe(link.url);
+    });
+
+    it("until paid, get_order_status's view is pending, awaiting payment, and payments holds a pending payment under the link", async () => {
+      expect(await stack.bus.call(ordersApi.get, { order_id: order.number, caller })).toMatchObject({ status: 'pending', payment: { status: 'awaiting_payment' } });
+      pendingPayment = await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id });
+      expect(pendingPayment).toMatchObject({ status: 'pending', amount: order.total, provider_ref: link.id });
+    });
+
+    it('approving on the demo page confirms the order (pending → confirmed) with its payment captured', async () => {
+      const page = await press(link, 'approve');
+      expect(page.status).toBe(200);
+      const confirmed = await until(async () => {
+        const o = await stack.bus.call(ordersApi.get, { order_id: order.id, caller });
+        return o.status === 'confirmed' ? o : undefined;
+      });
+      expect(confirmed.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed']);
+      expect(confirmed.payment.status).toBe('captured');
+    });
+
+    it('the pending payment is the one captured, for the order total', async () => {
+      const payment = await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id });
+      expect(payment).toMatchObject({ id: pendingPayment.id, status: 'captured', amount_captured: order.total });
+    });
+
+    it('the stock is committed: stock and available both down by the quantity', async () => {
+      const after = await availableOf(stack, item.variant_id);
+      expect(after.stock).toBe(before.stock - 2);
+      expect(after.available).toBe(before.available - 2);
+    });
+
+    it('the cart is converted', async () => {
+      const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller }).catch((e) => e);
+      expect(converted instanceof AppError ? converted.code : converted.status).toMatch(/converted|CART_NOT_ACTIVE|CART_NOT_FOUND/);
+    });
+
+    it('the shopper is mailed the confirmation', async () => {
+      // until throws "condition not met in time" if the mail never arrives.
+      await until(async () => readdirSync(mailDir).find((f) => f === `${order.number}-confirmed.eml`));
+    });
 
     // The captured event again: redelivered under its own id, and repeated under another id.
-    const [captured] = await sql<{ payload: { id: string; data: { order_id: string } } }>(
-      stack.dbs.payments.url,
-      `select payload from outbox where subject = $1 and payload->'data'->>'order_id' = $2`,
-      [paymentEvents.captured, order.id],
-    );
-    const js = jetstream(stack.orders!.runtime.nc);
-    await js.publish(stack.prefix + paymentEvents.captured, JSON.stringify(captured.payload));
-    await js.publish(stack.prefix + paymentEvents.captured, JSON.stringify({ ...captured.payload, id: randomUUID() }));
-    await paymentEventsDrained();
-    const log = await sql<{ step: string }>(stack.dbs.orders.url, `select step from saga_log where order_id = $1 order by id`, [order.id]);
-    expect(log.map((l) => l.step)).toEqual(['created', 'validated', 'coupon_reserved', 'reserved', 'awaiting_payment', 'charged', 'confirmed']);
-    expect((await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id })).status).toBe('captured');
-    expect(readdirSync(mailDir).filter((f) => f.startsWith(order.number))).toEqual([`${order.number}-confirmed.eml`]);
-    const [{ n: confirmations }] = await sql<{ n: number }>(stack.dbs.orders.url, `select count(*)::int as n from outbox where subject = 'evt.order.confirmed' and payload->'data'->>'order_id' = $1`, [order.id]);
-    expect(confirmations).toBe(1);
+    describe('the captured event again, redelivered under its own id and repeated under another id', () => {
+      beforeAll(async () => {
+        const [captured] = await sql<{ payload: { id: string; data: { order_id: string } } }>(
+          stack.dbs.payments.url,
+          `select payload from outbox where subject = $1 and payload->'data'->>'order_id' = $2`,
+          [paymentEvents.captured, order.id],
+        );
+        const js = jetstream(stack.orders!.runtime.nc);
+        await js.publish(stack.prefix + paymentEvents.captured, JSON.stringify(captured.payload));
+        await js.publish(stack.prefix + paymentEvents.captured, JSON.stringify({ ...captured.payload, id: randomUUID() }));
+        await paymentEventsDrained();
+      });
+
+      it('the saga ran once: its log goes from created to confirmed with no step repeated', async () => {
+        const log = await sql<{ step: string }>(stack.dbs.orders.url, `select step from saga_log where order_id = $1 order by id`, [order.id]);
+        expect(log.map((l) => l.step)).toEqual(['created', 'validated', 'coupon_reserved', 'reserved', 'awaiting_payment', 'charged', 'confirmed']);
+      });
+
+      it('the payment stays captured', async () => {
+        expect((await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id })).status).toBe('captured');
+      });
+
+      it('the shopper has still had one e-mail for the order, the confirmation', () => {
+        expect(readdirSync(mailDir).filter((f) => f.startsWith(order.number))).toEqual([`${order.number}-confirmed.eml`]);
+      });
+
+      it('the order.confirmed event was written once', async () => {
+        const [{ n: confirmations }] = await sql<{ n: number }>(stack.dbs.orders.url, `select count(*)::int as n from outbox where subject = 'evt.order.confirmed' and payload->'data'->>'order_id' = $1`, [order.id]);
+        expect(confirmations).toBe(1);
+      });
+    });
 
     // Paid through the link, refunded through cancel_order.
-    const cancelled = await stack.bus.call(ordersApi.cancel, { order_id: order.id, caller }, LONG);
-    expect(cancelled.status).toBe('cancelled');
-    expect(await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id })).toMatchObject({ status: 'refunded', amount_refunded: order.total });
-    expect((await availableOf(stack, item.variant_id)).stock).toBe(before.stock);
+    it('cancel_order on the link-paid order cancels it and refunds the payment in full', async () => {
+      const cancelled = await stack.bus.call(ordersApi.cancel, { order_id: order.id, caller }, LONG);
+      expect(cancelled.status).toBe('cancelled');
+      expect(await stack.bus.call(paymentsApi.getByOrder, { order_id: order.id })).toMatchObject({ status: 'refunded', amount_refunded: order.total });
+    });
+
+    it('after the cancellation the committed stock is back', async () => {
+      expect((await availableOf(stack, item.variant_id)).stock).toBe(before.stock);
+    });
   });
 
   it('cancel on the demo page: the order is cancelled with a reason, stock released, the cart stays active; asking again gives a new link', async () => {

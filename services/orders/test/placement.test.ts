@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
-import { AppError, cartApi, catalogApi, formatMoney, ordersApi, paymentsApi, type Caller } from '@shop/contracts';
+import { AppError, cartApi, catalogApi, formatMoney, ordersApi, paymentsApi, type Caller, type Order } from '@shop/contracts';
 import { adminHeaders, httpBoundaryProblems, rawRequest, serviceHeaders } from '@shop/kit/testing';
 import { availableOf, pickVariant, readyCart, setStock, startStack, until, type Stack } from './stack.js';
 
@@ -35,69 +35,110 @@ afterAll(async () => {
 });
 
 describe('placing an order through the real catalog, cart and payments', () => {
-  it('confirms, charges, commits stock, converts the cart, and mails the shopper', async () => {
-    const caller = shopper();
-    const item = await pickVariant(stack, 0);
-    const before = await availableOf(stack, item.variant_id);
-    const cart = await readyCart(stack, caller, item, 2);
-    const order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+  // One shopper's order from placement to delivery, step by step: the steps run in order and share the state below.
+  describe('confirms, charges, commits stock, converts the cart, and mails the shopper; then retried, looked up, shipped, delivered and read over HTTP', () => {
+    let caller: Caller;
+    let item: Awaited<ReturnType<typeof pickVariant>>;
+    let before: Awaited<ReturnType<typeof availableOf>>;
+    let cart: Awaited<ReturnType<typeof readyCart>>;
+    let order: Order;
+    let http: ReturnType<typeof request>;
 
-    expect(order.status).toBe('confirmed');
-    expect(order.number).toMatch(new RegExp(`^ORD-${new Date().getUTCFullYear()}-\\d{5,}$`));
-    expect(order.total).toBe(cart.totals.total);
-    expect(order.lines).toEqual([expect.objectContaining({ variant_id: item.variant_id, quantity: 2, unit_price: item.price, name: cart.lines[0].name })]);
-    expect(order.payment).toEqual({ status: 'captured', brand: 'visa', last4: '4242' });
-    expect(order.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed']);
-    expect(order.estimated_delivery.earliest < order.estimated_delivery.latest).toBe(true);
-    expect(order.owner_subject).toBe(caller.subject);
-
-    const after = await availableOf(stack, item.variant_id);
-    expect(after.stock).toBe(before.stock - 2);
-    expect(after.available).toBe(before.available - 2);
-    // The confirmation converts the cart before it answers; its owner still reads it, as it was bought.
-    const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller });
-    expect(converted.status).toBe('converted');
-    expect(converted.lines.map((l) => [l.variant_id, l.quantity])).toEqual([[item.variant_id, 2]]);
-
-    const file = await until(async () => readdirSync(mailDir).find((f) => f === `${order.number}-confirmed.eml`));
-    const eml = readFileSync(path.join(mailDir, file), 'utf8');
-    expect(eml).toContain(`Subject: Your order ${order.number} is confirmed`);
-    expect(eml).toContain('Estimated delivery');
-
-    // Retrying the same placement returns the same order.
-    const again = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
-    expect(again.id).toBe(order.id);
-    expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [order.id])).toBe(1);
-
-    // Status by number, owner-checked.
-    expect((await stack.bus.call(ordersApi.get, { order_id: order.number, caller })).id).toBe(order.id);
-    await expect(stack.bus.call(ordersApi.get, { order_id: order.id, caller: { subject: 'someone-else' } })).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
-
-    // Fulfilment: ship (tracking), cannot cancel afterwards, deliver.
-    const http = request(stack.orders!.httpUrl);
-    const shipped = (await http.post(`/v1/orders/${order.number}/ship`).set(adminHeaders).expect(200)).body;
-    expect(shipped.status).toBe('shipped');
-    expect(shipped.tracking).toEqual({ carrier: 'USPS', number: expect.stringMatching(/^94\d{18}$/), url: expect.stringContaining('https://track.test/usps/94') });
-    await expect(stack.bus.call(ordersApi.cancel, { order_id: order.id, caller })).rejects.toMatchObject({
-      code: 'INVALID_TRANSITION',
-      message: `Order ${order.number} has already shipped and can no longer be cancelled`,
+    beforeAll(async () => {
+      caller = shopper();
+      item = await pickVariant(stack, 0);
+      before = await availableOf(stack, item.variant_id);
+      cart = await readyCart(stack, caller, item, 2);
+      http = request(stack.orders!.httpUrl);
     });
-    const shippedAgain = await http.post(`/v1/orders/${order.id}/ship`).set(adminHeaders).expect(409);
-    expect(shippedAgain.body.error.code).toBe('INVALID_TRANSITION');
-    const delivered = await stack.bus.call(ordersApi.deliver, { order_id: order.id });
-    expect(delivered.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed', 'shipped', 'delivered']);
-    expect(delivered.timeline[2].actor).toBe('fulfilment');
 
-    // HTTP status and history.
-    const got = await http.get(`/v1/orders/${order.id}`).set(serviceHeaders).query({ subject: caller.subject }).expect(200);
-    expect(got.body.status).toBe('delivered');
-    await http.get(`/v1/orders/${order.id}`).set(serviceHeaders).query({ subject: 'intruder' }).expect(404);
-    const listed = await http.get('/v1/orders').set(serviceHeaders).query({ subject: caller.subject }).expect(200);
-    expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([order.id]);
-    expect(listed.body.items[0].first_item_name).toBe(cart.lines[0].name);
-    const bad = await http.get('/v1/orders/not-an-id').set(serviceHeaders).expect(400);
-    expect(bad.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('id') });
-    expect((await http.get('/v1/openapi.json').expect(200)).body.paths['/v1/orders/{id}/ship']).toBeDefined();
+    it("placing answers with the confirmed order: numbered, the cart's lines and total, paid by card, timeline pending → confirmed, a delivery window, owned by the shopper", async () => {
+      order = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+      expect(order.status).toBe('confirmed');
+      expect(order.number).toMatch(new RegExp(`^ORD-${new Date().getUTCFullYear()}-\\d{5,}$`));
+      expect(order.total).toBe(cart.totals.total);
+      expect(order.lines).toEqual([expect.objectContaining({ variant_id: item.variant_id, quantity: 2, unit_price: item.price, name: cart.lines[0].name })]);
+      expect(order.payment).toEqual({ status: 'captured', brand: 'visa', last4: '4242' });
+      expect(order.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed']);
+      expect(order.estimated_delivery.earliest < order.estimated_delivery.latest).toBe(true);
+      expect(order.owner_subject).toBe(caller.subject);
+    });
+
+    it('the stock is committed: stock and available both down by the quantity', async () => {
+      const after = await availableOf(stack, item.variant_id);
+      expect(after.stock).toBe(before.stock - 2);
+      expect(after.available).toBe(before.available - 2);
+    });
+
+    it('the cart is converted before the placement answers, and its owner still reads it, as it was bought', async () => {
+      // The confirmation converts the cart before it answers; its owner still reads it, as it was bought.
+      const converted = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller });
+      expect(converted.status).toBe('converted');
+      expect(converted.lines.map((l) => [l.variant_id, l.quantity])).toEqual([[item.variant_id, 2]]);
+    });
+
+    it('the shopper is mailed the confirmation, with the estimated delivery', async () => {
+      const file = await until(async () => readdirSync(mailDir).find((f) => f === `${order.number}-confirmed.eml`));
+      const eml = readFileSync(path.join(mailDir, file), 'utf8');
+      expect(eml).toContain(`Subject: Your order ${order.number} is confirmed`);
+      expect(eml).toContain('Estimated delivery');
+    });
+
+    it('retrying the same placement returns the same order, with one payment', async () => {
+      const again = await stack.bus.call(ordersApi.place, { cart_id: cart.id, caller, idempotency_key: `place-${cart.id}` }, LONG);
+      expect(again.id).toBe(order.id);
+      expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [order.id])).toBe(1);
+    });
+
+    it('its status is found by its number for its owner, and is ORDER_NOT_FOUND for anyone else', async () => {
+      expect((await stack.bus.call(ordersApi.get, { order_id: order.number, caller })).id).toBe(order.id);
+      await expect(stack.bus.call(ordersApi.get, { order_id: order.id, caller: { subject: 'someone-else' } })).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
+    });
+
+    it('shipping it (admin, HTTP) makes it shipped, with a USPS tracking number and link', async () => {
+      const shipped = (await http.post(`/v1/orders/${order.number}/ship`).set(adminHeaders).expect(200)).body;
+      expect(shipped.status).toBe('shipped');
+      expect(shipped.tracking).toEqual({ carrier: 'USPS', number: expect.stringMatching(/^94\d{18}$/), url: expect.stringContaining('https://track.test/usps/94') });
+    });
+
+    it('once shipped, the shopper can no longer cancel it (INVALID_TRANSITION, saying so)', async () => {
+      await expect(stack.bus.call(ordersApi.cancel, { order_id: order.id, caller })).rejects.toMatchObject({
+        code: 'INVALID_TRANSITION',
+        message: `Order ${order.number} has already shipped and can no longer be cancelled`,
+      });
+    });
+
+    it('shipping it again is refused: 409 INVALID_TRANSITION', async () => {
+      const shippedAgain = await http.post(`/v1/orders/${order.id}/ship`).set(adminHeaders).expect(409);
+      expect(shippedAgain.body.error.code).toBe('INVALID_TRANSITION');
+    });
+
+    it('delivering it completes the timeline pending → confirmed → shipped → delivered, the shipment by fulfilment', async () => {
+      const delivered = await stack.bus.call(ordersApi.deliver, { order_id: order.id });
+      expect(delivered.timeline.map((t) => t.status)).toEqual(['pending', 'confirmed', 'shipped', 'delivered']);
+      expect(delivered.timeline[2].actor).toBe('fulfilment');
+    });
+
+    it('over HTTP its shopper reads it as delivered; another subject gets 404', async () => {
+      const got = await http.get(`/v1/orders/${order.id}`).set(serviceHeaders).query({ subject: caller.subject }).expect(200);
+      expect(got.body.status).toBe('delivered');
+      await http.get(`/v1/orders/${order.id}`).set(serviceHeaders).query({ subject: 'intruder' }).expect(404);
+    });
+
+    it("over HTTP the shopper's history lists it alone, with its first item's name", async () => {
+      const listed = await http.get('/v1/orders').set(serviceHeaders).query({ subject: caller.subject }).expect(200);
+      expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([order.id]);
+      expect(listed.body.items[0].first_item_name).toBe(cart.lines[0].name);
+    });
+
+    it('over HTTP a malformed order id is refused: 400 INVALID_INPUT naming the id', async () => {
+      const bad = await http.get('/v1/orders/not-an-id').set(serviceHeaders).expect(400);
+      expect(bad.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('id') });
+    });
+
+    it('the public OpenAPI document describes the ship route', async () => {
+      expect((await http.get('/v1/openapi.json').expect(200)).body.paths['/v1/orders/{id}/ship']).toBeDefined();
+    });
   });
 
   it('HTTP: every route needs a credential; fulfilment and reading an order without its shopper an admin one', async () => {
@@ -322,25 +363,36 @@ describe('placing an order through the real catalog, cart and payments', () => {
     expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [results[0].id])).toBe(1);
   });
 
-  it('40 shoppers racing for the last 5 units: 5 orders, 35 clear OUT_OF_STOCK refusals', async () => {
-    const item = await pickVariant(stack, 5);
-    await setStock(stack, item.variant_id, 5);
-    const shoppers = Array.from({ length: 40 }, () => shopper());
-    const carts = await Promise.all(shoppers.map((caller) => readyCart(stack, caller, item, 1)));
-    const outcomes = await Promise.allSettled(
-      carts.map((cart, i) => stack.bus.call(ordersApi.place, { cart_id: cart.id, caller: shoppers[i], idempotency_key: `race-${cart.id}` }, LONG)),
-    );
-    const confirmed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.status === 'confirmed');
-    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    expect(confirmed).toHaveLength(5);
-    expect(refused).toHaveLength(35);
-    for (const r of refused) {
-      expect(r.reason).toMatchObject({ code: 'OUT_OF_STOCK', details: { items: [expect.objectContaining({ variant_id: item.variant_id, requested: 1 })] } });
-      expect(r.reason.message).toMatch(/available|out of stock/i);
-    }
-    expect(await availableOf(stack, item.variant_id)).toEqual({ stock: 0, available: 0 });
-    expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments')).toBeGreaterThanOrEqual(5);
-  }, 120_000);
+  // The race, then what it left behind: two steps in order, sharing the variant below.
+  describe('40 shoppers racing for the last 5 units: 5 orders, 35 clear OUT_OF_STOCK refusals', () => {
+    let item: Awaited<ReturnType<typeof pickVariant>>;
+
+    beforeAll(async () => {
+      item = await pickVariant(stack, 5);
+      await setStock(stack, item.variant_id, 5);
+    });
+
+    it('the race: 5 orders confirmed, 35 placements refused with OUT_OF_STOCK naming the variant and saying what is available', async () => {
+      const shoppers = Array.from({ length: 40 }, () => shopper());
+      const carts = await Promise.all(shoppers.map((caller) => readyCart(stack, caller, item, 1)));
+      const outcomes = await Promise.allSettled(
+        carts.map((cart, i) => stack.bus.call(ordersApi.place, { cart_id: cart.id, caller: shoppers[i], idempotency_key: `race-${cart.id}` }, LONG)),
+      );
+      const confirmed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.status === 'confirmed');
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(confirmed).toHaveLength(5);
+      expect(refused).toHaveLength(35);
+      for (const r of refused) {
+        expect(r.reason).toMatchObject({ code: 'OUT_OF_STOCK', details: { items: [expect.objectContaining({ variant_id: item.variant_id, requested: 1 })] } });
+        expect(r.reason.message).toMatch(/available|out of stock/i);
+      }
+    }, 120_000);
+
+    it('afterwards: the variant has no stock left and none available, and at least the 5 winners were charged', async () => {
+      expect(await availableOf(stack, item.variant_id)).toEqual({ stock: 0, available: 0 });
+      expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments')).toBeGreaterThanOrEqual(5);
+    });
+  });
 });
 
 describe('a cart that changed between what the shopper saw and placement', () => {

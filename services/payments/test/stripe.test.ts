@@ -232,89 +232,102 @@ describe('Stripe provider through the real SDK', () => {
     expect(link).toMatchObject({ id: 'cs_test_1', url: 'https://checkout.stripe.com/c/pay/cs_test_1', status: 'open' });
   });
 
-  it("an account's own card: its Stripe customer made once, Checkout in setup mode, the webhook saves the card, only that account can charge or remove it", async () => {
-    const { bus } = stack.svc.runtime;
+  // One account's own card, step by step: the steps run in order and share the state below.
+  // The outer beforeEach resets the fake API before every step, so each step's api.seen holds only its own requests.
+  describe("an account's own card: its Stripe customer made once, Checkout in setup mode, the webhook saves the card, only that account can charge or remove it", () => {
     const alice = randomUUID();
     const bob = randomUUID();
     const returnUrl = 'http://127.0.0.1:4105/account';
-
-    api.reply(
-      { status: 200, body: { id: 'cus_Alice1', object: 'customer' } },
-      { status: 200, body: { id: 'cs_test_setup1', object: 'checkout.session', mode: 'setup', url: 'https://checkout.stripe.com/c/pay/cs_test_setup1', expires_at: Math.floor(Date.now() / 1000) + 1800 } },
-    );
-    const link = await bus.call(paymentsApi.createSetupLink, { account: alice, return_url: returnUrl }, { timeoutMs: 15_000 });
-    expect(link.url).toBe('https://checkout.stripe.com/c/pay/cs_test_setup1');
-    const [customer, session] = api.seen;
-    expect([customer.method, customer.path, customer.headers['idempotency-key']]).toEqual(['POST', '/v1/customers', `customer:${alice}`]);
-    expect(Object.fromEntries(customer.form)).toEqual({ 'metadata[account_id]': alice });
-    expect(session.path).toBe('/v1/checkout/sessions');
-    expect(Object.fromEntries(session.form)).toMatchObject({
-      mode: 'setup',
-      currency: 'usd',
-      'allowed_payment_method_types[0]': 'card',
-      customer: 'cus_Alice1',
-      success_url: returnUrl,
-      cancel_url: returnUrl,
-      'metadata[account_id]': alice,
-      'setup_intent_data[metadata][account_id]': alice,
-    });
-
-    // Stripe's checkout.session.completed for the setup: the service asks for the SetupIntent's card.
-    api.reply((req) => ({
-      status: 200,
-      body: { id: req.path.split('?')[0].split('/').pop(), object: 'setup_intent', status: 'succeeded', payment_method: { id: 'pm_1AliceOwn', object: 'payment_method', type: 'card', card: { brand: 'visa', last4: '1881' } } },
-    }));
+    const bus = () => stack.svc.runtime.bus;
+    const own = async (account: string) => (await bus().call(paymentsApi.listMethods, { account }, { timeoutMs: 15_000 })).methods.filter((m) => m.saved);
     const event = (id: string, customerId: string) =>
       JSON.stringify({ id, object: 'event', type: 'checkout.session.completed', data: { object: { id: 'cs_test_setup1', object: 'checkout.session', mode: 'setup', status: 'complete', customer: customerId, setup_intent: 'seti_1' } } });
-    const body = event(`evt_${randomUUID()}`, 'cus_Alice1');
-    const res = await fetch(`${stack.svc.httpUrl}/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload: body, secret: webhookSecret }) }, body });
-    expect(res.status).toBe(200);
-    const own = async (account: string) => (await bus.call(paymentsApi.listMethods, { account }, { timeoutMs: 15_000 })).methods.filter((m) => m.saved);
-    expect(await eventually(() => own(alice), (m) => m.length === 1)).toEqual([{ id: 'pm_1AliceOwn', brand: 'visa', last4: '1881', label: 'Visa ending in 1881', is_default: true, saved: true }]);
-    expect(api.seen[2].path).toMatch(/^\/v1\/setup_intents\/seti_1\?/);
-    // The test cards are still offered, as test cards.
-    expect((await bus.call(paymentsApi.listMethods, { account: alice })).methods.filter((m) => !m.saved).every((m) => m.label.startsWith('Test card: '))).toBe(true);
+    const postWebhook = (body: string) =>
+      fetch(`${stack.svc.httpUrl}/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload: body, secret: webhookSecret }) }, body });
 
-    // A setup completed under a customer of no account saves nothing.
-    api.reset();
-    api.reply(() => ({ status: 200, body: { id: 'seti_1', object: 'setup_intent', payment_method: { id: 'pm_1Stray', object: 'payment_method', card: { brand: 'visa', last4: '0005' } } } }));
-    const stray = event(`evt_${randomUUID()}`, 'cus_Nobody');
-    await fetch(`${stack.svc.httpUrl}/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload: stray, secret: webhookSecret }) }, body: stray });
-    await eventually(async () => api.seen.length, (n) => n === 1);
-    expect(await own(alice)).toHaveLength(1);
-    expect(await own(bob)).toEqual([]);
+    it("a setup link makes the account's Stripe customer (keyed by the account) and a Checkout Session in setup mode for that customer", async () => {
+      api.reply(
+        { status: 200, body: { id: 'cus_Alice1', object: 'customer' } },
+        { status: 200, body: { id: 'cs_test_setup1', object: 'checkout.session', mode: 'setup', url: 'https://checkout.stripe.com/c/pay/cs_test_setup1', expires_at: Math.floor(Date.now() / 1000) + 1800 } },
+      );
+      const link = await bus().call(paymentsApi.createSetupLink, { account: alice, return_url: returnUrl }, { timeoutMs: 15_000 });
+      expect(link.url).toBe('https://checkout.stripe.com/c/pay/cs_test_setup1');
+      const [customer, session] = api.seen;
+      expect([customer.method, customer.path, customer.headers['idempotency-key']]).toEqual(['POST', '/v1/customers', `customer:${alice}`]);
+      expect(Object.fromEntries(customer.form)).toEqual({ 'metadata[account_id]': alice });
+      expect(session.path).toBe('/v1/checkout/sessions');
+      expect(Object.fromEntries(session.form)).toMatchObject({
+        mode: 'setup',
+        currency: 'usd',
+        'allowed_payment_method_types[0]': 'card',
+        customer: 'cus_Alice1',
+        success_url: returnUrl,
+        cancel_url: returnUrl,
+        'metadata[account_id]': alice,
+        'setup_intent_data[metadata][account_id]': alice,
+      });
+    });
 
-    // Bob, and a guest order, cannot charge Alice's card: refused before Stripe is asked.
-    api.reset();
-    for (const over of [{ account: bob }, {}]) {
-      expect(await authorize({ payment_method_id: 'pm_1AliceOwn', customer: alice, ...over }).then(() => null, (e: AppError) => e.code)).toBe('PAYMENT_METHOD_NOT_FOUND');
-    }
-    expect(api.seen).toHaveLength(0);
+    it("the signed checkout.session.completed webhook for the setup: the SetupIntent's card is read from Stripe and saved as the account's default", async () => {
+      // Stripe's checkout.session.completed for the setup: the service asks for the SetupIntent's card.
+      api.reply((req) => ({
+        status: 200,
+        body: { id: req.path.split('?')[0].split('/').pop(), object: 'setup_intent', status: 'succeeded', payment_method: { id: 'pm_1AliceOwn', object: 'payment_method', type: 'card', card: { brand: 'visa', last4: '1881' } } },
+      }));
+      const res = await postWebhook(event(`evt_${randomUUID()}`, 'cus_Alice1'));
+      expect(res.status).toBe(200);
+      expect(await eventually(() => own(alice), (m) => m.length === 1)).toEqual([{ id: 'pm_1AliceOwn', brand: 'visa', last4: '1881', label: 'Visa ending in 1881', is_default: true, saved: true }]);
+      // The first request of this step (the setup link's customer and session calls came before it).
+      expect(api.seen[0].path).toMatch(/^\/v1\/setup_intents\/seti_1\?/);
+    });
 
-    // Alice's order charges it under her customer, made once (no second customers call).
-    api.reply((req) => intent(req.form, 'succeeded', { id: 'pi_alice' }));
-    expect(await authorize({ payment_method_id: 'pm_1AliceOwn', customer: alice, account: alice })).toMatchObject({ status: 'captured', provider_ref: 'pi_alice' });
-    expect(api.seen.map((r) => r.path)).toEqual(['/v1/payment_intents']);
-    expect(api.seen[0].form.get('customer')).toBe('cus_Alice1');
-    expect(api.seen[0].form.get('setup_future_usage')).toBeNull();
+    it('the test cards are still offered to the account, as test cards', async () => {
+      expect((await bus().call(paymentsApi.listMethods, { account: alice })).methods.filter((m) => !m.saved).every((m) => m.label.startsWith('Test card: '))).toBe(true);
+    });
 
-    // A test card she asks to keep: attached to her customer for later.
-    api.reset();
-    api.reply((req) => intent(req.form, 'succeeded', { id: 'pi_keep', payment_method: { id: 'pm_1Kept', object: 'payment_method', type: 'card', card: { brand: 'mastercard', last4: '4444' } } }));
-    await authorize({ payment_method_id: 'pm_card_mastercard', customer: alice, account: alice, save_for_customer: alice });
-    expect([api.seen[0].form.get('customer'), api.seen[0].form.get('setup_future_usage')]).toEqual(['cus_Alice1', 'off_session']);
-    expect((await own(alice)).map((m) => [m.id, m.is_default])).toEqual([
-      ['pm_1Kept', true],
-      ['pm_1AliceOwn', false],
-    ]);
+    it('a setup completed under a customer of no account saves nothing', async () => {
+      api.reply(() => ({ status: 200, body: { id: 'seti_1', object: 'setup_intent', payment_method: { id: 'pm_1Stray', object: 'payment_method', card: { brand: 'visa', last4: '0005' } } } }));
+      await postWebhook(event(`evt_${randomUUID()}`, 'cus_Nobody'));
+      await eventually(async () => api.seen.length, (n) => n === 1);
+      expect(await own(alice)).toHaveLength(1);
+      expect(await own(bob)).toEqual([]);
+    });
 
-    // Bob cannot remove it; Alice can, and it is detached from her Stripe customer.
-    api.reset();
-    expect(await bus.call(paymentsApi.removeMethod, { account: bob, payment_method_id: 'pm_1AliceOwn' }).then(() => null, (e: AppError) => e.code)).toBe('PAYMENT_METHOD_NOT_FOUND');
-    expect(api.seen).toHaveLength(0);
-    api.reply({ status: 200, body: { id: 'pm_1AliceOwn', object: 'payment_method', customer: null } });
-    const after = await bus.call(paymentsApi.removeMethod, { account: alice, payment_method_id: 'pm_1AliceOwn' }, { timeoutMs: 15_000 });
-    expect(api.seen.map((r) => [r.method, r.path])).toEqual([['POST', '/v1/payment_methods/pm_1AliceOwn/detach']]);
-    expect(after.methods.filter((m) => m.saved).map((m) => m.id)).toEqual(['pm_1Kept']);
+    it("another account, or a guest order, cannot charge the account's card: refused before Stripe is asked", async () => {
+      for (const over of [{ account: bob }, {}]) {
+        expect(await authorize({ payment_method_id: 'pm_1AliceOwn', customer: alice, ...over }).then(() => null, (e: AppError) => e.code)).toBe('PAYMENT_METHOD_NOT_FOUND');
+      }
+      expect(api.seen).toHaveLength(0);
+    });
+
+    it("the account's own order charges the card under its Stripe customer, made once (no second customers call)", async () => {
+      api.reply((req) => intent(req.form, 'succeeded', { id: 'pi_alice' }));
+      expect(await authorize({ payment_method_id: 'pm_1AliceOwn', customer: alice, account: alice })).toMatchObject({ status: 'captured', provider_ref: 'pi_alice' });
+      expect(api.seen.map((r) => r.path)).toEqual(['/v1/payment_intents']);
+      expect(api.seen[0].form.get('customer')).toBe('cus_Alice1');
+      expect(api.seen[0].form.get('setup_future_usage')).toBeNull();
+    });
+
+    it('a test card the account asks to keep is attached to its customer for later and becomes its default', async () => {
+      api.reply((req) => intent(req.form, 'succeeded', { id: 'pi_keep', payment_method: { id: 'pm_1Kept', object: 'payment_method', type: 'card', card: { brand: 'mastercard', last4: '4444' } } }));
+      await authorize({ payment_method_id: 'pm_card_mastercard', customer: alice, account: alice, save_for_customer: alice });
+      expect([api.seen[0].form.get('customer'), api.seen[0].form.get('setup_future_usage')]).toEqual(['cus_Alice1', 'off_session']);
+      expect((await own(alice)).map((m) => [m.id, m.is_default])).toEqual([
+        ['pm_1Kept', true],
+        ['pm_1AliceOwn', false],
+      ]);
+    });
+
+    it("another account cannot remove the account's card: refused before Stripe is asked", async () => {
+      expect(await bus().call(paymentsApi.removeMethod, { account: bob, payment_method_id: 'pm_1AliceOwn' }).then(() => null, (e: AppError) => e.code)).toBe('PAYMENT_METHOD_NOT_FOUND');
+      expect(api.seen).toHaveLength(0);
+    });
+
+    it('the account removes its card: detached from its Stripe customer, the kept card remains', async () => {
+      api.reply({ status: 200, body: { id: 'pm_1AliceOwn', object: 'payment_method', customer: null } });
+      const after = await bus().call(paymentsApi.removeMethod, { account: alice, payment_method_id: 'pm_1AliceOwn' }, { timeoutMs: 15_000 });
+      expect(api.seen.map((r) => [r.method, r.path])).toEqual([['POST', '/v1/payment_methods/pm_1AliceOwn/detach']]);
+      expect(after.methods.filter((m) => m.saved).map((m) => m.id)).toEqual(['pm_1Kept']);
+    });
   });
 });
