@@ -174,6 +174,9 @@ export const UpdateCheckoutRequest = z
   .strict();
 /** Orders marks a cart converted once its order is confirmed. Idempotent per order id. */
 export const ConvertCartRequest = z.object({ cart_id: CartId, order_id: Uuid }).strict();
+/** What converting answers: the cart's new state, not its re-priced view (a look-up at catalog that orders, its caller, never read). */
+export const ConvertedCart = z.object({ cart_id: CartId, status: z.literal('converted'), order_id: Uuid, version: z.number().int().nonnegative() }).strict();
+export type ConvertedCart = z.infer<typeof ConvertedCart>;
 /**
  * Orders takes one use of the cart's coupon for an order before anything is charged: counted
  * atomically against the coupon's usage limit (COUPON_LIMIT_REACHED at the limit). Idempotent per
@@ -206,7 +209,7 @@ export const cartApi = {
   removeCoupon: endpoint('cart.coupons.remove', GetCartRequest, Cart),
   startCheckout: endpoint('cart.checkout.start', GetCartRequest, Cart),
   updateCheckout: endpoint('cart.checkout.update', UpdateCheckoutRequest, Cart),
-  convert: endpoint('cart.carts.convert', ConvertCartRequest, Cart),
+  convert: endpoint('cart.carts.convert', ConvertCartRequest, ConvertedCart),
   reserveCoupon: endpoint('cart.coupons.reserve', ReserveCouponRequest, CouponReservation),
   releaseCoupon: endpoint('cart.coupons.release', ReleaseCouponRequest, CouponRelease),
 };

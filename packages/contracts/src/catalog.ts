@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cents, Currency } from './money.js';
+import { Cents, Currency, DEFAULT_CURRENCY } from './money.js';
 import { endpoint, FreeText, IsoDateTime, Page, PageInfo, PerPage, Uuid } from './common.js';
 import { textLimits } from './rules/index.js';
 import { LineItem } from './line-item.js';
@@ -111,8 +111,9 @@ export const GetProductRequest = z.object({ product_id: Uuid }).strict();
 export const ProductVariants = ProductDetail.pick({ id: true, name: true, brand: true, image_url: true, active: true, variants: true });
 export type ProductVariants = z.infer<typeof ProductVariants>;
 
+const VariantIds = z.array(Uuid).max(100);
 /** Bulk look-up used by the cart to (re)price lines. Unknown ids are simply absent. */
-export const LookupVariantsRequest = z.object({ variant_ids: z.array(Uuid).min(1).max(100) }).strict();
+export const LookupVariantsRequest = z.object({ variant_ids: VariantIds.min(1) }).strict();
 export const VariantInfo = z.object({
   ...LineItem.shape,
   price: Cents,
@@ -122,6 +123,31 @@ export const VariantInfo = z.object({
 });
 export type VariantInfo = z.infer<typeof VariantInfo>;
 export const LookupVariantsResult = z.object({ variants: z.array(VariantInfo) });
+
+/**
+ * A product's variants, and the look-up of other variants in the same answer (`with_variant_ids`:
+ * the cart's other lines, so an add prices the whole cart with one call to catalog).
+ */
+export const ProductVariantsRequest = GetProductRequest.extend({ with_variant_ids: VariantIds.optional() }).strict();
+export const ProductVariantsResult = ProductVariants.extend({ with_variants: z.array(VariantInfo).optional() });
+export type ProductVariantsResult = z.infer<typeof ProductVariantsResult>;
+
+/** One of a product's variants as catalog's look-up reports it. */
+export function variantInfoOf(product: ProductVariants, v: Variant): VariantInfo {
+  return {
+    variant_id: v.id,
+    product_id: product.id,
+    name: product.name,
+    brand: product.brand,
+    size: v.size,
+    color: v.color,
+    image_url: product.image_url,
+    price: v.price,
+    currency: DEFAULT_CURRENCY,
+    available: v.available,
+    active: product.active,
+  };
+}
 
 export const ReservationLine = z.object({ variant_id: Uuid, quantity: z.number().int().min(1).max(999) });
 export const ReserveRequest = z
@@ -179,7 +205,7 @@ export const UpdateVariantRequest = z
 export const catalogApi = {
   search: endpoint('catalog.products.search', SearchRequest, SearchResult),
   get: endpoint('catalog.products.get', GetProductRequest, ProductDetail),
-  variants: endpoint('catalog.products.variants', GetProductRequest, ProductVariants),
+  variants: endpoint('catalog.products.variants', ProductVariantsRequest, ProductVariantsResult),
   lookupVariants: endpoint('catalog.variants.lookup', LookupVariantsRequest, LookupVariantsResult),
   reserve: endpoint('catalog.inventory.reserve', ReserveRequest, Reservation),
   commit: endpoint('catalog.inventory.commit', ReservationRef, Reservation),

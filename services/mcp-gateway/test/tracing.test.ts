@@ -49,7 +49,7 @@ describe('one add_to_cart is one trace, with a span per hop, and every process c
     expect(cartHandle.instrumentationScope.name).toBe('cart');
 
     const catalogCalls = childOf(cartHandle, (s) => s.name.startsWith('call catalog.'));
-    expect(catalogCalls.length, 'cart asks catalog over NATS').toBeGreaterThanOrEqual(1);
+    expect(catalogCalls.map((s) => s.name), 'cart asks catalog over NATS, once').toEqual(['call catalog.products.variants']);
     const catalogQueries: ReadableSpan[] = [];
     for (const call of catalogCalls) {
       const [handled] = childOf(call, (s) => s.name === `handle ${call.name.slice('call '.length)}`);
@@ -66,6 +66,20 @@ describe('one add_to_cart is one trace, with a span per hop, and every process c
     // Nothing this call did went into another trace.
     const elsewhere = spans.filter((s) => /^(tool|call|handle) /.test(s.name) && s.spanContext().traceId !== traceId);
     expect(elsewhere.map((s) => s.name)).toEqual([]);
+  });
+
+  it("an add to a cart holding other products still asks catalog once, and the answer prices every line", async () => {
+    const found = ok(await client.call('search_products', { query: 'mug' }));
+    const other = found.items.find((p: { sizes: string[]; colors: string[] }) => !p.sizes.length && !p.colors.length) ?? found.items[0];
+    exporter.reset();
+    const { cart } = ok(await client.call('add_to_cart', { product_id: other.id, quantity: 1, ...(other.sizes.length ? { size: other.sizes[0] } : {}), ...(other.colors.length ? { color: other.colors[0] } : {}) }));
+    await new Promise((r) => setTimeout(r, 100));
+    const spans = exporter.getFinishedSpans();
+    const catalogCalls = spans.filter((s) => s.name.startsWith('call catalog.'));
+    expect(catalogCalls.map((s) => s.name)).toEqual(['call catalog.products.variants']);
+    const productIds = new Set(cart.lines.map((l: { product_id: string }) => l.product_id));
+    expect(productIds.size, 'the cart holds the first add and this one').toBe(2);
+    for (const line of cart.lines) expect(line.available, `${line.name} is priced and counted`).toBeGreaterThan(0);
   });
 
   it('the gateway and cart count the call on /metrics, for a service credential only', async () => {

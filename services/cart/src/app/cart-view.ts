@@ -23,6 +23,8 @@ interface Evaluation {
 export interface Known {
   cart: db.CartRow;
   lines?: StoredLine[];
+  /** What catalog answered for the lines just now: only the variants it does not cover are looked up. */
+  catalog?: Map<string, VariantInfo>;
 }
 
 /** A read retries its write-back this often when the cart keeps changing under it. */
@@ -78,11 +80,14 @@ export class CartView {
     return { ...this.compose(row, nothing, [], false), id: null };
   }
 
-  async lookup(lines: readonly StoredLine[]): Promise<Map<string, VariantInfo>> {
-    if (lines.length === 0) return new Map();
-    const ids = [...new Set(lines.map((l) => l.variant_id))];
+  /** The catalog's word on the lines' variants; `known`: what is already at hand (not asked again). */
+  async lookup(lines: readonly StoredLine[], known?: Map<string, VariantInfo>): Promise<Map<string, VariantInfo>> {
+    const ids = [...new Set(lines.map((l) => l.variant_id))].filter((id) => !known?.has(id));
+    const found = new Map(known);
+    if (ids.length === 0) return found;
     const { variants } = await this.bus.call(catalogApi.lookupVariants, { variant_ids: ids });
-    return new Map(variants.map((v) => [v.variant_id, v]));
+    for (const v of variants) found.set(v.variant_id, v);
+    return found;
   }
 
   /** The cart and its lines; what the caller just read or wrote is used instead of reading it again. */
@@ -109,8 +114,9 @@ export class CartView {
   async view(cartId: string, carried: CartMessage[] = [], known?: Known): Promise<Cart> {
     for (let attempt = 1; ; attempt++) {
       // Only the first attempt may use what the caller knows: a retry follows a change by someone else.
-      const s = await this.snapshot(cartId, attempt === 1 ? known : undefined);
-      const catalog = await this.lookup(s.lines);
+      const first = attempt === 1;
+      const s = await this.snapshot(cartId, first ? known : undefined);
+      const catalog = await this.lookup(s.lines, first ? known?.catalog : undefined);
       if (s.cart.status !== 'active') return this.compose(s.cart, await this.frozen(s, catalog), carried, false);
       const ev = await this.evaluate(s, catalog);
       const messages = [...carried, ...ev.repriced.messages];

@@ -9,6 +9,9 @@ import {
   catalogApi,
   type Caller,
   type Cart,
+  type VariantInfo,
+  variantInfoOf,
+  type ConvertedCart,
   type CartEventData,
   type ShownCart,
   type OrderConfirmedEvent,
@@ -124,15 +127,14 @@ export class Carts {
   }
 
   /**
-   * The cart check and the catalog look-up run side by side; a refusal of the cart still wins
-   * over one of the product, as when they ran one after the other.
+   * One call to catalog: the product's variants with the look-up of the cart's other lines, so the
+   * answer is priced without asking again. The cart is checked first: its refusal wins over one of
+   * the product.
    */
   private async add(req: Omit<Req<'addLine'>, 'cart_id'>, cartAccess: Promise<db.CartRow>): Promise<Cart> {
-    const [access, found] = await Promise.allSettled([cartAccess, this.bus.call(catalogApi.variants, { product_id: req.product_id })]);
-    if (access.status === 'rejected') throw access.reason;
-    if (found.status === 'rejected') throw found.reason;
-    const cartId = access.value.id;
-    const product = found.value;
+    const cartId = (await cartAccess).id;
+    const others = [...new Set((await db.findLines(this.pool, cartId)).filter((l) => l.product_id !== req.product_id).map((l) => l.variant_id))];
+    const product = await this.bus.call(catalogApi.variants, { product_id: req.product_id, ...(others.length ? { with_variant_ids: others } : {}) });
     if (!product.active) throw new AppError('PRODUCT_NOT_FOUND', `${product.name} is no longer available.`, { product_id: product.id });
     const variant = resolveVariant(product, { variant_id: req.variant_id, size: req.size, color: req.color });
     const { cart, result: lines } = await this.change(cartId, req.caller, async (tx) => {
@@ -154,17 +156,22 @@ export class Carts {
       // The lines as they are now, without reading them again: a new line sorts last (upsertLine).
       return held.some((l) => l.id === stored.id) ? held.map((l) => (l.id === stored.id ? stored : l)) : [...held, stored];
     });
-    return this.shown.view(cartId, [], { cart, lines });
+    const catalog = new Map([...(product.with_variants ?? []), ...product.variants.map((v) => variantInfoOf(product, v))].map((v) => [v.variant_id, v]));
+    return this.shown.view(cartId, [], { cart, lines, catalog });
   }
 
   async updateLine(req: Req<'updateLine'>): Promise<Cart> {
     if (req.quantity === 0) return this.removeLine({ cart_id: req.cart_id, caller: req.caller, line_id: req.line_id });
     await this.access(req.cart_id, req.caller, { change: true });
-    const line = (await db.findLines(this.pool, req.cart_id)).find((l) => l.id === req.line_id);
+    const held = await db.findLines(this.pool, req.cart_id);
+    const line = held.find((l) => l.id === req.line_id);
     if (!line) throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
+    let catalog: Map<string, VariantInfo> | undefined;
     if (req.quantity > line.quantity) {
-      // Only more units need the catalog's word; fewer can always be had.
-      const info = (await this.shown.lookup([line])).get(line.variant_id);
+      // Only more units need the catalog's word; fewer can always be had. The look-up covers every
+      // line, so the answer is priced from it.
+      catalog = await this.shown.lookup(held);
+      const info = catalog.get(line.variant_id);
       if (!info || !info.active) throw new AppError('PRODUCT_NOT_FOUND', `${describeItem(line.name, line.size, line.color)} is no longer available.`, { line_id: line.id });
       assertAvailable({ ...line }, info.available, 0, req.quantity);
     }
@@ -173,7 +180,7 @@ export class Carts {
         throw new AppError('LINE_NOT_FOUND', 'That item is not in your cart.', { line_id: req.line_id });
       }
     });
-    return this.shown.view(req.cart_id, [], { cart: changed });
+    return this.shown.view(req.cart_id, [], { cart: changed, catalog });
   }
 
   async removeLine(req: Req<'removeLine'>): Promise<Cart> {
@@ -249,10 +256,10 @@ export class Carts {
   // ---- lifecycle ----------------------------------------------------------------------------
 
   /** Orders marks a cart converted once its order is confirmed; repeating it is harmless. */
-  async convert(req: Req<'convert'>): Promise<Cart> {
-    const emitted = await withTransaction(this.pool, (tx) => this.convertIn(tx, req.cart_id, req.order_id));
+  async convert(req: Req<'convert'>): Promise<ConvertedCart> {
+    const { emitted, version } = await withTransaction(this.pool, (tx) => this.convertIn(tx, req.cart_id, req.order_id));
     if (emitted) this.relay.kick();
-    return this.shown.view(req.cart_id);
+    return { cart_id: req.cart_id, status: 'converted', order_id: req.order_id, version };
   }
 
   /** Converts the cart of a confirmed order; called once per event. */
@@ -279,17 +286,18 @@ export class Carts {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private async convertIn(tx: pg.PoolClient, cartId: string, orderId: string): Promise<boolean> {
+  /** emitted: the conversion happened now (its event written), not before for the same order. */
+  private async convertIn(tx: pg.PoolClient, cartId: string, orderId: string): Promise<{ emitted: boolean; version: number }> {
     const cart = await db.lockCart(tx, cartId);
     if (!cart) throw new AppError('CART_NOT_FOUND', 'That cart does not exist.', { cart_id: cartId });
     if (cart.status === 'converted') {
-      if (cart.order_id === orderId) return false;
+      if (cart.order_id === orderId) return { emitted: false, version: cart.version };
       throw new AppError('CART_NOT_ACTIVE', 'This cart was already turned into another order.', { cart_id: cartId, order_id: cart.order_id });
     }
-    await db.markConverted(tx, cartId, orderId);
+    const version = await db.markConverted(tx, cartId, orderId);
     const count = await db.itemCount(tx, cartId);
     await publishEvent(tx, { subject: cartEvents.converted, data: { ...this.eventData(cart, count), order_id: orderId } });
-    return true;
+    return { emitted: true, version };
   }
 
   /** A signed-in caller's cart (cart-join.ts): found, joined from the conversation, or created when `create`. */

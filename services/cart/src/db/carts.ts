@@ -144,11 +144,13 @@ export async function markCheckoutStarted(q: Queryable, cartId: string): Promise
   await q.query('update carts set checkout_started_at = coalesce(checkout_started_at, now()) where id = $1', [cartId]);
 }
 
-export async function markConverted(q: Queryable, cartId: string, orderId: string): Promise<void> {
-  await q.query(
-    `update carts set status = 'converted', order_id = $2, converted_at = now(), version = version + 1, updated_at = now() where id = $1`,
+/** Returns the cart's new version. */
+export async function markConverted(q: Queryable, cartId: string, orderId: string): Promise<number> {
+  const { rows } = await q.query<{ version: number }>(
+    `update carts set status = 'converted', order_id = $2, converted_at = now(), version = version + 1, updated_at = now() where id = $1 returning version`,
     [cartId, orderId],
   );
+  return rows[0].version;
 }
 
 export async function itemCount(q: Queryable, cartId: string): Promise<number> {

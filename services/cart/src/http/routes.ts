@@ -6,6 +6,7 @@ import {
   ApplyCouponRequest,
   Cart,
   ConvertCartRequest,
+  ConvertedCart,
   GetCartRequest,
   parseOrThrow,
   RemoveLineRequest,
@@ -37,7 +38,7 @@ const routes: OpenApiRoute[] = [
   { method: 'delete', path: '/v1/carts/:id/coupon', summary: 'Remove the coupon', response: Cart },
   { method: 'post', path: '/v1/carts/:id/checkout', summary: 'Start checkout (the cart must be non-empty and available)', response: Cart },
   { method: 'patch', path: '/v1/carts/:id/checkout', summary: 'Set checkout details: addresses, shipping method, delivery preferences, payment method, terms', body: UpdateCheckoutBody, response: Cart },
-  { method: 'post', path: '/v1/carts/:id/convert', summary: 'Mark the cart converted into an order (orders service)', body: ConvertBody, response: Cart },
+  { method: 'post', path: '/v1/carts/:id/convert', summary: 'Mark the cart converted into an order (orders service)', body: ConvertBody, response: ConvertedCart },
 ];
 
 const openApi = buildOpenApi(

@@ -7,7 +7,10 @@ export function catalogHandlers(c: Catalog): HandlerBinding[] {
   return [
     handle(catalogApi.search, (req) => c.search(req)),
     handle(catalogApi.get, (req) => c.products.get(req.product_id)),
-    handle(catalogApi.variants, (req) => c.products.variantsOf(req.product_id)),
+    handle(catalogApi.variants, async (req) => {
+      const [product, others] = await Promise.all([c.products.variantsOf(req.product_id), req.with_variant_ids?.length ? c.products.lookupVariants(req.with_variant_ids) : undefined]);
+      return others ? { ...product, with_variants: others } : product;
+    }),
     handle(catalogApi.lookupVariants, async (req) => ({ variants: await c.products.lookupVariants(req.variant_ids) })),
     handle(catalogApi.reserve, (req) => c.reservations.reserve(req.order_id, req.lines, req.ttl_seconds ?? c.config.RESERVATION_TTL_SECONDS)),
     handle(catalogApi.commit, (req) => c.reservations.commit(req.order_id)),

@@ -232,25 +232,33 @@ export async function orderLines(q: Queryable, orderId: string): Promise<Array<{
 }
 
 /** Moves the saga from one of `from` to `to`; the row as it now is, or null when another runner moved it first. */
+/**
+ * Moves the saga from one of `from` to `to` with its log entry, in one statement: atomic without a
+ * transaction of its own (the runner's transitions are most of an order's queries), and inside the
+ * caller's when it writes more with it.
+ */
 export async function advanceStep(
-  tx: Queryable,
+  q: Queryable,
   orderId: string,
   from: SagaStep[],
   to: SagaStep,
   detail: Record<string, unknown> | null = null,
   payment?: PaymentFacts,
 ): Promise<OrderRow | null> {
-  const { rows } = await tx.query<StoredOrderRow>({
+  const { rows } = await q.query<StoredOrderRow>({
     name: 'order_advance_step',
-    text: `update orders set saga_step = $3, updated_at = now(),
-       payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
-       payment_brand = coalesce($6, payment_brand), payment_last4 = coalesce($7, payment_last4)
-     where id = $1 and saga_step = any($2::text[])
-     returning *`,
-    values: [orderId, from, to, payment?.id ?? null, payment?.status ?? null, payment?.brand ?? null, payment?.last4 ?? null],
+    text: `with moved as (
+       update orders set saga_step = $3, updated_at = now(),
+         payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
+         payment_brand = coalesce($6, payment_brand), payment_last4 = coalesce($7, payment_last4)
+       where id = $1 and saga_step = any($2::text[])
+       returning *
+     ), logged as (
+       insert into saga_log (order_id, step, detail) select id, $3, $8 from moved
+     )
+     select * from moved`,
+    values: [orderId, from, to, payment?.id ?? null, payment?.status ?? null, payment?.brand ?? null, payment?.last4 ?? null, detail],
   });
-  if (!rows[0]) return null;
-  await appendSagaLog(tx, orderId, to, detail);
   return orderRow(rows[0]);
 }
 

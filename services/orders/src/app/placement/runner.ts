@@ -27,14 +27,14 @@ export class SagaRunner {
     // The row the last transition returned, so the next step starts without reading it again.
     let known: OrderRow | null = null;
     for (;;) {
-      const order = known ?? (await findById(pool, orderId))!;
+      const order: OrderRow = known ?? (await findById(pool, orderId))!;
       known = null;
       const steps = stepsFor(order);
       const step = stepAt(steps, order.saga_step);
       if (!step || (step.awaits && !triggered)) return;
       triggered = false;
       if (step.intent && order.saga_step === step.from) {
-        if (!(await withTransaction(pool, (tx) => advanceStep(tx, orderId, [step.from], step.intent!)))) return;
+        if (!(await advanceStep(pool, orderId, [step.from], step.intent))) return;
         order.saga_step = step.intent;
       }
       const result = await step.invoke(this.ctx, order, input);
@@ -45,18 +45,22 @@ export class SagaRunner {
         await this.compensate(orderId, [order.saga_step], result.outcome, result.reason);
         return;
       }
-      const moved = await withTransaction(pool, async (tx) => {
-        const row = await advanceStep(tx, orderId, [order.saga_step], step.to, result.detail ?? null, result.payment);
-        if (!row) return null;
-        if (!result.record) return row;
-        // What the step records changes the row after the transition: the next step reads it again.
-        await result.record(tx);
-        return 'changed' as const;
-      });
+      const { record } = result;
+      const moved: OrderRow | 'recorded' | null = record
+        ? await withTransaction(pool, async (tx) => {
+            if (!(await advanceStep(tx, orderId, [order.saga_step], step.to, result.detail ?? null, result.payment))) return null;
+            await record(tx);
+            return 'recorded' as const;
+          })
+        : await advanceStep(pool, orderId, [order.saga_step], step.to, result.detail ?? null, result.payment);
       if (!moved) return;
-      known = moved === 'changed' ? null : moved;
-      this.ctx.relay.kick();
+      // Only what a step records writes events (a transition alone does not): the relay is woken for those.
+      if (moved === 'recorded') this.ctx.relay.kick();
       this.ctx.afterStep(orderId, step.to);
+      // The last step: nothing to read again for.
+      if (!stepAt(stepsFor(order), step.to)) return;
+      // What the step recorded changed the row after the transition: the next step reads it again.
+      known = moved === 'recorded' ? null : moved;
     }
   }
 
