@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ export function createPool(url: string, max = 10, logger?: Logger): pg.Pool {
   const sent = metrics.pgQueries.cell(database);
   pool.on('connect', (client) => {
     client.on('error', (err) => logger?.warn({ err: err.message }, 'database client error'));
+    prepareQueries(client);
     traceQueries(client, database, sent);
   });
   traceQueries(pool, database);
@@ -56,6 +58,42 @@ function databaseName(url: string): string {
   } catch {
     return 'postgres';
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/** The prepared statement's name for a query text: the same text gets the same name in every connection. */
+export function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * Every query with parameters runs as a prepared statement of this connection, named by its text:
+ * PostgreSQL parses and plans it once per connection instead of on every call (the hot paths send
+ * the same few dozen statements all day). A query that names itself keeps its name; one without
+ * parameters ('begin', 'commit', migrations' multi-statement scripts) goes as it is, in the simple
+ * protocol.
+ */
+function prepareQueries(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const first = args[0];
+    if (typeof first === 'string') {
+      const values = args[1];
+      if (Array.isArray(values) && values.length) return query({ name: statementName(first), text: first, values }, ...args.slice(2));
+    } else if (typeof first === 'object' && first !== null) {
+      const config = first as { name?: string; text?: string; values?: unknown[]; submit?: unknown };
+      if (!config.name && typeof config.submit !== 'function' && typeof config.text === 'string' && config.values?.length) {
+        return query({ ...config, name: statementName(config.text) }, ...args.slice(1));
+      }
+    }
+    return query(...args);
+  };
 }
 
 /**

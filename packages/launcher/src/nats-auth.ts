@@ -9,7 +9,7 @@ import { durableName, eventStreamName, natsInboxPrefix } from '@shop/kit';
  */
 export interface NatsUser {
   user: string;
-  /** The service whose `<service>.>` subjects this user serves in queue group `<service>`, with allow_responses. */
+  /** The service whose `<service>.>` subjects this user serves in queue group `<service>`; it replies through publish permissions on its callers' inboxes. */
   serves: string | null;
   /** Endpoints it requests from other services (unprefixed subjects). */
   requests: string[];
@@ -144,7 +144,6 @@ export const eventOwners: Record<string, string> = {
 export interface NatsPermissions {
   publish: string[];
   subscribe: string[];
-  allowResponses: boolean;
 }
 
 /** The users that request some endpoint of `service`. */
@@ -160,13 +159,15 @@ export function natsPermissions(u: NatsUser, prefix: string): NatsPermissions {
   // Replies to its own requests only (kit's connectNats sets this inbox prefix), not everyone's.
   const subscribe = [`${natsInboxPrefix(u.user)}.>`];
   if (u.serves) {
-    // Replies to its callers by their inbox prefix, not only through allow_responses: that grant is
-    // per connection, so a reply sent after a reconnect (the request arrived on the old connection)
-    // would be refused and the caller left to retry a request that was already answered.
-    for (const caller of callersOf(u.serves)) publish.push(`${natsInboxPrefix(caller)}.>`);
+    // Replies go to its callers' inbox prefixes (and the admin's, who asks the discovery below), not
+    // through allow_responses: nats-server keeps an entry per forwarded request for that grant and
+    // never drops the ones answered this way, so its CPU per request grew the longer it ran
+    // (docs/DECISIONS.md); and the grant is per connection, so a reply sent after a reconnect
+    // would be refused.
+    for (const caller of [...callersOf(u.serves), NATS_ADMIN_USER]) publish.push(`${natsInboxPrefix(caller)}.>`);
     // Queue permission ("subject queue"): it may serve its subjects only in its own queue group.
     subscribe.push(`${prefix}${u.serves}.> ${u.serves}`);
-    // The services framework's discovery (PING/INFO/STATS, by all, by name, by id); replies via allow_responses.
+    // The services framework's discovery (PING/INFO/STATS, by all, by name, by id), asked by admin.
     subscribe.push('$SRV.*', `$SRV.*.${u.serves}`, `$SRV.*.${u.serves}.*`);
   }
   if (u.jetstream) {
@@ -185,7 +186,7 @@ export function natsPermissions(u: NatsUser, prefix: string): NatsPermissions {
       }
     }
   }
-  return { publish, subscribe, allowResponses: u.serves !== null };
+  return { publish, subscribe };
 }
 
 /** How a password appears in the config: a literal, or `$VAR` (nats-server reads it from its environment). */
@@ -211,7 +212,6 @@ export function natsAuthorization(prefix: string, password: PasswordSource): str
       `    { user: ${q(u.user)}, password: ${pw(u.user)}, permissions: {`,
       `        publish: { allow: [${p.publish.map(q).join(', ')}] }`,
       `        subscribe: { allow: [${p.subscribe.map(q).join(', ')}] }`,
-      ...(p.allowResponses ? ['        allow_responses: true'] : []),
       '    } }',
     );
   }

@@ -69,10 +69,10 @@ describe('NATS permission table', () => {
     }
   });
 
-  it('lets a service reply to the inboxes of its callers only, whatever connection the request came on', () => {
+  it('lets a service reply to the inboxes of its callers and the admin only, whatever connection the request came on', () => {
     const inboxes = (user: string) => natsPermissions(natsUsers.find((u) => u.user === user)!, 'p1.').publish.filter((s) => s.startsWith('_INBOX.'));
-    expect(inboxes('catalog').sort()).toEqual(['_INBOX.cart.>', '_INBOX.mcp-gateway.>', '_INBOX.orders.>']);
-    expect(inboxes('payments').sort()).toEqual(['_INBOX.accounts.>', '_INBOX.mcp-gateway.>', '_INBOX.orders.>']);
+    expect(inboxes('catalog').sort()).toEqual(['_INBOX.admin.>', '_INBOX.cart.>', '_INBOX.mcp-gateway.>', '_INBOX.orders.>']);
+    expect(inboxes('payments').sort()).toEqual(['_INBOX.accounts.>', '_INBOX.admin.>', '_INBOX.mcp-gateway.>', '_INBOX.orders.>']);
     // The gateway serves nothing, so it may publish to no one's inbox.
     expect(inboxes('mcp-gateway')).toEqual([]);
     for (const u of natsUsers) expect(inboxes(u.user), u.user).not.toContain(`_INBOX.${u.user}.>`);
@@ -84,5 +84,7 @@ describe('NATS permission table', () => {
     expect(conf).toContain('{ user: "admin", password: "pw-admin" }');
     expect(conf).toContain('"catalog.> catalog"');
     expect(conf).toContain('"evt.payment.>"');
+    // Replies go by inbox permissions; allow_responses made nats-server's cost per request grow (DECISIONS).
+    expect(conf).not.toContain('allow_responses');
   });
 });
