@@ -194,6 +194,32 @@ describe('cart service (real Postgres, NATS and catalog)', () => {
       expect(rows[0]).toEqual({ n: 1, q: 20 });
     });
 
+    it('concurrent adds past the per-line limit: exactly the ones that fit land, the rest are refused, nothing is lost', async () => {
+      const { who, id } = await newCart('concurrent-limit');
+      const results = await Promise.allSettled(Array.from({ length: 12 }, () => call('addLine', { cart_id: id, caller: who, product_id: mug.id, quantity: 10 })));
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code?: string }).code] : []));
+      expect(refused).toEqual(['CART_LIMIT', 'CART_LIMIT', 'CART_LIMIT']);
+      const c = await call('get', { cart_id: id, caller: who });
+      expect(c.lines.map((l) => l.quantity)).toEqual([90]);
+      expect(c.version).toBe(9);
+    });
+
+    it('concurrent adds of different items to one cart all land, each its own line', async () => {
+      const { who, id } = await newCart('concurrent-items');
+      const adds = [
+        { product_id: mug.id },
+        { product_id: trailblazer.id, size: '9' },
+        { product_id: trailblazer.id, size: '10' },
+        { product_id: pegasus.id, size: '10', color: 'blue' },
+      ];
+      const results = await Promise.allSettled(adds.flatMap((a) => [a, a]).map((a) => call('addLine', { cart_id: id, caller: who, ...a, quantity: 1 })));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const c = await call('get', { cart_id: id, caller: who });
+      expect(c.lines.map((l) => l.quantity)).toEqual([2, 2, 2, 2]);
+      expect(new Set(c.lines.map((l) => l.variant_id)).size).toBe(4);
+      expect(c.version).toBe(8);
+    });
+
     it('resolves "size 10" on a one-colour shoe, and asks for size and colour when missing', async () => {
       const { who, id } = await newCart('sizes');
       const c = await call('addLine', { cart_id: id, caller: who, product_id: trailblazer.id, size: 'size 10' });

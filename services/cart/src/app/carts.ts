@@ -25,6 +25,7 @@ import { applyCheckoutChange } from '../domain/checkout.js';
 import { assertDeliveryPreferences } from '../domain/delivery.js';
 import { assertAvailable, describeItem, resolveVariant } from '../domain/variants.js';
 import { planAdd } from '../domain/limits.js';
+import type { StoredLine } from '../domain/reprice.js';
 import { accountCart } from './cart-join.js';
 import { CartView, storedCheckout } from './cart-view.js';
 
@@ -129,19 +130,21 @@ export class Carts {
   /**
    * One call to catalog: the product's variants with the look-up of the cart's other lines, so the
    * answer is priced without asking again. The cart is checked first: its refusal wins over one of
-   * the product.
+   * the product. The line is written in one statement if the cart is still as it was read (its
+   * version); if someone changed it meanwhile, the add is judged again under the cart's lock.
    */
   private async add(req: Omit<Req<'addLine'>, 'cart_id'>, cartAccess: Promise<db.CartRow>): Promise<Cart> {
-    const cartId = (await cartAccess).id;
-    const others = [...new Set((await db.findLines(this.pool, cartId)).filter((l) => l.product_id !== req.product_id).map((l) => l.variant_id))];
+    const read = await cartAccess;
+    const cartId = read.id;
+    const held = await db.findLines(this.pool, cartId);
+    const others = [...new Set(held.filter((l) => l.product_id !== req.product_id).map((l) => l.variant_id))];
     const product = await this.bus.call(catalogApi.variants, { product_id: req.product_id, ...(others.length ? { with_variant_ids: others } : {}) });
     if (!product.active) throw new AppError('PRODUCT_NOT_FOUND', `${product.name} is no longer available.`, { product_id: product.id });
     const variant = resolveVariant(product, { variant_id: req.variant_id, size: req.size, color: req.color });
-    const { cart, result: lines } = await this.change(cartId, req.caller, async (tx) => {
-      const held = await db.findLines(tx, cartId);
-      const plan = planAdd(held, variant.id, req.quantity);
+    const lineFor = (lines: readonly StoredLine[]) => {
+      const plan = planAdd(lines, variant.id, req.quantity);
       assertAvailable({ name: product.name, size: variant.size, color: variant.color, variant_id: variant.id }, variant.available, plan.inCart, req.quantity);
-      const stored = await db.upsertLine(tx, cartId, {
+      return {
         id: randomUUID(),
         product_id: product.id,
         variant_id: variant.id,
@@ -152,10 +155,18 @@ export class Carts {
         image_url: product.image_url,
         unit_price: variant.price,
         quantity: req.quantity,
-      });
-      // The lines as they are now, without reading them again: a new line sorts last (upsertLine).
-      return held.some((l) => l.id === stored.id) ? held.map((l) => (l.id === stored.id ? stored : l)) : [...held, stored];
-    });
+      };
+    };
+    // The lines as they are now, without reading them again: a new line sorts last (clock_timestamp).
+    const withStored = (lines: StoredLine[], stored: StoredLine) =>
+      lines.some((l) => l.id === stored.id) ? lines.map((l) => (l.id === stored.id ? stored : l)) : [...lines, stored];
+    const written = await db.upsertLineAtVersion(this.pool, read, lineFor(held));
+    const { cart, result: lines } = written
+      ? { cart: written.cart, result: withStored(held, written.line) }
+      : await this.change(cartId, req.caller, async (tx) => {
+          const current = await db.findLines(tx, cartId);
+          return withStored(current, await db.upsertLine(tx, cartId, lineFor(current)));
+        });
     const catalog = new Map([...(product.with_variants ?? []), ...product.variants.map((v) => variantInfoOf(product, v))].map((v) => [v.variant_id, v]));
     return this.shown.view(cartId, [], { cart, lines, catalog });
   }

@@ -97,6 +97,40 @@ export async function upsertLine(q: Queryable, cartId: string, line: Omit<Stored
   return rows[0];
 }
 
+/**
+ * upsertLine and the version bump in one statement, only if the cart is still at `version` and
+ * active: a change that read the cart and its lines outside a transaction writes without a lock
+ * held across the catalog call. Null when someone changed the cart meanwhile (nothing written).
+ */
+export async function upsertLineAtVersion(
+  q: Queryable,
+  cart: { id: string; version: number },
+  line: Omit<StoredLine, 'id'> & { id: string },
+): Promise<{ cart: CartRow; line: StoredLine } | null> {
+  const { rows } = await q.query<CartRow & { stored_line: StoredLine }>({
+    name: 'cart_line_upsert_at_version',
+    text: `with bumped as (
+       update carts set version = version + 1, updated_at = now()
+        where id = $1 and version = $2 and status = 'active'
+        returning ${cartColumns}
+     ), line as (
+       insert into cart_lines (id, cart_id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, created_at)
+       select $3::uuid, bumped.id, $4::uuid, $5::uuid, $6::text, $7::text, $8::text, $9::text, $10::text, $11::bigint, $12::integer, clock_timestamp()
+         from bumped
+       on conflict (cart_id, product_id, variant_id) do update
+         set quantity = cart_lines.quantity + excluded.quantity, unit_price = excluded.unit_price, name = excluded.name,
+             brand = excluded.brand, image_url = excluded.image_url, updated_at = now()
+       returning ${lineColumns}
+     )
+     select bumped.*, to_json(line.*) as stored_line from bumped, line`,
+    values: [cart.id, cart.version, line.id, line.product_id, line.variant_id, line.name, line.brand, line.size, line.color, line.image_url, line.unit_price, line.quantity],
+  });
+  const row = rows[0];
+  if (!row) return null;
+  const { stored_line, ...written } = row;
+  return { cart: written, line: stored_line };
+}
+
 export async function setLineQuantity(q: Queryable, cartId: string, lineId: string, quantity: number): Promise<boolean> {
   const r = await q.query('update cart_lines set quantity = $3, updated_at = now() where id = $2 and cart_id = $1', [cartId, lineId, quantity]);
   return r.rowCount === 1;
