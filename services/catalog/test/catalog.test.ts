@@ -230,6 +230,19 @@ describe('inventory', () => {
     expect(await fail(bus().call(catalogApi.getReservation, { order_id: randomUUID() }))).toMatchObject({ code: 'RESERVATION_NOT_FOUND' });
   });
 
+  it('answers a reserve with the reservation as stored: lines merged by variant (whatever its case), in id order', async () => {
+    const shoe = await productNamed('Pegasus 41 Road Running Shoe');
+    const [a, b, c] = [...shoe.variants].sort(() => -1).slice(0, 3).map((v) => v.id);
+    const order = randomUUID();
+    const r = await bus().call(catalogApi.reserve, {
+      order_id: order,
+      lines: [{ variant_id: c, quantity: 1 }, { variant_id: a.toUpperCase(), quantity: 2 }, { variant_id: b, quantity: 1 }, { variant_id: a, quantity: 1 }],
+    });
+    expect(r.lines).toEqual([{ variant_id: a, quantity: 3 }, { variant_id: b, quantity: 1 }, { variant_id: c, quantity: 1 }].sort((x, y) => (x.variant_id < y.variant_id ? -1 : 1)));
+    expect(await bus().call(catalogApi.getReservation, { order_id: order })).toEqual(r);
+    await bus().call(catalogApi.release, { order_id: order });
+  });
+
   it('reserves all lines or none, naming what is short', async () => {
     const trail = await productNamed('Trailblazer Limited Trail Shoe');
     const mug = await productNamed('Classic Ceramic Coffee Mug');

@@ -37,7 +37,8 @@ export class Reservations {
   async reserve(orderId: string, requested: RequestedLine[], ttlSeconds: number): Promise<Reservation> {
     return this.write(async (tx) => {
       // A concurrent or earlier reserve for the same order: the insert waited for it, so it is visible now.
-      if (!(await insertReservation(tx, orderId, ttlSeconds))) return (await readReservation(tx, orderId))!;
+      const inserted = await insertReservation(tx, orderId, ttlSeconds);
+      if (!inserted) return (await readReservation(tx, orderId))!;
       const lines = mergeLines(requested);
       const locked = await lockProductsAndVariants(
         tx,
@@ -49,7 +50,8 @@ export class Reservations {
       if (short.length) throw outOfStock(short);
       await insertReservationLines(tx, orderId, lines);
       await adjustStock(tx, lines, 0, 1);
-      const reservation = (await readReservation(tx, orderId))!;
+      // What readReservation would read back: the merged lines are sorted by id as it orders them.
+      const reservation: Reservation = { order_id: orderId, status: 'active', expires_at: inserted.expires_at.toISOString(), lines };
       await publishEvent(tx, { subject: catalogEvents.reserved, data: { order_id: orderId, lines: reservation.lines, expires_at: reservation.expires_at } });
       return reservation;
     });

@@ -12,20 +12,26 @@ interface ReservationRow {
 }
 
 export async function readReservation(tx: Tx, orderId: string, lock = false): Promise<Reservation | null> {
-  const { rows } = await tx.query<ReservationRow>(`select order_id, status, expires_at from reservations where order_id = $1${lock ? ' for update' : ''}`, [orderId]);
+  // The row and its lines in one statement; the lock (when asked) is on the reservation row only.
+  const { rows } = await tx.query<ReservationRow & { lines: RequestedLine[] }>(
+    `select r.order_id, r.status, r.expires_at,
+       (select coalesce(json_agg(json_build_object('variant_id', l.variant_id, 'quantity', l.quantity) order by l.variant_id), '[]'::json)
+          from reservation_lines l where l.order_id = r.order_id) as lines
+     from reservations r where r.order_id = $1${lock ? ' for update of r' : ''}`,
+    [orderId],
+  );
   if (!rows[0]) return null;
-  const lines = await tx.query<RequestedLine>('select variant_id, quantity from reservation_lines where order_id = $1 order by variant_id', [orderId]);
-  return { order_id: rows[0].order_id, status: rows[0].status, expires_at: rows[0].expires_at.toISOString(), lines: lines.rows };
+  return { order_id: rows[0].order_id, status: rows[0].status, expires_at: rows[0].expires_at.toISOString(), lines: rows[0].lines };
 }
 
-/** The reservation row of a new order; false when the order already has one (a repeated or concurrent reserve). */
-export async function insertReservation(tx: Tx, orderId: string, ttlSeconds: number): Promise<boolean> {
-  const inserted = await tx.query(
+/** The reservation row of a new order and when it expires; null when the order already has one (a repeated or concurrent reserve). */
+export async function insertReservation(tx: Tx, orderId: string, ttlSeconds: number): Promise<{ expires_at: Date } | null> {
+  const { rows } = await tx.query<{ expires_at: Date }>(
     `insert into reservations (order_id, status, expires_at) values ($1, 'active', now() + make_interval(secs => $2))
-     on conflict (order_id) do nothing`,
+     on conflict (order_id) do nothing returning expires_at`,
     [orderId, ttlSeconds],
   );
-  return inserted.rowCount !== 0;
+  return rows[0] ?? null;
 }
 
 export async function insertReservationLines(tx: Tx, orderId: string, lines: RequestedLine[]): Promise<void> {

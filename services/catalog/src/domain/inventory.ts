@@ -8,7 +8,11 @@ export interface RequestedLine {
 /** Lines for the same variant are added together, then sorted by id (the lock order). */
 export function mergeLines(lines: RequestedLine[]): RequestedLine[] {
   const byId = new Map<string, number>();
-  for (const l of lines) byId.set(l.variant_id, (byId.get(l.variant_id) ?? 0) + l.quantity);
+  // Lower-cased as PostgreSQL gives uuids back, so the merged lines sort and compare as stored ones do.
+  for (const l of lines) {
+    const id = l.variant_id.toLowerCase();
+    byId.set(id, (byId.get(id) ?? 0) + l.quantity);
+  }
   return [...byId.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variant_id, quantity]) => ({ variant_id, quantity }));
 }
 
