@@ -12,16 +12,10 @@ interface ReservationRow {
 }
 
 export async function readReservation(tx: Tx, orderId: string, lock = false): Promise<Reservation | null> {
-  // The row and its lines in one statement; the lock (when asked) is on the reservation row only.
-  const { rows } = await tx.query<ReservationRow & { lines: RequestedLine[] }>(
-    `select r.order_id, r.status, r.expires_at,
-       (select coalesce(json_agg(json_build_object('variant_id', l.variant_id, 'quantity', l.quantity) order by l.variant_id), '[]'::json)
-          from reservation_lines l where l.order_id = r.order_id) as lines
-     from reservations r where r.order_id = $1${lock ? ' for update of r' : ''}`,
-    [orderId],
-  );
+  const { rows } = await tx.query<ReservationRow>(`select order_id, status, expires_at from reservations where order_id = $1${lock ? ' for update' : ''}`, [orderId]);
   if (!rows[0]) return null;
-  return { order_id: rows[0].order_id, status: rows[0].status, expires_at: rows[0].expires_at.toISOString(), lines: rows[0].lines };
+  const lines = await tx.query<RequestedLine>('select variant_id, quantity from reservation_lines where order_id = $1 order by variant_id', [orderId]);
+  return { order_id: rows[0].order_id, status: rows[0].status, expires_at: rows[0].expires_at.toISOString(), lines: lines.rows };
 }
 
 /** The reservation row of a new order and when it expires; null when the order already has one (a repeated or concurrent reserve). */
