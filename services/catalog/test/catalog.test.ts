@@ -232,7 +232,7 @@ describe('inventory', () => {
 
   it('answers a reserve with the reservation as stored: lines merged by variant (whatever its case), in id order', async () => {
     const shoe = await productNamed('Pegasus 41 Road Running Shoe');
-    const [a, b, c] = [...shoe.variants].sort(() => -1).slice(0, 3).map((v) => v.id);
+    const [a, b, c] = shoe.variants.slice(0, 3).map((v) => v.id);
     const order = randomUUID();
     const r = await bus().call(catalogApi.reserve, {
       order_id: order,

@@ -27,20 +27,18 @@ const cartColumns = `id, status, owner_subject, conversation, currency, coupon_c
   version, created_at, updated_at`;
 const lineColumns = 'id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity';
 
-// Named statements are prepared once per connection and reused: these run on every read.
 export async function findCart(q: Queryable, id: string): Promise<CartRow | null> {
-  const { rows } = await q.query<CartRow>({ name: 'cart_by_id', text: `select ${cartColumns} from carts where id = $1`, values: [id] });
+  const { rows } = await q.query<CartRow>({ text: `select ${cartColumns} from carts where id = $1`, values: [id] });
   return rows[0] ?? null;
 }
 
 export async function lockCart(q: Queryable, id: string): Promise<CartRow | null> {
-  const { rows } = await q.query<CartRow>({ name: 'cart_lock', text: `select ${cartColumns} from carts where id = $1 for update`, values: [id] });
+  const { rows } = await q.query<CartRow>({ text: `select ${cartColumns} from carts where id = $1 for update`, values: [id] });
   return rows[0] ?? null;
 }
 
 export async function findLines(q: Queryable, cartId: string): Promise<StoredLine[]> {
   const { rows } = await q.query<StoredLine>({
-    name: 'cart_lines',
     text: `select ${lineColumns} from cart_lines where cart_id = $1 order by created_at, id`,
     values: [cartId],
   });
@@ -49,7 +47,6 @@ export async function findLines(q: Queryable, cartId: string): Promise<StoredLin
 
 export async function findActiveByConversation(q: Queryable, conversation: string): Promise<CartRow | null> {
   const { rows } = await q.query<CartRow>({
-    name: 'cart_by_conversation',
     text: `select ${cartColumns} from carts where conversation = $1 and status = 'active'`,
     values: [conversation],
   });
@@ -71,12 +68,17 @@ export async function insertCart(q: Queryable, cart: { id: string; owner_subject
 /** Bumps the version after a change, returning the whole row as the change left it. */
 export async function bumpVersion(q: Queryable, id: string): Promise<CartRow> {
   const { rows } = await q.query<CartRow>({
-    name: 'cart_bump_version',
     text: `update carts set version = version + 1, updated_at = now() where id = $1 returning ${cartColumns}`,
     values: [id],
   });
   return rows[0];
 }
+
+/** An add to a variant the cart already holds adds units to its line and takes the current price and wording. */
+const mergeIntoLine = `on conflict (cart_id, product_id, variant_id) do update
+  set quantity = cart_lines.quantity + excluded.quantity, unit_price = excluded.unit_price, name = excluded.name,
+      brand = excluded.brand, image_url = excluded.image_url, updated_at = now()
+  returning ${lineColumns}`;
 
 /**
  * Adds the line, or units to the one of the same variant, returning it as stored. A new line's
@@ -85,13 +87,9 @@ export async function bumpVersion(q: Queryable, id: string): Promise<CartRow> {
  */
 export async function upsertLine(q: Queryable, cartId: string, line: Omit<StoredLine, 'id'> & { id: string }): Promise<StoredLine> {
   const { rows } = await q.query<StoredLine>({
-    name: 'cart_line_upsert',
     text: `insert into cart_lines (id, cart_id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, created_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp())
-     on conflict (cart_id, product_id, variant_id) do update
-       set quantity = cart_lines.quantity + excluded.quantity, unit_price = excluded.unit_price, name = excluded.name,
-           brand = excluded.brand, image_url = excluded.image_url, updated_at = now()
-     returning ${lineColumns}`,
+     ${mergeIntoLine}`,
     values: [line.id, cartId, line.product_id, line.variant_id, line.name, line.brand, line.size, line.color, line.image_url, line.unit_price, line.quantity],
   });
   return rows[0];
@@ -108,7 +106,6 @@ export async function upsertLineAtVersion(
   line: Omit<StoredLine, 'id'> & { id: string },
 ): Promise<{ cart: CartRow; line: StoredLine } | null> {
   const { rows } = await q.query<CartRow & { stored_line: StoredLine }>({
-    name: 'cart_line_upsert_at_version',
     text: `with bumped as (
        update carts set version = version + 1, updated_at = now()
         where id = $1 and version = $2 and status = 'active'
@@ -117,10 +114,7 @@ export async function upsertLineAtVersion(
        insert into cart_lines (id, cart_id, product_id, variant_id, name, brand, size, color, image_url, unit_price, quantity, created_at)
        select $3::uuid, bumped.id, $4::uuid, $5::uuid, $6::text, $7::text, $8::text, $9::text, $10::text, $11::bigint, $12::integer, clock_timestamp()
          from bumped
-       on conflict (cart_id, product_id, variant_id) do update
-         set quantity = cart_lines.quantity + excluded.quantity, unit_price = excluded.unit_price, name = excluded.name,
-             brand = excluded.brand, image_url = excluded.image_url, updated_at = now()
-       returning ${lineColumns}
+       ${mergeIntoLine}
      )
      select bumped.*, to_json(line.*) as stored_line from bumped, line`,
     values: [cart.id, cart.version, line.id, line.product_id, line.variant_id, line.name, line.brand, line.size, line.color, line.image_url, line.unit_price, line.quantity],

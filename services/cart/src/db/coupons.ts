@@ -4,7 +4,7 @@ import type { Queryable } from './carts.js';
 const couponColumns = 'code, type, value, min_subtotal, valid_from, valid_until, usage_limit, times_used, active, description';
 
 export async function findCoupon(q: Queryable, code: string): Promise<Coupon | null> {
-  const { rows } = await q.query<Coupon>({ name: 'coupon_by_code', text: `select ${couponColumns} from coupons where code = $1`, values: [code] });
+  const { rows } = await q.query<Coupon>({ text: `select ${couponColumns} from coupons where code = $1`, values: [code] });
   return rows[0] ?? null;
 }
 
@@ -14,7 +14,6 @@ export async function findCoupon(q: Queryable, code: string): Promise<Coupon | n
  */
 export async function findCouponForCart(q: Queryable, code: string, cartId: string): Promise<Coupon | null> {
   const { rows } = await q.query<Coupon>({
-    name: 'coupon_for_cart',
     text: `select c.code, c.type, c.value, c.min_subtotal, c.valid_from, c.valid_until, c.usage_limit, c.active, c.description,
              c.times_used - (select count(*)::int from coupon_reservations r
                               where r.code = c.code and r.cart_id = $2 and r.released_at is null) as times_used

@@ -93,23 +93,21 @@ export class ProductStore {
 
   /** A refused feed item answers PROHIBITED_ITEM with its reason; an unknown id PRODUCT_NOT_FOUND. */
   async notFound(productId: string): Promise<AppError> {
-    const refused = await this.pool.query<{ name: string; reason: string }>({ name: 'catalog_refused_one', text: 'select name, reason from refused_items where id = $1', values: [productId] });
+    const refused = await this.pool.query<{ name: string; reason: string }>({ text: 'select name, reason from refused_items where id = $1', values: [productId] });
     if (refused.rows[0]) return new AppError('PROHIBITED_ITEM', `${refused.rows[0].name} cannot be sold here. ${refused.rows[0].reason}`, { product_id: productId, reason: refused.rows[0].reason });
     return new AppError('PRODUCT_NOT_FOUND', 'That product does not exist.', { product_id: productId });
   }
 
   async get(productId: string): Promise<ProductDetail> {
     const { rows } = await this.pool.query<SummaryRow & { description: string; active: boolean; created_at: Date; updated_at: Date; brand_lc: string }>({
-      name: 'catalog_product_get',
       text: `select ${summaryColumns}, description, active, created_at, updated_at, brand_lc from products where id = $1`,
       values: [productId],
     });
     const p = rows[0];
     if (!p) throw await this.notFound(productId);
     const [variants, related] = await Promise.all([
-      this.pool.query<VariantRow>({ name: 'catalog_product_variants', text: 'select id, sku, size, color, price, stock, reserved from variants where product_id = $1 order by color nulls first, sku', values: [productId] }),
+      this.pool.query<VariantRow>({ text: 'select id, sku, size, color, price, stock, reserved from variants where product_id = $1 order by color nulls first, sku', values: [productId] }),
       this.pool.query<SummaryRow>({
-        name: 'catalog_product_related',
         // Same category first, then same brand; each branch walks its partial index and stops at 6.
         text: `(select ${summaryColumns} from products
                 where active and available > 0 and id <> $1 and category_id = $2
@@ -136,7 +134,6 @@ export class ProductStore {
   /** A product's variants for adding to a cart: one round trip, no related products. */
   async variantsOf(productId: string): Promise<ProductVariants> {
     const { rows } = await this.pool.query<VariantRow & { product_id: string; name: string; brand: string; active: boolean }>({
-      name: 'catalog_product_variants_lean',
       text: `select p.id product_id, p.name, p.brand, p.active, v.id, v.sku, v.size, v.color, v.price, v.stock, v.reserved
              from products p left join variants v on v.product_id = p.id
              where p.id = $1 order by v.color nulls first, v.sku`,
@@ -157,7 +154,6 @@ export class ProductStore {
 
   async lookupVariants(ids: string[]): Promise<VariantInfo[]> {
     const { rows } = await this.pool.query<{ variant_id: string; product_id: string; name: string; brand: string; size: string | null; color: string | null; price: number; stock: number; reserved: number; active: boolean }>({
-      name: 'catalog_variants_lookup',
       text: `select v.id variant_id, p.id product_id, p.name, p.brand, v.size, v.color, v.price, v.stock, v.reserved, p.active
              from variants v join products p on p.id = v.product_id where v.id = any($1::uuid[])`,
       values: [[...new Set(ids)]],
@@ -185,7 +181,6 @@ export class ProductStore {
   /** What the image generator needs; PRODUCT_NOT_FOUND / PROHIBITED_ITEM when there is no such product. */
   async imageInput(productId: string): Promise<{ name: string; brand: string; rootCategory: string; color: string | null }> {
     const { rows } = await this.pool.query<{ name: string; brand: string; root: string; color: string | null }>({
-      name: 'catalog_image_input',
       text: `select p.name, p.brand, p.category_slugs[1] root, p.colors[1] color from products p where p.id = $1`,
       values: [productId],
     });
