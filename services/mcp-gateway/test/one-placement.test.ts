@@ -58,3 +58,50 @@ describe('one placement per cart, through the MCP client', () => {
     await c.close();
   });
 });
+
+/**
+ * A place_order asked again under its key while the first call is still placing (its answer lost,
+ * as in a database restart): the placement holds the cart's stock, so the cart reads its own items
+ * as short. The repeat must get that placement's answer, not a refusal built from the cart.
+ */
+describe('a placement asked again while it is under way', () => {
+  const conversation = 'conv-retry-under-way';
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      gatewayEnv: { RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_IP_PER_MINUTE: '10000' },
+      // The demo provider holds this shopper's charge for 3 s, so the placement is under way when asked again.
+      serviceEnv: { payments: { NODE_ENV: 'test', PAYMENTS_TEST_HANG_CUSTOMER: conversation, PAYMENTS_TEST_HANG_MS: '3000' } },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('the same key, while the first call holds the last units: the same order, confirmed, not a stock refusal', async () => {
+    const c = await connectClient(stack.mcpUrl, { 'openai/session': conversation });
+    const found = ok(await c.call('search_products', { query: 'mug' }));
+    const detail = ok(await c.call('get_product_details', { product_id: found.items[0].id }));
+    const variant = detail.product.variants.find((v: any) => v.available > 0);
+    // Exactly the two units the cart asks for: once the placement reserves them, none is left.
+    await scalar(stack.databaseUrls.catalog!, 'with v as (update variants set stock = reserved + 2 where id = $1 returning 1) select count(*) as n from v', [variant.id]);
+    ok(await c.call('add_to_cart', { product_id: found.items[0].id, quantity: 2, ...(variant.size ? { size: variant.size } : {}), ...(variant.color ? { color: variant.color } : {}) }));
+    ok(await c.call('update_checkout', { shipping_address: address, shipping_method: 'standard', billing_same_as_shipping: true, payment_method_id: 'pm_card_visa', accept_terms: true }));
+
+    const key = `retry-under-way-${Date.now()}`;
+    const first = c.call('place_order', { idempotency_key: key });
+    const deadline = Date.now() + 10_000;
+    while ((await scalar(stack.databaseUrls.catalog!, `select count(*) as n from reservations where status = 'active'`)) === 0) {
+      if (Date.now() > deadline) throw new Error('the first placement never reserved its stock');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const again = await c.call('place_order', { idempotency_key: key });
+    const firstAnswer = await first;
+    const order = ok(again).order;
+    expect(order.status).toBe('confirmed');
+    expect(ok(firstAnswer).order.id).toBe(order.id);
+    expect(await scalar(stack.databaseUrls.orders!, 'select count(*) as n from orders', [])).toBe(1);
+    expect(await scalar(stack.databaseUrls.payments!, 'select count(*) as n from payments', [])).toBe(1);
+    await c.close();
+  }, 60_000);
+});

@@ -32,7 +32,9 @@ export const placeOrder = defineTool({
       if (existing) return { presented: presentOrder(existing, ALREADY_PLACED) };
     }
     const changed = changedBeforePlacement(cart);
-    if (changed) throw changed;
+    // A placement of this cart under way holds its stock, so the cart reads its own items as short:
+    // asked again meanwhile (a retry after a lost answer), that placement answers, not the cart.
+    if (changed && !(await call.deps.bus.call(ordersApi.placed, { cart_id: cart.id, caller })).order) throw changed;
     await assertMayPayWith(call, a.payment_method_id ?? cart.checkout.payment_method_id);
     const order = await call.deps.bus.call(
       ordersApi.place,

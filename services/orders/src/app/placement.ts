@@ -15,6 +15,7 @@ import {
   paymentKeys,
   replacedByDirectPaymentReason,
   settledSteps,
+  stillBeingPlacedError,
 } from '../domain/saga.js';
 import { repeatedBy } from '../domain/repeat.js';
 import { cartHolder, findById, findByKey, insertPending, isVisible, latestOrder, nextOrderNumber, renderOrder, supersede, takeOverFromLink, type NewOrder, type OrderRow } from '../db/orders.js';
@@ -118,7 +119,10 @@ export class Placement {
       if (!row) continue; // another placement took the key or the cart first: follow it
       return this.drive(row.id, async () => {
         await this.runner.run(row.id, { input: { expectedTotal: req.expected_total } });
-        return this.current(row.id);
+        const after = (await findById(pool, row.id))!;
+        // A runner that stopped short (a charge in doubt, a service that did not answer, another runner moving it on) has no outcome yet.
+        if (isVisible(after) && !settledSteps.has(after.saga_step)) throw stillBeingPlacedError(after);
+        return this.answer(after);
       });
     }
     throw new AppError('UNAVAILABLE', 'Your order could not be placed right now. Please try again in a moment.');
@@ -176,7 +180,7 @@ export class Placement {
     }
     if (settled) return renderOrder(this.ctx.pool, row);
     if (!sameKey) throw orderInProgressError(row);
-    throw new AppError('UNAVAILABLE', 'Your order is still being placed. Please try again in a moment.', { order_id: row.id });
+    throw stillBeingPlacedError(row);
   }
 
   /**
@@ -250,7 +254,10 @@ export class Placement {
   }
 
   async current(orderId: string): Promise<Order> {
-    const row = (await findById(this.ctx.pool, orderId))!;
+    return this.answer((await findById(this.ctx.pool, orderId))!);
+  }
+
+  private async answer(row: OrderRow): Promise<Order> {
     if (!isVisible(row)) throw AppError.fromBody(row.refusal ?? { code: 'UNAVAILABLE', message: 'Your order is still being placed. Please try again in a moment.' });
     return renderOrder(this.ctx.pool, row);
   }

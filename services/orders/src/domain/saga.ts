@@ -231,6 +231,15 @@ export function linkPaymentMismatch(order: { id: string; total: number | null; c
   return null;
 }
 
+/**
+ * The placement under this key has not settled: a charge whose outcome is not known yet (payments
+ * did not answer), or a step waiting on a service. It is not an order placed, so it is not answered
+ * as one: asking again under the key gets its outcome once it has one.
+ */
+export function stillBeingPlacedError(order: { id: string; number: string }): AppError {
+  return new AppError('UNAVAILABLE', `Your order ${order.number} is still being placed. Please try again in a moment.`, { order_id: order.id, order_number: order.number });
+}
+
 /** Another placement of the same cart has not finished yet: this one reserved and charged nothing. */
 export function orderInProgressError(order: { id: string; number: string }): AppError {
   return new AppError(
