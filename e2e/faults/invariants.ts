@@ -68,7 +68,7 @@ interface PaymentRow {
 export async function snapshot(fs: Inspected) {
   const orders = (
     await fs.db.orders.query<OrderRow>(
-      `select id, number, cart_id, idempotency_key, status, saga_step, (snapshot->>'total')::bigint as total, payment_id, superseded, snapshot->'coupon'->>'code' as coupon_code, updated_at from orders`,
+      `select id, number, cart_id, idempotency_key, status, saga_step, (snapshot->>'total')::bigint as total, payment_id, superseded, snapshot->'coupon'->>'code' as coupon_code, updated_at from orders_with_saga`,
     )
   ).rows;
   const orderedByVariant = new Map<string, number>(
@@ -100,7 +100,7 @@ export async function initialStock(fs: Inspected): Promise<Map<string, number>> 
 }
 
 export async function unfinishedSagas(fs: Inspected): Promise<number> {
-  const { rows } = await fs.db.orders.query<{ n: number }>(`select count(*)::int n from orders where saga_step not in ('confirmed', 'failed', 'refused')`);
+  const { rows } = await fs.db.orders.query<{ n: number }>(`select count(*)::int n from orders_with_saga where saga_step not in ('confirmed', 'failed', 'refused')`);
   return rows[0].n;
 }
 

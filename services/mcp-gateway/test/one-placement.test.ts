@@ -51,7 +51,7 @@ describe('one placement per cart, through the MCP client', () => {
       expect(text).toContain(orders[0].number);
     }
 
-    expect(await scalar(stack.databaseUrls.orders!, 'select count(*) as n from orders where cart_id = $1', [cartId])).toBe(1);
+    expect(await scalar(stack.databaseUrls.orders!, 'select count(*) as n from orders_with_saga where cart_id = $1', [cartId])).toBe(1);
     expect(await scalar(stack.databaseUrls.payments!, 'select count(*) as n from payments')).toBe(1);
     expect(await scalar(stack.databaseUrls.payments!, 'select count(*) as n from refunds')).toBe(0);
     expect(await scalar(stack.databaseUrls.catalog!, 'select count(*) as n from reservations')).toBe(1);

@@ -33,7 +33,7 @@ describe('a placement whose charge is in doubt', () => {
     const answer = await stack.bus.call(ordersApi.place, { cart_id: cartId, caller, idempotency_key: key() }, { timeoutMs: 30_000 }).catch((e: unknown) => e);
     expect(answer).toBeInstanceOf(AppError);
     const err = answer as AppError;
-    const [row] = await sql<{ id: string; number: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, number, status, saga_step from orders where cart_id = $1', [cartId]);
+    const [row] = await sql<{ id: string; number: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, number, status, saga_step from orders_with_saga where cart_id = $1', [cartId]);
     expect(row).toMatchObject({ status: 'pending', saga_step: 'charging' });
     orderId = row.id;
     expect(err.code).toBe('UNAVAILABLE');

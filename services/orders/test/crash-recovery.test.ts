@@ -63,7 +63,7 @@ describe('a crash between charge and confirm', () => {
     expect(crash.last).toMatchObject({ code: expect.stringMatching(/TIMEOUT|UNAVAILABLE/) });
 
     // Charged, not confirmed: the process died right after persisting the payment step.
-    const [stuck] = await sql<{ id: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, status, saga_step from orders where cart_id = $1', [cart.id]);
+    const [stuck] = await sql<{ id: string; status: string; saga_step: string }>(stack.dbs.orders.url, 'select id, status, saga_step from orders_with_saga where cart_id = $1', [cart.id]);
     expect(stuck).toMatchObject({ status: 'pending', saga_step: 'charged' });
 
     runOrders({});
@@ -100,7 +100,7 @@ describe('a crash between charge and confirm', () => {
     const usesBefore = await timesUsed();
     const crash = await placeUntilCrash(crashing, { cart_id: cart.id, caller, idempotency_key: `abandon-${cart.id}` });
     expect(crash.code).toBe(137);
-    const [stuck] = await sql<{ id: string; saga_step: string }>(stack.dbs.orders.url, 'select id, saga_step from orders where cart_id = $1', [cart.id]);
+    const [stuck] = await sql<{ id: string; saga_step: string }>(stack.dbs.orders.url, 'select id, saga_step from orders_with_saga where cart_id = $1', [cart.id]);
     expect(stuck.saga_step).toBe('reserved');
     expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 1);
     expect(await timesUsed()).toBe(usesBefore + 1);

@@ -65,7 +65,7 @@ describe('one cart, one payment: a checkout link and a direct placement never bo
     expect(replaced.timeline.at(-1)).toMatchObject({ status: 'cancelled', actor: 'shopper', reason: replaced.reason });
     expect(replaced.payment.status).toBe('voided');
     expect(await sagaSteps(linkOrder.id)).toEqual(['created', 'validated', 'coupon_reserved', 'reserved', 'awaiting_payment', 'compensating', 'failed']);
-    const [replaced_by] = await sql<{ replaced_by: string }>(stack.dbs.orders.url, 'select replaced_by from orders where id = $1', [linkOrder.id]);
+    const [replaced_by] = await sql<{ replaced_by: string }>(stack.dbs.orders.url, 'select replaced_by from orders_with_saga where id = $1', [linkOrder.id]);
     expect(replaced_by.replaced_by).toBe(direct.id);
     expect(await bus().call(paymentsApi.getByOrder, { order_id: linkOrder.id })).toMatchObject({ status: 'voided', amount_captured: 0 });
     // The link can no longer be paid.
@@ -89,7 +89,7 @@ describe('one cart, one payment: a checkout link and a direct placement never bo
     const second = await placeExternal(cart, caller, `link:${cart.id}:again`);
     expect(second.order.id).toBe(first.order.id);
     expect(second.checkout_link).toEqual(first.checkout_link);
-    expect(await sql(stack.dbs.orders.url, 'select id from orders where cart_id = $1', [cart.id])).toHaveLength(1);
+    expect(await sql(stack.dbs.orders.url, 'select id from orders_with_saga where cart_id = $1', [cart.id])).toHaveLength(1);
     expect((await availableOf(stack, item.variant_id)).available).toBe(before.available - 1);
 
     expect((await press(first.checkout_link, 'approve')).status).toBe(200);
@@ -127,7 +127,7 @@ describe('one cart, one payment: a checkout link and a direct placement never bo
     await jsm.streams.purge(eventStreamName(stack.prefix), { filter: stack.prefix + paymentEvents.captured });
     const ordersMod = (await import('../src/main.js')) as { start: (env: Record<string, string>) => Promise<typeof orders> };
     orders = await ordersMod.start(testEnv(stack.dbs.orders.url, stack.prefix, ordersEnv));
-    const [awaiting] = await sql<{ saga_step: string }>(stack.dbs.orders.url, 'select saga_step from orders where id = $1', [linkOrder.id]);
+    const [awaiting] = await sql<{ saga_step: string }>(stack.dbs.orders.url, 'select saga_step from orders_with_saga where id = $1', [linkOrder.id]);
     expect(awaiting.saga_step).toBe('awaiting_payment');
 
     const refusal = { code: 'CART_NOT_ACTIVE', message: `This cart was already paid through the checkout link: order ${linkOrder.number}. Nothing was charged again.` };
@@ -139,7 +139,7 @@ describe('one cart, one payment: a checkout link and a direct placement never bo
     expect(confirmed).toMatchObject({ status: 'confirmed', payment: { status: 'captured' } });
     expect(await bus().call(paymentsApi.getByOrder, { order_id: linkOrder.id })).toMatchObject({ status: 'captured', amount_refunded: 0 });
     // The direct placement never became an order: the cart's one placement is the link order.
-    expect(await sql(stack.dbs.orders.url, 'select id from orders where cart_id = $1 and idempotency_key = $2', [cart.id, `direct:${cart.id}`])).toEqual([]);
+    expect(await sql(stack.dbs.orders.url, 'select id from orders_with_saga where cart_id = $1 and idempotency_key = $2', [cart.id, `direct:${cart.id}`])).toEqual([]);
     const [{ n: paymentsOfCart }] = await sql<{ n: number }>(stack.dbs.payments.url, 'select count(*)::int as n from payments where order_id = $1', [linkOrder.id]);
     expect(paymentsOfCart).toBe(1);
     expect(await availableOf(stack, item.variant_id)).toEqual({ available: before.available - 1, stock: before.stock - 1 });
@@ -165,7 +165,7 @@ describe('one placement per cart, decided by the orders database', () => {
           .catch((e: unknown) => e),
       ),
     );
-    const orders = await sql<{ id: string; number: string; status: string }>(stack.dbs.orders.url, 'select id, number, status from orders where cart_id = $1', [cart.id]);
+    const orders = await sql<{ id: string; number: string; status: string }>(stack.dbs.orders.url, 'select id, number, status from orders_with_saga where cart_id = $1', [cart.id]);
     expect(orders).toHaveLength(1);
     const [order] = orders;
     for (const answer of answers) {
@@ -265,7 +265,7 @@ describe('coupon uses reserved at placement', () => {
     const [coupon] = await sql<{ times_used: number }>(stack.dbs.cart.url, 'select times_used from coupons where code = $1', [code]);
     expect(coupon.times_used).toBe(2);
     // Nothing was charged or held for the refused ones.
-    const refusedIds = (await sql<{ id: string }>(stack.dbs.orders.url, `select id from orders where cart_id = any($1::text[]) and saga_step = 'refused'`, [carts.map((c) => c.id)])).map((r) => r.id);
+    const refusedIds = (await sql<{ id: string }>(stack.dbs.orders.url, `select id from orders_with_saga where cart_id = any($1::text[]) and saga_step = 'refused'`, [carts.map((c) => c.id)])).map((r) => r.id);
     expect(refusedIds).toHaveLength(8);
     expect(await sql(stack.dbs.payments.url, 'select id from payments where order_id = any($1::uuid[])', [refusedIds])).toEqual([]);
     expect(await sql(stack.dbs.catalog.url, `select order_id from reservations where order_id = any($1::uuid[]) and status in ('active', 'committed')`, [refusedIds])).toEqual([]);

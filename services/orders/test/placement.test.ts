@@ -226,7 +226,7 @@ describe('placing an order through the real catalog, cart and payments', () => {
     const still = await stack.bus.call(cartApi.get, { cart_id: cart.id, caller });
     expect(still.status).toBe('active');
     expect(still.lines).toHaveLength(1);
-    expect(await count(stack.dbs.orders.url, `select count(*) as n from orders where cart_id = $1 and status = 'confirmed'`, [cart.id])).toBe(0);
+    expect(await count(stack.dbs.orders.url, `select count(*) as n from orders_with_saga where cart_id = $1 and status = 'confirmed'`, [cart.id])).toBe(0);
     const log = await count(stack.dbs.orders.url, `select count(*) as n from saga_log where order_id = $1 and step in ('created','validated','reserved','charging','compensating','failed')`, [order.id]);
     expect(log).toBe(6);
     // The same request again is the same failed order; under the same key with another card it is a new attempt, which goes through.
@@ -359,7 +359,7 @@ describe('placing an order through the real catalog, cart and payments', () => {
     );
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(results.every((r) => r.status === 'confirmed')).toBe(true);
-    expect(await count(stack.dbs.orders.url, 'select count(*) as n from orders where cart_id = $1', [cart.id])).toBe(1);
+    expect(await count(stack.dbs.orders.url, 'select count(*) as n from orders_with_saga where cart_id = $1', [cart.id])).toBe(1);
     expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = $1', [results[0].id])).toBe(1);
   });
 
@@ -401,10 +401,10 @@ describe('a cart that changed between what the shopper saw and placement', () =>
 
   /** Nothing was placed, reserved or charged for the cart. */
   async function nothingCharged(cartId: string, variantId: string, before: { available: number; stock: number }) {
-    expect(await count(stack.dbs.orders.url, `select count(*) as n from orders where cart_id = $1 and status <> 'cancelled'`, [cartId])).toBe(0);
+    expect(await count(stack.dbs.orders.url, `select count(*) as n from orders_with_saga where cart_id = $1 and status <> 'cancelled'`, [cartId])).toBe(0);
     const client = new pg.Client({ connectionString: stack.dbs.orders.url });
     await client.connect();
-    const ids = (await client.query<{ id: string }>('select id from orders where cart_id = $1', [cartId]).finally(() => client.end())).rows.map((r) => r.id);
+    const ids = (await client.query<{ id: string }>('select id from orders_with_saga where cart_id = $1', [cartId]).finally(() => client.end())).rows.map((r) => r.id);
     expect(ids.length).toBeGreaterThan(0);
     expect(await count(stack.dbs.payments.url, 'select count(*) as n from payments where order_id = any($1::uuid[])', [ids])).toBe(0);
     expect(await availableOf(stack, variantId)).toEqual(before);

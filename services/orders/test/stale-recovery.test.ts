@@ -33,7 +33,7 @@ async function confirmedOrder() {
 }
 
 async function stateOf(orderId: string) {
-  const [order] = await sql<{ status: string; saga_step: string }>(stack.dbs.orders.url, 'select status, saga_step from orders where id = $1', [orderId]);
+  const [order] = await sql<{ status: string; saga_step: string }>(stack.dbs.orders.url, 'select status, saga_step from orders_with_saga where id = $1', [orderId]);
   const [payment] = await sql<{ status: string; amount_refunded: number }>(stack.dbs.payments.url, 'select status, amount_refunded from payments where order_id = $1', [orderId]);
   const [reservation] = await sql<{ status: string }>(stack.dbs.catalog.url, 'select status from reservations where order_id = $1', [orderId]);
   return { order, payment, reservation: reservation.status };

@@ -57,6 +57,19 @@ function orderRow(raw: StoredOrderRow | undefined): OrderRow | null {
   return { ...raw, snapshot: parsed.data };
 }
 
+/** The saga columns of an order row, as orders_with_saga names them, from a row of order_sagas. */
+const SAGA_COLUMNS = (s: string) =>
+  `${s}.cart_id, ${s}.idempotency_key, ${s}.step as saga_step, ${s}.compensate_from, ${s}.compensate_to, ${s}.superseded, ${s}.replaced_by`;
+
+/**
+ * The order's lock: its saga row, taken before any change of its step or status (then the order
+ * row), so two changes of one order never deadlock and each checks what the other committed.
+ */
+export async function lockSaga(tx: Queryable, orderId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('select 1 from order_sagas where order_id = $1 for update', [orderId]);
+  return rowCount === 1;
+}
+
 export async function appendSagaLog(q: Queryable, orderId: string, step: string, detail: Record<string, unknown> | null = null): Promise<void> {
   await q.query('insert into saga_log (order_id, step, detail) values ($1, $2, $3)', [orderId, step, detail]);
 }
@@ -85,11 +98,18 @@ export interface NewOrder {
  * two unique indexes): the caller then follows the order that holds it.
  */
 export async function insertPending(tx: Queryable, o: NewOrder): Promise<OrderRow | null> {
+  // The saga row decides (its two unique indexes); the order row is written only when it was.
   const { rows } = await tx.query<StoredOrderRow>(
-    `insert into orders (id, number, cart_id, idempotency_key, status, saga_step, owner_subject, conversation, caller, payment_method_arg, external_payment)
-     values ($1, $2, $3, $4, 'pending', 'created', $5, $6, $7, $8, $9)
-     on conflict do nothing
-     returning *`,
+    `with placement as (
+       insert into order_sagas (order_id, cart_id, idempotency_key, step) values ($1, $3, $4, 'created')
+       on conflict do nothing
+       returning *
+     ), inserted as (
+       insert into orders (id, number, status, owner_subject, conversation, caller, payment_method_arg, external_payment)
+       select $1, $2, 'pending', $5, $6, $7, $8, $9 from placement
+       returning *
+     )
+     select inserted.*, ${SAGA_COLUMNS('placement')} from inserted join placement on placement.order_id = inserted.id`,
     [o.id, o.number, o.cartId, o.idempotencyKey, o.caller.subject ?? null, o.caller.conversation ?? null, o.caller, o.paymentMethodArg, o.externalPayment],
   );
   const row = orderRow(rows[0]);
@@ -102,7 +122,7 @@ export async function insertPending(tx: Queryable, o: NewOrder): Promise<OrderRo
 /** The order holding the cart's one placement (in progress, awaiting its link's payment, or confirmed), if any. */
 export async function cartHolder(q: Queryable, cartId: string): Promise<OrderRow | null> {
   const { rows } = await q.query<StoredOrderRow>(
-    `select * from orders where cart_id = $1 and saga_step not in ('failed', 'refused') and replaced_by is null and not superseded`,
+    `select * from orders_with_saga where cart_id = $1 and saga_step not in ('failed', 'refused') and replaced_by is null and not superseded`,
     [cartId],
   );
   return orderRow(rows[0]);
@@ -115,8 +135,12 @@ export async function cartHolder(q: Queryable, cartId: string): Promise<OrderRow
  */
 export async function takeOverFromLink(tx: Queryable, linkOrderId: string, reason: string, directOrderId: string): Promise<boolean> {
   const res = await tx.query(
-    `update orders set saga_step = 'compensating', compensate_from = saga_step, compensate_to = 'cancelled', reason = $2, replaced_by = $3, updated_at = now()
-     where id = $1 and saga_step = 'awaiting_payment' and replaced_by is null`,
+    `with taken as (
+       update order_sagas set step = 'compensating', compensate_from = step, compensate_to = 'cancelled', replaced_by = $3, updated_at = now()
+       where order_id = $1 and step = 'awaiting_payment' and replaced_by is null
+       returning order_id
+     )
+     update orders set reason = $2, updated_at = now() where id = (select order_id from taken)`,
     [linkOrderId, reason, directOrderId],
   );
   if (res.rowCount === 0) return false;
@@ -128,49 +152,49 @@ export async function takeOverFromLink(tx: Queryable, linkOrderId: string, reaso
 export async function latestOrder(q: Queryable, by: { conversation: string } | { subject: string }): Promise<OrderRow | null> {
   const [column, value] = 'conversation' in by ? ['conversation', by.conversation] : ['owner_subject', by.subject];
   const { rows } = await q.query<StoredOrderRow>(
-    `select * from orders where ${column} = $1 and saga_step <> 'refused' and snapshot is not null order by created_at desc, number desc limit 1`,
+    `select * from orders_with_saga where ${column} = $1 and saga_step <> 'refused' and snapshot is not null order by created_at desc, number desc limit 1`,
     [value],
   );
   return orderRow(rows[0]);
 }
 
 export async function findByKey(q: Queryable, cartId: string, idempotencyKey: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<StoredOrderRow>(`select * from orders where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
+  const { rows } = await q.query<StoredOrderRow>(`select * from orders_with_saga where cart_id = $1 and idempotency_key = $2 and not superseded`, [cartId, idempotencyKey]);
   return orderRow(rows[0]);
 }
 
 /** Lets a new attempt take the key of one refused for a passing cause. */
 export async function supersede(q: Queryable, orderId: string): Promise<void> {
-  const res = await q.query('update orders set superseded = true, updated_at = now() where id = $1 and not superseded', [orderId]);
+  const res = await q.query('update order_sagas set superseded = true, updated_at = now() where order_id = $1 and not superseded', [orderId]);
   if (res.rowCount) await appendSagaLog(q, orderId, 'superseded');
 }
 
 /** Enters compensation, remembering how it ends and why. Only an order not yet placed: a confirmed one is cancelled or refunded through a refund intent (lifecycle). */
-export async function startCompensation(q: Queryable, orderId: string, from: SagaStep[], to: 'payment_failed' | 'cancelled', reason: string): Promise<boolean> {
-  const res = await q.query(
-    `update orders set saga_step = 'compensating', compensate_from = saga_step, compensate_to = $3, reason = $4, updated_at = now()
-     where id = $1 and saga_step = any($2::text[]) and status = 'pending'`,
-    [
-      orderId,
-      from,
-      to,
-      reason,
-    ],
+export async function startCompensation(tx: Queryable, orderId: string, from: SagaStep[], to: 'payment_failed' | 'cancelled', reason: string): Promise<boolean> {
+  await lockSaga(tx, orderId);
+  const res = await tx.query(
+    `with started as (
+       update order_sagas set step = 'compensating', compensate_from = step, compensate_to = $3, updated_at = now()
+       where order_id = $1 and step = any($2::text[]) and exists (select 1 from orders where id = $1 and status = 'pending')
+       returning order_id
+     )
+     update orders set reason = $4, updated_at = now() where id = (select order_id from started)`,
+    [orderId, from, to, reason],
   );
   if (res.rowCount === 0) return false;
-  await appendSagaLog(q, orderId, 'compensating', { outcome: to, reason });
+  await appendSagaLog(tx, orderId, 'compensating', { outcome: to, reason });
   return true;
 }
 
 export async function findById(q: Queryable, id: string): Promise<OrderRow | null> {
-  const { rows } = await q.query<StoredOrderRow>({ name: 'order_by_id', text: `select * from orders where id = $1`, values: [id] });
+  const { rows } = await q.query<StoredOrderRow>({ name: 'order_by_id', text: `select * from orders_with_saga where id = $1`, values: [id] });
   return orderRow(rows[0]);
 }
 
 /** By uuid or ORD- number. */
 export async function findByRef(q: Queryable, ref: string): Promise<OrderRow | null> {
   const byNumber = isOrderNumber(ref);
-  const { rows } = await q.query<StoredOrderRow>(`select * from orders where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
+  const { rows } = await q.query<StoredOrderRow>(`select * from orders_with_saga where ${byNumber ? 'number' : 'id'} = $1`, [ref]);
   return orderRow(rows[0]);
 }
 
@@ -231,7 +255,6 @@ export async function orderLines(q: Queryable, orderId: string): Promise<Array<{
   return rows;
 }
 
-/** Moves the saga from one of `from` to `to`; the row as it now is, or null when another runner moved it first. */
 /**
  * Moves the saga from one of `from` to `to` with its log entry, in one statement: atomic without a
  * transaction of its own (the runner's transitions are most of an order's queries), and inside the
@@ -248,15 +271,17 @@ export async function advanceStep(
   const { rows } = await q.query<StoredOrderRow>({
     name: 'order_advance_step',
     text: `with moved as (
-       update orders set saga_step = $3, updated_at = now(),
-         payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
-         payment_brand = coalesce($6, payment_brand), payment_last4 = coalesce($7, payment_last4)
-       where id = $1 and saga_step = any($2::text[])
+       update order_sagas set step = $3, updated_at = now() where order_id = $1 and step = any($2::text[])
+       returning *
+     ), paid as (
+       update orders set payment_id = coalesce($4, payment_id), payment_status = coalesce($5, payment_status),
+         payment_brand = coalesce($6, payment_brand), payment_last4 = coalesce($7, payment_last4), updated_at = now()
+       where id = (select order_id from moved)
        returning *
      ), logged as (
-       insert into saga_log (order_id, step, detail) select id, $3, $8 from moved
+       insert into saga_log (order_id, step, detail) select order_id, $3, $8 from moved
      )
-     select * from moved`,
+     select paid.*, ${SAGA_COLUMNS('moved')} from paid join moved on moved.order_id = paid.id`,
     values: [orderId, from, to, payment?.id ?? null, payment?.status ?? null, payment?.brand ?? null, payment?.last4 ?? null, detail],
   });
   return orderRow(rows[0]);
@@ -284,7 +309,7 @@ export async function recordCheckoutLink(tx: Queryable, orderId: string, link: {
 
 /** Recovery asked payments about this order's link payment and found it still open. */
 export async function markPaymentChecked(q: Queryable, orderId: string): Promise<void> {
-  await q.query(`update orders set payment_checked_at = now() where id = $1 and saga_step = 'awaiting_payment'`, [orderId]);
+  await q.query(`update orders set payment_checked_at = now() where id = $1 and exists (select 1 from order_sagas where order_id = $1 and step = 'awaiting_payment')`, [orderId]);
 }
 
 export interface StatusChange {
@@ -302,13 +327,25 @@ export interface StatusChange {
   event?: OutgoingEvent;
 }
 
-/** Changes the status with its history entry and event, in one transaction the caller owns. */
+/**
+ * Changes the status with its history entry and event, in one transaction the caller owns. The saga
+ * row is locked first, so the status and step it checks cannot move until the change commits.
+ */
 export async function changeStatus(tx: Queryable, orderId: string, c: StatusChange): Promise<boolean> {
+  await lockSaga(tx, orderId);
   const res = await tx.query(
-    `update orders set status = $2, reason = coalesce($3, reason), saga_step = coalesce($4, saga_step), refusal = coalesce($5, refusal),
-       payment_status = coalesce($6, payment_status), tracking_carrier = coalesce($7, tracking_carrier), tracking_number = coalesce($8, tracking_number),
-       tracking_url = coalesce($9, tracking_url), updated_at = now()
-     where id = $1 and status = any($10::text[]) and ($11::text[] is null or saga_step = any($11::text[]))`,
+    `with saga as (
+       select order_id from order_sagas where order_id = $1 and ($11::text[] is null or step = any($11::text[]))
+     ), changed as (
+       update orders set status = $2, reason = coalesce($3, reason), refusal = coalesce($5, refusal),
+         payment_status = coalesce($6, payment_status), tracking_carrier = coalesce($7, tracking_carrier), tracking_number = coalesce($8, tracking_number),
+         tracking_url = coalesce($9, tracking_url), updated_at = now()
+       where id = (select order_id from saga) and status = any($10::text[])
+       returning id
+     ), stepped as (
+       update order_sagas set step = $4, updated_at = now() where order_id = (select id from changed) and $4::text is not null
+     )
+     select id from changed`,
     [
       orderId,
       c.status,
@@ -386,16 +423,16 @@ export interface SummaryRow {
 export async function listOrders(q: Queryable, by: { subject?: string; conversation?: string }, page: number, perPage: number): Promise<{ rows: SummaryRow[]; total: number }> {
   const [column, value] = by.subject ? ['owner_subject', by.subject] : ['conversation', by.conversation];
   const anonymousOnly = by.subject ? '' : ' and owner_subject is null';
-  const where = `${column} = $1${anonymousOnly} and saga_step <> 'refused' and snapshot is not null`;
+  const where = `${column} = $1${anonymousOnly} and snapshot is not null and saga_step <> 'refused'`;
   const [items, count] = await Promise.all([
     q.query<SummaryRow>(
       `select o.id, o.number, o.status, (o.snapshot->>'total')::bigint as total, o.currency, (o.snapshot->>'item_count')::int as item_count, o.created_at,
          o.snapshot->'estimated_delivery'->>'earliest' as delivery_earliest, o.snapshot->'estimated_delivery'->>'latest' as delivery_latest,
          (select name from order_lines l where l.order_id = o.id order by position limit 1) as first_item_name
-       from orders o where ${where} order by created_at desc, number desc limit $2 offset $3`,
+       from orders_with_saga o where ${where} order by created_at desc, number desc limit $2 offset $3`,
       [value, perPage, (page - 1) * perPage],
     ),
-    q.query<{ n: number }>(`select count(*)::int as n from orders where ${where}`, [value]),
+    q.query<{ n: number }>(`select count(*)::int as n from orders_with_saga where ${where}`, [value]),
   ]);
   return { rows: items.rows, total: count.rows[0].n };
 }
@@ -406,11 +443,12 @@ export async function listOrders(q: Queryable, by: { subject?: string; conversat
  */
 export async function unfinishedSagas(q: Queryable, limit: number, checkMs: number): Promise<Array<{ id: string; saga_step: SagaStep; age_ms: number; external_payment: boolean }>> {
   const { rows } = await q.query<{ id: string; saga_step: SagaStep; age_ms: number; external_payment: boolean }>(
-    `select id, saga_step, external_payment, (extract(epoch from now() - updated_at) * 1000)::bigint as age_ms
-     from orders where saga_step not in ('confirmed', 'failed', 'refused')
-       and (saga_step <> 'awaiting_payment' or checkout_expires_at <= now()
-            or coalesce(payment_checked_at, updated_at) <= now() - make_interval(secs => $2::double precision / 1000))
-     order by updated_at limit $1`,
+    `select s.order_id as id, s.step as saga_step, o.external_payment, (extract(epoch from now() - s.updated_at) * 1000)::bigint as age_ms
+     from order_sagas s join orders o on o.id = s.order_id
+     where s.step not in ('confirmed', 'failed', 'refused')
+       and (s.step <> 'awaiting_payment' or o.checkout_expires_at <= now()
+            or coalesce(o.payment_checked_at, s.updated_at) <= now() - make_interval(secs => $2::double precision / 1000))
+     order by s.updated_at limit $1`,
     [limit, checkMs],
   );
   return rows;

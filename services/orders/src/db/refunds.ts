@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ErrorBody, OrderStatus } from '@shop/contracts';
 import { isOrderNumber } from '../domain/order-number.js';
+import { lockSaga } from './orders.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -27,10 +28,12 @@ export interface RefundIntentRow {
   completed_at: Date | null;
 }
 
-/** Locks the order row by uuid or ORD- number; its id, or null when there is none. */
+/** Locks the order by uuid or ORD- number, its saga row first (db/orders.ts lockSaga); its id, or null when there is none. */
 export async function lockOrder(tx: Queryable, ref: string): Promise<string | null> {
-  const { rows } = await tx.query<{ id: string }>(`select id from orders where ${isOrderNumber(ref) ? 'number' : 'id'} = $1 for update`, [ref]);
-  return rows[0]?.id ?? null;
+  const id = isOrderNumber(ref) ? (await tx.query<{ id: string }>('select id from orders where number = $1', [ref])).rows[0]?.id : ref;
+  if (!id || !(await lockSaga(tx, id))) return null;
+  await tx.query('select 1 from orders where id = $1 for update', [id]);
+  return id;
 }
 
 export async function pendingIntent(q: Queryable, orderId: string): Promise<RefundIntentRow | null> {
