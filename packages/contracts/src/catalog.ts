@@ -177,6 +177,8 @@ export const ShortageDetail = z.object({
 });
 export type ShortageDetail = z.infer<typeof ShortageDetail>;
 export const ReservationRef = z.object({ order_id: Uuid }).strict();
+/** Holds an order's stock for ttl_seconds more from now (never shortens it). */
+export const ExtendReservationRequest = z.object({ order_id: Uuid, ttl_seconds: z.number().int().min(5).max(86_400) }).strict();
 
 /** Product images are generated SVGs; the gateway serves them from this reply. */
 export const GetImageRequest = z.object({ product_id: Uuid }).strict();
@@ -209,6 +211,12 @@ export const catalogApi = {
   lookupVariants: endpoint('catalog.variants.lookup', LookupVariantsRequest, LookupVariantsResult),
   reserve: endpoint('catalog.inventory.reserve', ReserveRequest, Reservation),
   commit: endpoint('catalog.inventory.commit', ReservationRef, Reservation),
+  /**
+   * Holds a reservation longer: an active one until now + ttl_seconds (or later, if it already
+   * was); an expired one is taken again when its stock is still there (OUT_OF_STOCK otherwise). A
+   * committed one is answered as it is; a released one is INVALID_TRANSITION.
+   */
+  extend: endpoint('catalog.inventory.extend', ExtendReservationRequest, Reservation),
   release: endpoint('catalog.inventory.release', ReservationRef, Reservation),
   /** Puts committed stock back (an order cancelled after its stock was committed). */
   restock: endpoint('catalog.inventory.restock', ReservationRef, Reservation),

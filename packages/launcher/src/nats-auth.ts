@@ -61,6 +61,8 @@ export const natsUsers: NatsUser[] = [
       cartApi.reserveCoupon,
       cartApi.releaseCoupon,
       catalogApi.reserve,
+      // Held longer while a charge is in doubt (a resumed charge-payment step).
+      catalogApi.extend,
       catalogApi.commit,
       catalogApi.restock,
       paymentsApi.authorize,

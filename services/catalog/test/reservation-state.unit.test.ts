@@ -10,13 +10,14 @@ describe('reservation transitions', () => {
     for (const a of actions) expect(Object.keys(reservationTransitions[a]).sort(), a).toEqual([...statuses].sort());
   });
 
-  it('keeps reserved = units of active reservations: only a move out of active lowers it, and nothing raises it', () => {
+  it('keeps reserved = units of active reservations: a move out of active lowers it, only extend of an expired one raises it (stock checked)', () => {
     for (const a of actions) {
       for (const s of statuses) {
         const step = reservationTransitions[a][s];
         if (step.kind !== 'move') continue;
-        expect(step.move.reserved, `${a} from ${s}`).toBe(s === 'active' ? -1 : 0);
-        expect(step.move.to, `${a} from ${s}`).not.toBe('active');
+        const intoActive = step.move.to === 'active';
+        expect(step.move.reserved, `${a} from ${s}`).toBe(s === 'active' ? -1 : intoActive ? 1 : 0);
+        if (intoActive) expect([a, s, step.move.checkStock, step.move.stock]).toEqual(['extend', 'expired', true, 0]);
       }
     }
   });

@@ -13,7 +13,8 @@ let stack: Stack;
 let payments: { stop: () => Promise<void> } | undefined;
 
 beforeAll(async () => {
-  stack = await startStack('orders_doubt', { ORDERS_RECOVERY_MS: '200', ORDERS_SAGA_GRACE_MS: '300' });
+  // A 5 s hold, so the reservation would lapse (catalog sweeps every 5 s) while payments is away.
+  stack = await startStack('orders_doubt', { ORDERS_RECOVERY_MS: '200', ORDERS_SAGA_GRACE_MS: '300', ORDERS_RESERVATION_TTL_S: '5' });
 });
 afterAll(async () => {
   await payments?.stop();
@@ -40,6 +41,17 @@ describe('a placement whose charge is in doubt', () => {
     expect(err.message).toContain(row.number);
     expect(err.details).toMatchObject({ order_id: row.id, order_number: row.number });
   }, 60_000);
+
+  it('while it is in doubt, its stock stays held past the reservation’s first expiry (each resumed charge holds it again)', async () => {
+    const reservation = async () => (await sql<{ status: string; expires_at: Date }>(stack.dbs.catalog.url, 'select status, expires_at from reservations where order_id = $1', [orderId]))[0];
+    const first = await reservation();
+    expect(first.status).toBe('active');
+    // Past the first expiry and at least one sweep of the catalog's expiry job.
+    await new Promise((r) => setTimeout(r, 11_000));
+    const now = await reservation();
+    expect(now.status).toBe('active');
+    expect(now.expires_at.getTime()).toBeGreaterThan(first.expires_at.getTime());
+  }, 30_000);
 
   it('once payments answers again, the same key gets the confirmed order, charged once', async () => {
     const mod = (await import('@shop/payments')) as { start: (env: Record<string, string>) => Promise<{ stop: () => Promise<void> }> };

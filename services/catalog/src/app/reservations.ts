@@ -5,6 +5,7 @@ import { reservationStep, type ReservationAction } from '../domain/reservation-s
 import { lockProductsAndVariants } from '../db/locks.js';
 import {
   adjustStock,
+  holdUntilAtLeast,
   insertReservation,
   insertReservationLines,
   lockDueForExpiry,
@@ -66,6 +67,22 @@ export class Reservations {
   /** Stock leaves the warehouse: stock and reserved both drop. Idempotent. */
   commit(orderId: string): Promise<Reservation> {
     return this.change(orderId, 'commit');
+  }
+
+  /**
+   * Holds the order's stock at least ttlSeconds more (its charge is in doubt, so the order may still
+   * be paid): an active reservation's expiry moves, an expired one is taken again if its units are
+   * still there. Idempotent; a committed one is answered as it is.
+   */
+  extend(orderId: string, ttlSeconds: number): Promise<Reservation> {
+    return this.write(async (tx) => {
+      const r = await readReservation(tx, orderId, true);
+      if (!r) throw notFound(orderId);
+      const held = await this.apply(tx, r, 'extend');
+      if (held.status !== 'active') return held; // committed: nothing left to hold
+      const expiresAt = await holdUntilAtLeast(tx, orderId, ttlSeconds);
+      return { ...held, expires_at: expiresAt.toISOString() };
+    });
   }
 
   /** Gives reserved units back. Idempotent; a committed reservation needs restock instead. */

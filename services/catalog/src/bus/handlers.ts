@@ -14,6 +14,7 @@ export function catalogHandlers(c: Catalog): HandlerBinding[] {
     handle(catalogApi.lookupVariants, async (req) => ({ variants: await c.products.lookupVariants(req.variant_ids) })),
     handle(catalogApi.reserve, (req) => c.reservations.reserve(req.order_id, req.lines, req.ttl_seconds ?? c.config.RESERVATION_TTL_SECONDS)),
     handle(catalogApi.commit, (req) => c.reservations.commit(req.order_id)),
+    handle(catalogApi.extend, (req) => c.reservations.extend(req.order_id, req.ttl_seconds)),
     handle(catalogApi.release, (req) => c.reservations.release(req.order_id)),
     handle(catalogApi.restock, (req) => c.reservations.restock(req.order_id)),
     handle(catalogApi.getReservation, (req) => c.reservations.get(req.order_id)),

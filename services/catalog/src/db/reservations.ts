@@ -45,6 +45,15 @@ export async function adjustStock(tx: Tx, lines: RequestedLine[], stockSign: -1 
   );
 }
 
+/** Moves the expiry to now + ttlSeconds unless it is later already; the expiry it now has. */
+export async function holdUntilAtLeast(tx: Tx, orderId: string, ttlSeconds: number): Promise<Date> {
+  const { rows } = await tx.query<{ expires_at: Date }>(
+    `update reservations set expires_at = greatest(expires_at, now() + make_interval(secs => $2)), updated_at = now() where order_id = $1 returning expires_at`,
+    [orderId, ttlSeconds],
+  );
+  return rows[0].expires_at;
+}
+
 export async function setReservationStatus(tx: Tx, orderId: string, status: ReservationStatus): Promise<void> {
   await tx.query('update reservations set status = $2, updated_at = now() where order_id = $1', [orderId, status]);
 }

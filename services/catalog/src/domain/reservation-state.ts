@@ -2,7 +2,7 @@ import { AppError, type Reservation } from '@shop/contracts';
 
 export type ReservationStatus = Reservation['status'];
 /** What orders (and the expiry job) ask of a reservation after it was made. */
-export type ReservationAction = 'commit' | 'release' | 'restock' | 'expire';
+export type ReservationAction = 'commit' | 'release' | 'restock' | 'expire' | 'extend';
 
 /**
  * One change of a reservation: its new status, the sign of the change to each variant's `stock`
@@ -12,8 +12,8 @@ export type ReservationAction = 'commit' | 'release' | 'restock' | 'expire';
 export interface Move {
   to: ReservationStatus;
   stock: -1 | 0 | 1;
-  reserved: -1 | 0;
-  event: 'committed' | 'released' | 'expired' | 'restocked';
+  reserved: -1 | 0 | 1;
+  event: 'reserved' | 'committed' | 'released' | 'expired' | 'restocked';
   checkStock?: true;
 }
 
@@ -59,6 +59,15 @@ export const reservationTransitions: Readonly<Record<ReservationAction, Readonly
     released: same,
     expired: same,
     restocked: same,
+  },
+  // Held longer while its order's charge is in doubt: an active one only moves its expiry; an
+  // expired one is taken again if its units were not sold meanwhile.
+  extend: {
+    active: same,
+    expired: move({ to: 'active', stock: 0, reserved: 1, event: 'reserved', checkStock: true }),
+    committed: same,
+    restocked: refuse('This reservation was restocked and can no longer be held.'),
+    released: refuse('This reservation was released and can no longer be held.'),
   },
 };
 

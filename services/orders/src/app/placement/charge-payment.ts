@@ -1,4 +1,4 @@
-import { AppError, paymentsApi, type Payment } from '@shop/contracts';
+import { AppError, catalogApi, paymentsApi, type Payment } from '@shop/contracts';
 import { declinedFallbackReason, paymentKeys, requiresActionReason } from '../../domain/saga.js';
 import { snapshotOf, type OrderRow } from '../../db/orders.js';
 import { isTransient, type WorkflowContext } from '../context.js';
@@ -7,7 +7,9 @@ import { paymentFacts, paymentOf, type PlacementStep, type Undone } from './step
 /**
  * Charges the order's total to its saved method. The intent (`charging`) is committed before the
  * call; the idempotency key makes a repeat (recovery, after a timeout) return the same payment, so
- * a charge that started is finished, never abandoned: the shopper may have paid.
+ * a charge that started is finished, never abandoned: the shopper may have paid. A resumed charge
+ * (payments did not answer before) first holds the stock again for the reservation's TTL, so an
+ * outage longer than the hold does not sell the order's units to someone else meanwhile.
  */
 export const chargePayment: PlacementStep = {
   name: 'charge-payment',
@@ -15,9 +17,10 @@ export const chargePayment: PlacementStep = {
   intent: 'charging',
   to: 'charged',
   recovery: 'abandon',
-  async invoke(ctx, order) {
+  async invoke(ctx, order, input) {
     const snapshot = snapshotOf(order);
     if (snapshot.total === 0) return { kind: 'done', detail: { amount: 0 } };
+    if (input.resumed) await holdStock(ctx, order.id);
     let payment: Payment;
     try {
       payment = await ctx.bus.call(
@@ -51,6 +54,19 @@ export const chargePayment: PlacementStep = {
   },
   compensate: settlePayment,
 };
+
+/**
+ * Holds the order's stock another TTL before a charge in doubt is asked again. A reservation that
+ * cannot be held (its units sold meanwhile) does not stop the charge: it may have happened, so it
+ * is asked again all the same, and the commit after it refunds a charge whose stock is gone.
+ */
+async function holdStock(ctx: WorkflowContext, orderId: string): Promise<void> {
+  try {
+    await ctx.bus.call(catalogApi.extend, { order_id: orderId, ttl_seconds: ctx.config.ORDERS_RESERVATION_TTL_S });
+  } catch (e) {
+    ctx.logger.warn({ order_id: orderId, code: e instanceof AppError ? e.code : undefined }, 'stock of an order whose charge is in doubt could not be held again');
+  }
+}
 
 /**
  * Undoes whatever the order's payment holds: a captured one is refunded (one refund per order, by

@@ -33,11 +33,12 @@ export class SagaRunner {
       const step = stepAt(steps, order.saga_step);
       if (!step || (step.awaits && !triggered)) return;
       triggered = false;
+      const resumed = Boolean(step.intent) && order.saga_step === step.intent;
       if (step.intent && order.saga_step === step.from) {
         if (!(await advanceStep(pool, orderId, [step.from], step.intent))) return;
         order.saga_step = step.intent;
       }
-      const result = await step.invoke(this.ctx, order, input);
+      const result = await step.invoke(this.ctx, order, resumed ? { ...input, resumed } : input);
       if (result.kind === 'pending') return;
       if (result.kind === 'refuse') return this.refuse(order, result.error);
       if (result.kind === 'fail') {

@@ -27,6 +27,8 @@ export interface Undone {
 export interface StepInput {
   expectedTotal?: number;
   payment?: Payment;
+  /** The step's intent was recorded by an earlier run (recovery, a repeat): its remote call may already have happened. */
+  resumed?: boolean;
 }
 
 /**
