@@ -12,7 +12,7 @@ export async function bulkLoad(pool: Pool, n: number, batch = 5_000): Promise<vo
   await withTransaction(pool, async (tx) => {
     const { rows: indexes } = await tx.query<{ name: string; def: string }>(
       `select i.indexname name, i.indexdef def from pg_indexes i
-       where i.schemaname = current_schema() and i.tablename in ('products', 'variants')
+       where i.schemaname = current_schema() and i.tablename in ('products', 'product_search', 'variants')
          and i.indexname not in (select conname from pg_constraint)`,
     );
     for (const i of indexes) await tx.query(`drop index ${i.name}`);
@@ -21,5 +21,5 @@ export async function bulkLoad(pool: Pool, n: number, batch = 5_000): Promise<vo
     await tx.query("set local maintenance_work_mem = '256MB'");
     for (const i of indexes) await tx.query(i.def);
   });
-  await pool.query('analyze products; analyze variants; analyze categories');
+  await pool.query('analyze products; analyze product_search; analyze variants; analyze categories');
 }

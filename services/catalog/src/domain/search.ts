@@ -85,9 +85,13 @@ export function buildSearchSql(req: ParsedSearch, mode: SearchMode = 'text'): Se
     match = `p.search @@ ${tsq}`;
     if (relevance) rank = `ts_rank(p.search, ${tsq})`;
   }
+  // A text search without size or colour filters matches in product_search, the narrow copy of
+  // the columns read here (a third of the pages of products to visit for a broad query); the size
+  // and colour keys live only on products, whose GIN indexes also serve the searches without text.
+  const table = q && !keys ? 'product_search' : 'products';
   const matched = `m as materialized (
   select p.id, p.facet_id, p.price, p.rating, p.review_count, p.created_at, ${rank} as rank
-  from products p
+  from ${table} p
   where ${[match, ...filters].join('\n    and ')}
 )`;
   // Every facet, the total and the price range come from one pass over the matches grouped by
