@@ -123,12 +123,17 @@ describe('NATS permissions: each process may do only what it needs', () => {
           // Shipping addresses travel in this request: nobody but cart, in cart's queue group, may read it.
           [p() + cartApi.updateCheckout.subject, undefined],
           [p() + cartApi.updateCheckout.subject, 'eavesdroppers'],
+          // Events beyond those it hears (cart: the inventory events its catalogue cache drops on).
+          ...[`${p()}evt.order.confirmed`, `${p()}evt.payment.>`, `${p()}evt.inventory.>`]
+            .filter((subject) => !(u.hears ?? []).some((h) => subject === p() + h))
+            .map((subject): [string, undefined] => [subject, undefined]),
         ];
         for (const other of natsUsers.filter((o) => o.user !== u.user)) attempts.push([`_INBOX.${other.user}.>`, undefined]);
         const outcomes = [];
         for (const [subject, queue] of attempts) outcomes.push({ subject, queue, outcome: await subscribe(nc, subject, queue) });
         expect(outcomes.filter((o) => o.outcome !== 'refused')).toEqual([]);
         expect(await subscribe(nc, `_INBOX.${u.user}.security_probe`)).toBe('answered');
+        for (const heard of u.hears ?? []) expect(await subscribe(nc, p() + heard)).toBe('answered');
       });
 
       it('can reply to the inboxes of its callers from any connection, and to no other inbox', async () => {

@@ -128,7 +128,14 @@ export function cartConversation(cartId: string): string {
 const WithCart = { cart_id: CartId, caller: Caller };
 
 /** Get-or-create: the cart of the conversation, or the given cart id when it is the caller's. */
-export const ResolveCartRequest = z.object({ cart_id: CartId.optional(), caller: Caller }).strict();
+export const ResolveCartRequest = z
+  .object({
+    cart_id: CartId.optional(),
+    caller: Caller,
+    /** Priced by catalog itself, not from the cart service's cache of it: the look before an order is placed or paid. */
+    fresh: z.boolean().optional(),
+  })
+  .strict();
 export const GetCartRequest = z.object(WithCart).strict();
 export const AddLineRequest = z
   .object({

@@ -232,4 +232,6 @@ export const catalogEvents = {
   released: 'evt.inventory.released',
   expired: 'evt.inventory.expired',
   restocked: 'evt.inventory.restocked',
+  /** An operator changed a variant's price or stock. */
+  variantUpdated: 'evt.inventory.variant_updated',
 } as const;

@@ -15,6 +15,15 @@ export const InventoryEventData = z.object({
 });
 export type InventoryEventData = z.infer<typeof InventoryEventData>;
 
+/** Data of evt.inventory.variant_updated: which variant an operator changed, and what it is now. */
+export const VariantUpdatedEventData = z.object({
+  product_id: Uuid,
+  variant_id: Uuid,
+  price: z.number().int().min(0),
+  stock: z.number().int().min(0),
+});
+export type VariantUpdatedEventData = z.infer<typeof VariantUpdatedEventData>;
+
 /**
  * Every domain event: its subject and the one schema of its data. The producer's publish
  * validates against it in the same transaction as the state change, so a malformed event is
@@ -29,6 +38,7 @@ export const eventSchemas = {
   [catalogEvents.released]: InventoryEventData,
   [catalogEvents.expired]: InventoryEventData,
   [catalogEvents.restocked]: InventoryEventData,
+  [catalogEvents.variantUpdated]: VariantUpdatedEventData,
   [orderEvents.confirmed]: OrderConfirmedEvent,
   [orderEvents.paymentFailed]: OrderCancelledEvent,
   [orderEvents.cancelled]: OrderCancelledEvent,

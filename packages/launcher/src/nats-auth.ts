@@ -17,6 +17,8 @@ export interface NatsUser {
   publishes: string[];
   /** Its durable consumers: base name and event subjects, as passed to consumeEvents. */
   consumes: Array<{ durable: string; subjects: string[] }>;
+  /** Event subjects (patterns, unprefixed) it hears on core NATS, at most once (cache invalidation). */
+  hears?: string[];
   /** Whether it touches JetStream at all (stream info/create at boot, publish acks). */
   jetstream: boolean;
 }
@@ -40,6 +42,8 @@ export const natsUsers: NatsUser[] = [
     requests: subjects(catalogApi.variants, catalogApi.lookupVariants),
     publishes: ['evt.cart.>'],
     consumes: [{ durable: 'cart', subjects: [orderEvents.confirmed] }],
+    // Its catalogue cache drops what catalog's inventory events name.
+    hears: ['evt.inventory.>'],
     jetstream: true,
   },
   {
@@ -159,7 +163,7 @@ export function natsPermissions(u: NatsUser, prefix: string): NatsPermissions {
   const js = `$JS.API`;
   const publish = [...u.requests.map((s) => prefix + s), ...u.publishes.map((s) => prefix + s)];
   // Replies to its own requests only (kit's connectNats sets this inbox prefix), not everyone's.
-  const subscribe = [`${natsInboxPrefix(u.user)}.>`];
+  const subscribe = [`${natsInboxPrefix(u.user)}.>`, ...(u.hears ?? []).map((s) => prefix + s)];
   if (u.serves) {
     // Replies go to its callers' inbox prefixes (and the admin's, who asks the discovery below), not
     // through allow_responses: nats-server keeps an entry per forwarded request for that grant and

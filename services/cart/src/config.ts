@@ -9,6 +9,11 @@ export const CartConfig = BaseConfig.extend({
   /** Overrides CART_IDLE_HOURS with a precise number of seconds (tests, demos). */
   CART_IDLE_SECONDS: z.coerce.number().int().positive('must be more than 0').optional(),
   CART_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100').default(60_000),
+  /**
+   * How long what catalog said about a product may answer an add or a view without asking again,
+   * should its change events not arrive (they drop it at once); 0 turns the cache off.
+   */
+  CART_CATALOG_CACHE_MS: z.coerce.number().int().min(0, 'must be 0 or more').max(60_000, 'must be at most 60000').default(2_000),
 });
 export type CartConfig = z.infer<typeof CartConfig>;
 

@@ -5,6 +5,8 @@ import { idleSeconds, loadCartConfig } from './config.js';
 import { Carts } from './app/carts.js';
 import { CouponReservations } from './app/coupon-reservations.js';
 import { cartHandlers, consumeOrderEvents } from './bus/handlers.js';
+import { listenToCatalogEvents } from './bus/catalog-events.js';
+import { CatalogCache } from './app/catalog-cache.js';
 import { mountCartRoutes } from './http/routes.js';
 import { startIdleSweep } from './jobs/idle-sweep.js';
 
@@ -14,7 +16,9 @@ export async function start(env: Record<string, string | undefined> = process.en
   const config = loadCartConfig(env);
   const runtime = await bootRuntime(config.SERVICE_NAME, config, migrationsDir);
   try {
-    const carts = new Carts({ pool: runtime.pool, bus: runtime.bus, relay: runtime.relay });
+    const catalogCache = new CatalogCache(config.CART_CATALOG_CACHE_MS);
+    runtime.onStop(listenToCatalogEvents(runtime.nc, config.NATS_PREFIX, catalogCache, runtime.logger));
+    const carts = new Carts({ pool: runtime.pool, bus: runtime.bus, relay: runtime.relay, catalogCache });
     const coupons = new CouponReservations(runtime.pool);
     const svc = await serveEndpoints(
       runtime.nc,

@@ -7,6 +7,7 @@ import { computeTotals, shippingOptions, type PricingRules } from '../domain/pri
 import { reprice, type Repriced, type StoredLine } from '../domain/reprice.js';
 import { appliedCoupon, couponRefusal, type Coupon } from '../domain/coupons.js';
 import { checkoutState, emptyCheckout, type StoredCheckout } from '../domain/checkout.js';
+import type { CatalogCache } from './catalog-cache.js';
 
 interface Snapshot {
   cart: db.CartRow;
@@ -56,6 +57,7 @@ export class CartView {
     private readonly bus: BusClient,
     private readonly rules: PricingRules,
     private readonly now: () => Date,
+    private readonly cache: CatalogCache,
   ) {}
 
   /** What a new cart of this caller would show, as the row insertCart would write it. */
@@ -80,12 +82,21 @@ export class CartView {
     return { ...this.compose(row, nothing, [], false), id: null };
   }
 
-  /** The catalog's word on the lines' variants; `known`: what is already at hand (not asked again). */
-  async lookup(lines: readonly StoredLine[], known?: Map<string, VariantInfo>): Promise<Map<string, VariantInfo>> {
-    const ids = [...new Set(lines.map((l) => l.variant_id))].filter((id) => !known?.has(id));
+  /**
+   * The catalog's word on the lines' variants; `known`: what is already at hand (not asked again).
+   * `fresh`: ask catalog for every one, not the cache (placement's check).
+   */
+  async lookup(lines: readonly StoredLine[], known?: Map<string, VariantInfo>, fresh = false): Promise<Map<string, VariantInfo>> {
     const found = new Map(known);
+    let ids = [...new Set(lines.map((l) => l.variant_id))].filter((id) => !found.has(id));
+    if (!fresh) {
+      for (const [id, v] of this.cache.variantInfos(ids)) found.set(id, v);
+      ids = ids.filter((id) => !found.has(id));
+    }
     if (ids.length === 0) return found;
+    const mark = this.cache.mark();
     const { variants } = await this.bus.call(catalogApi.lookupVariants, { variant_ids: ids });
+    this.cache.storeVariants(variants, mark);
     for (const v of variants) found.set(v.variant_id, v);
     return found;
   }
@@ -111,12 +122,12 @@ export class CartView {
    * no longer qualifies) only if nobody changed the cart meanwhile (same version); otherwise
    * the read starts over. Converted and abandoned carts are shown as they were.
    */
-  async view(cartId: string, carried: CartMessage[] = [], known?: Known): Promise<Cart> {
+  async view(cartId: string, carried: CartMessage[] = [], known?: Known, fresh = false): Promise<Cart> {
     for (let attempt = 1; ; attempt++) {
       // Only the first attempt may use what the caller knows: a retry follows a change by someone else.
       const first = attempt === 1;
       const s = await this.snapshot(cartId, first ? known : undefined);
-      const catalog = await this.lookup(s.lines, first ? known?.catalog : undefined);
+      const catalog = await this.lookup(s.lines, first ? known?.catalog : undefined, fresh);
       if (s.cart.status !== 'active') return this.compose(s.cart, await this.frozen(s, catalog), carried, false);
       const ev = await this.evaluate(s, catalog);
       const messages = [...carried, ...ev.repriced.messages];

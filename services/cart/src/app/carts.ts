@@ -10,6 +10,7 @@ import {
   type Caller,
   type Cart,
   type VariantInfo,
+  type ProductVariantsResult,
   variantInfoOf,
   type ConvertedCart,
   type CartEventData,
@@ -28,6 +29,7 @@ import { planAdd } from '../domain/limits.js';
 import type { StoredLine } from '../domain/reprice.js';
 import { accountCart } from './cart-join.js';
 import { CartView, storedCheckout } from './cart-view.js';
+import { CatalogCache } from './catalog-cache.js';
 
 type Req<K extends keyof typeof cartApi> = z.infer<(typeof cartApi)[K]['request']>;
 
@@ -37,6 +39,8 @@ export interface CartsDeps {
   relay: OutboxRelay;
   rules?: PricingRules;
   now?: () => Date;
+  /** What catalog said lately (off unless given). */
+  catalogCache?: CatalogCache;
 }
 
 function newCartId(): string {
@@ -50,22 +54,24 @@ export class Carts {
   private readonly relay: OutboxRelay;
   private readonly now: () => Date;
   private readonly shown: CartView;
+  private readonly catalogCache: CatalogCache;
 
   constructor(deps: CartsDeps) {
     this.pool = deps.pool;
     this.bus = deps.bus;
     this.relay = deps.relay;
     this.now = deps.now ?? (() => new Date());
-    this.shown = new CartView(deps.pool, deps.bus, deps.rules ?? defaultPricingRules, this.now);
+    this.catalogCache = deps.catalogCache ?? new CatalogCache(0);
+    this.shown = new CartView(deps.pool, deps.bus, deps.rules ?? defaultPricingRules, this.now, this.catalogCache);
   }
 
   // ---- reads ----------------------------------------------------------------------------
 
   async resolve(req: Req<'resolve'>): Promise<Cart> {
     // A cart that joined an account answers with the account's cart it went into (authorised as usual).
-    if (req.cart_id) return this.get({ cart_id: (await db.mergedInto(this.pool, req.cart_id)) ?? req.cart_id, caller: req.caller });
+    if (req.cart_id) return this.show((await db.mergedInto(this.pool, req.cart_id)) ?? req.cart_id, req.caller, req.fresh);
     const row = await this.resolveRow(req.caller);
-    return this.shown.view(row.id, [], { cart: row });
+    return this.shown.view(row.id, [], { cart: row }, req.fresh);
   }
 
   /** The conversation's active cart, authorised for the caller, created when there is none. */
@@ -97,7 +103,7 @@ export class Carts {
 
   /** resolve for read-only calls: the caller's cart when there is one, else the empty cart (id null), with no row written. */
   async peek(req: Req<'peek'>): Promise<ShownCart> {
-    if (req.cart_id) return this.get({ cart_id: req.cart_id, caller: req.caller });
+    if (req.cart_id) return this.show(req.cart_id, req.caller);
     if (req.caller.subject) {
       // Joining an anonymous cart is no new row: a signed-in look at the cart joins it as any call would.
       const found = await this.accountCart({ ...req.caller, subject: req.caller.subject }, false);
@@ -109,9 +115,14 @@ export class Carts {
     return this.shown.emptyCart(req.caller);
   }
 
+  /** The cart priced by catalog itself, never from the cache: what placement checks the shopper's total against. */
   async get(req: Req<'get'>): Promise<Cart> {
-    const row = await this.access(req.cart_id, req.caller);
-    return this.shown.view(req.cart_id, [], { cart: row });
+    return this.show(req.cart_id, req.caller, true);
+  }
+
+  private async show(cartId: string, caller: Caller, fresh = false): Promise<Cart> {
+    const row = await this.access(cartId, caller);
+    return this.shown.view(cartId, [], { cart: row }, fresh);
   }
 
   // ---- line changes -----------------------------------------------------------------------
@@ -138,7 +149,7 @@ export class Carts {
     const cartId = read.id;
     const held = await db.findLines(this.pool, cartId);
     const others = [...new Set(held.filter((l) => l.product_id !== req.product_id).map((l) => l.variant_id))];
-    const product = await this.bus.call(catalogApi.variants, { product_id: req.product_id, ...(others.length ? { with_variant_ids: others } : {}) });
+    const product = await this.productWith(req.product_id, others);
     if (!product.active) throw new AppError('PRODUCT_NOT_FOUND', `${product.name} is no longer available.`, { product_id: product.id });
     const variant = resolveVariant(product, { variant_id: req.variant_id, size: req.size, color: req.color });
     const lineFor = (lines: readonly StoredLine[]) => {
@@ -169,6 +180,19 @@ export class Carts {
         });
     const catalog = new Map([...(product.with_variants ?? []), ...product.variants.map((v) => variantInfoOf(product, v))].map((v) => [v.variant_id, v]));
     return this.shown.view(cartId, [], { cart, lines, catalog });
+  }
+
+  /** The product's variants and the infos of the cart's other lines: from the cache when it holds them all, else in one call to catalog. */
+  private async productWith(productId: string, others: string[]): Promise<ProductVariantsResult> {
+    const cached = this.catalogCache.product(productId);
+    const otherInfos = this.catalogCache.variantInfos(others);
+    if (cached && otherInfos.size === others.length) return { ...cached, with_variants: [...otherInfos.values()] };
+    const mark = this.catalogCache.mark();
+    const product = await this.bus.call(catalogApi.variants, { product_id: productId, ...(others.length ? { with_variant_ids: others } : {}) });
+    const { with_variants: withVariants, ...variants } = product;
+    this.catalogCache.storeProduct(variants, mark);
+    this.catalogCache.storeVariants(withVariants ?? [], mark);
+    return product;
   }
 
   async updateLine(req: Req<'updateLine'>): Promise<Cart> {

@@ -1,4 +1,4 @@
-import type { SearchResult } from '@shop/contracts';
+import type { SearchResult, Variant } from '@shop/contracts';
 import type { Pool } from '@shop/kit';
 import type { CatalogConfig } from '../config.js';
 import { buildSearchSql, type ParsedSearch } from '../domain/search.js';
@@ -17,7 +17,7 @@ export class Catalog {
     readonly config: CatalogConfig,
     pool: Pool,
     imageBaseUrl: () => string,
-    eventsWritten: () => void,
+    private readonly eventsWritten: () => void,
   ) {
     this.categories = new CategoryCache(pool);
     this.products = new ProductStore(pool, this.categories, (id) => `${imageBaseUrl()}/${id}.svg`);
@@ -29,6 +29,13 @@ export class Catalog {
     const result = await this.products.search(buildSearchSql(req, 'text'));
     if (result.page_info.total > 0 || result.query === null) return result;
     return this.products.search(buildSearchSql(req, 'fuzzy'));
+  }
+
+  /** An operator's change of a variant's price or stock; its event tells the carts' catalogue caches. */
+  async updateVariant(variantId: string, change: { price?: number; stock?: number }): Promise<Variant> {
+    const updated = await this.products.updateVariant(variantId, change);
+    this.eventsWritten();
+    return updated;
   }
 
   async image(productId: string): Promise<string> {

@@ -20,6 +20,6 @@ export function catalogHandlers(c: Catalog): HandlerBinding[] {
     handle(catalogApi.getReservation, (req) => c.reservations.get(req.order_id)),
     handle(catalogApi.getImage, async (req) => ({ svg: await c.image(req.product_id) })),
     handle(catalogApi.listRefused, async () => ({ items: await c.products.refusedItems() })),
-    handle(catalogApi.updateVariant, (req) => c.products.updateVariant(req.variant_id, { price: req.price, stock: req.stock })),
+    handle(catalogApi.updateVariant, (req) => c.updateVariant(req.variant_id, { price: req.price, stock: req.stock })),
   ];
 }

@@ -1,5 +1,5 @@
-import { AppError, DEFAULT_CURRENCY, pageInfo, type ProductDetail, type ProductSummary, type ProductVariants, type RefusedItem, type SearchResult, type Variant, type VariantInfo } from '@shop/contracts';
-import { withTransaction, type Pool } from '@shop/kit';
+import { AppError, catalogEvents, DEFAULT_CURRENCY, pageInfo, type ProductDetail, type ProductSummary, type ProductVariants, type RefusedItem, type SearchResult, type Variant, type VariantInfo } from '@shop/contracts';
+import { publishEvent, withTransaction, type Pool } from '@shop/kit';
 import type { SearchSql } from '../domain/search.js';
 import { availableOf } from '../domain/inventory.js';
 import type { CategoryCache } from './categories.js';
@@ -188,7 +188,7 @@ export class ProductStore {
     return { name: rows[0].name, brand: rows[0].brand, rootCategory: rows[0].root, color: rows[0].color };
   }
 
-  /** Operator change of price and/or stock. Stock may not drop below what active reservations hold. */
+  /** Operator change of price and/or stock, with its event. Stock may not drop below what active reservations hold. */
   async updateVariant(variantId: string, change: { price?: number; stock?: number }): Promise<Variant> {
     return withTransaction(this.pool, async (tx) => {
       const locked = await lockProductsAndVariants(tx, [variantId]);
@@ -204,7 +204,9 @@ export class ProductStore {
          where id = $1 returning id, sku, size, color, price, stock, reserved`,
         [variantId, change.price ?? null, change.stock ?? null],
       );
-      return toVariant(rows[0]);
+      const updated = rows[0];
+      await publishEvent(tx, { subject: catalogEvents.variantUpdated, data: { product_id: v.product_id, variant_id: updated.id, price: updated.price, stock: updated.stock } });
+      return toVariant(updated);
     });
   }
 }

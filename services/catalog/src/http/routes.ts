@@ -107,6 +107,6 @@ export function mountRoutes(app: Express, c: Catalog, credentials: ApiCredential
   app.patch('/v1/admin/variants/:id', admin, async (req, res) => {
     const { id } = parseParams(VariantPath, req);
     const change = parseBody(UpdateVariantBody, req);
-    res.json(await c.products.updateVariant(id, change));
+    res.json(await c.updateVariant(id, change));
   });
 }

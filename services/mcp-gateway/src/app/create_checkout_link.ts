@@ -12,7 +12,7 @@ export const createCheckoutLink = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true, idempotentHint: true },
   meta: appToolMeta('checkout', 'Creating a checkout link…', 'Checkout link ready'),
   run: async (a, call) => {
-    const cart = await resolveCart(call, namedCart(a));
+    const cart = await resolveCart(call, namedCart(a), { fresh: true });
     if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Your cart is empty: add something before checking out.');
     const changed = changedBeforePlacement(cart);
     if (changed) throw changed;

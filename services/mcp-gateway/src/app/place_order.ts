@@ -17,7 +17,7 @@ export const placeOrder = defineTool({
   meta: appToolMeta('order', 'Placing your order…', 'Order placed'),
   run: async (a, call) => {
     const named = namedCart(a);
-    const cart = await resolveCart(call, named);
+    const cart = await resolveCart(call, named, { fresh: true });
     const caller = orderCaller(call.caller, cart.id);
     // Converting the cart bumps its version, so a repeated "place it" would derive a new key:
     // answer with the order the cart became instead of asking orders to place it again. The

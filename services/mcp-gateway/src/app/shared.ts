@@ -101,9 +101,12 @@ export function namedCart(a: { cart_id?: string; session_id?: string }): string 
   return a.cart_id ?? a.session_id;
 }
 
-/** The caller's cart, found or created: an explicit cart_id first (the cart service checks it is the caller's), else the conversation (docs/DECISIONS.md "Cart resolution order"). */
-export function resolveCart(call: ToolCall, cartId: string | undefined): Promise<Cart> {
-  return call.deps.bus.call(cartApi.resolve, cartResolution(call.caller, cartId));
+/**
+ * The caller's cart, found or created: an explicit cart_id first (the cart service checks it is the caller's), else the conversation (docs/DECISIONS.md "Cart resolution order").
+ * `fresh`: priced by catalog itself, not the cart service's cache of it (before money moves).
+ */
+export function resolveCart(call: ToolCall, cartId: string | undefined, opts: { fresh?: boolean } = {}): Promise<Cart> {
+  return call.deps.bus.call(cartApi.resolve, { ...cartResolution(call.caller, cartId), ...(opts.fresh ? { fresh: true } : {}) });
 }
 
 /** An explicit cart id is used directly (the cart service checks ownership on every operation); otherwise resolve. */
