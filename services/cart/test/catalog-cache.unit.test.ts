@@ -67,6 +67,11 @@ describe('the cart’s catalogue cache', () => {
     cache.storeProduct(p, cache.mark());
     cache.clear();
     expect(cache.product(p.id)).toBeUndefined();
+    cache.storeProduct(p, cache.mark());
+    cache.turnOff();
+    expect(cache.product(p.id)).toBeUndefined();
+    cache.storeProduct(p, cache.mark());
+    expect(cache.product(p.id)).toBeUndefined();
     const off = new CatalogCache(0);
     off.storeProduct(p, off.mark());
     expect(off.enabled).toBe(false);

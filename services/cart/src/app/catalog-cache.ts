@@ -20,6 +20,7 @@ export class CatalogCache {
   private readonly variants = new Map<string, Entry<VariantInfo>>();
   private readonly productOf = new Map<string, string>();
   private generation = 0;
+  private off = false;
 
   constructor(
     private readonly ttlMs: number,
@@ -28,7 +29,13 @@ export class CatalogCache {
   ) {}
 
   get enabled(): boolean {
-    return this.ttlMs > 0;
+    return this.ttlMs > 0 && !this.off;
+  }
+
+  /** Its events can no longer be heard: from now on every look asks catalog. */
+  turnOff(): void {
+    this.off = true;
+    this.clear();
   }
 
   /** Taken before asking catalog; a store under an older mark is dropped (something changed meanwhile). */

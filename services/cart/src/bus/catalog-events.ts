@@ -14,7 +14,9 @@ export function listenToCatalogEvents(nc: NatsConnection, prefix: string, cache:
   const sub = nc.subscribe(`${prefix}evt.inventory.>`, {
     callback: (err, msg) => {
       if (err) {
-        cache.clear();
+        // The subscription is gone (refused, or closed): without its events the cache cannot be kept current.
+        logger.error({ err: err.message }, 'catalog events cannot be heard; the catalogue cache is off');
+        cache.turnOff();
         return;
       }
       const envelope = EventEnvelope.safeParse(parseJson(msg.data));
