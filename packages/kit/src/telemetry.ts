@@ -121,6 +121,7 @@ export const metrics = {
   http: new LatencyHistogram('http_request_duration_seconds', 'HTTP requests, by method, matched route and status', ['method', 'route', 'status']),
   event: new LatencyHistogram('event_handler_duration_seconds', 'Domain events consumed from JetStream, by subject and outcome', ['subject', 'outcome']),
   pgQueries: new LabelledCounter('pg_queries_total', 'PostgreSQL queries sent, by pool (the database name)', 'pool'),
+  catalogCache: new LabelledCounter('catalog_cache_lookups_total', "Look-ups in the cart's catalogue cache of a product or variant, by result (hit, miss)", 'result'),
   outboxPublished: new client.Counter({ name: 'outbox_published_total', help: 'Outbox rows the relay published to JetStream', registers: [metricsRegistry] }),
 };
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
 import { cartApi, catalogApi, type Cart, type ProductDetail } from '@shop/contracts';
+import { metrics } from '@shop/kit';
 import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
 import { start as startCatalog } from '@shop/catalog';
 import { start as startCart } from '../src/main.js';
@@ -54,7 +55,9 @@ it('adds and shows a product catalog answered for lately without asking again', 
   const who = shopper('cache');
   const variant = mug.variants[0];
   expect(await requestsDuring(() => call('addToResolved', { caller: who, product_id: mug.id, variant_id: variant.id, quantity: 1 }))).toBe(1);
+  const hits = metrics.catalogCache.cell('hit').n;
   expect(await requestsDuring(() => call('addToResolved', { caller: who, product_id: mug.id, variant_id: variant.id, quantity: 1 }))).toBe(0);
+  expect(metrics.catalogCache.cell('hit').n).toBeGreaterThan(hits);
   const shown = await call('peek', { caller: who });
   expect(shown.lines[0]).toMatchObject({ variant_id: variant.id, quantity: 2, unit_price: variant.price });
   expect(await requestsDuring(() => call('peek', { caller: who }))).toBe(0);

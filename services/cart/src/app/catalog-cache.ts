@@ -1,6 +1,10 @@
 import { variantInfoOf, type ProductVariantsResult, type VariantInfo } from '@shop/contracts';
+import { metrics } from '@shop/kit';
 
 type ProductVariants = Omit<ProductVariantsResult, 'with_variants'>;
+
+const hits = metrics.catalogCache.cell('hit');
+const misses = metrics.catalogCache.cell('miss');
 
 interface Entry<T> {
   value: T;
@@ -101,12 +105,13 @@ export class CatalogCache {
   private fresh<T>(map: Map<string, Entry<T>>, key: string): T | undefined {
     if (!this.enabled) return undefined;
     const e = map.get(key);
-    if (!e) return undefined;
-    if (this.clock() - e.at > this.ttlMs) {
-      map.delete(key);
-      return undefined;
+    if (e && this.clock() - e.at <= this.ttlMs) {
+      hits.n++;
+      return e.value;
     }
-    return e.value;
+    if (e) map.delete(key);
+    misses.n++;
+    return undefined;
   }
 
   /** Nothing changed since the mark; a full cache starts over first (simpler than evicting while keeping the variant → product map whole). */
