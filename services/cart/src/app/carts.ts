@@ -70,18 +70,18 @@ export class Carts {
   async resolve(req: Req<'resolve'>): Promise<Cart> {
     // A cart that joined an account answers with the account's cart it went into (authorised as usual).
     if (req.cart_id) return this.show((await db.mergedInto(this.pool, req.cart_id)) ?? req.cart_id, req.caller, req.fresh);
-    const row = await this.resolveRow(req.caller);
-    return this.shown.view(row.id, [], { cart: row }, req.fresh);
+    const known = await this.resolveRow(req.caller);
+    return this.shown.view(known.cart.id, [], known, req.fresh);
   }
 
-  /** The conversation's active cart, authorised for the caller, created when there is none. */
-  private async resolveRow(caller: Caller): Promise<db.CartRow> {
-    if (caller.subject) return (await this.accountCart({ ...caller, subject: caller.subject }, true))!;
+  /** The conversation's active cart, authorised for the caller, created when there is none; with its lines when the read had them. */
+  private async resolveRow(caller: Caller): Promise<{ cart: db.CartRow; lines?: StoredLine[] }> {
+    if (caller.subject) return { cart: (await this.accountCart({ ...caller, subject: caller.subject }, true))! };
     // A guest: the conversation's cart, or a new anonymous one.
     const { conversation } = caller;
     if (conversation) {
-      const existing = await db.findActiveByConversation(this.pool, conversation);
-      if (existing) return this.authorize(existing, caller);
+      const existing = await db.findActiveByConversationWithLines(this.pool, conversation);
+      if (existing) return { cart: await this.authorize(existing.cart, caller), lines: existing.lines };
     }
     const created = await withTransaction(this.pool, async (tx) => {
       const id = newCartId();
@@ -93,12 +93,12 @@ export class Carts {
     });
     if (created) {
       this.relay.kick();
-      return created;
+      return { cart: created, lines: [] };
     }
     // Another request created this conversation's cart at the same moment: use that one.
     const winner = await db.findActiveByConversation(this.pool, conversation!);
     if (!winner) throw new AppError('UNAVAILABLE', 'The cart could not be created. Please try again.');
-    return this.authorize(winner, caller);
+    return { cart: await this.authorize(winner, caller) };
   }
 
   /** resolve for read-only calls: the caller's cart when there is one, else the empty cart (id null), with no row written. */
@@ -110,8 +110,8 @@ export class Carts {
       return found ? this.shown.view(found.id, [], { cart: found }) : this.shown.emptyCart(req.caller);
     }
     const { conversation } = req.caller;
-    const existing = conversation ? await db.findActiveByConversation(this.pool, conversation) : null;
-    if (existing) return this.shown.view(existing.id, [], { cart: await this.authorize(existing, req.caller) });
+    const existing = conversation ? await db.findActiveByConversationWithLines(this.pool, conversation) : null;
+    if (existing) return this.shown.view(existing.cart.id, [], { cart: await this.authorize(existing.cart, req.caller), lines: existing.lines });
     return this.shown.emptyCart(req.caller);
   }
 
@@ -128,7 +128,7 @@ export class Carts {
   // ---- line changes -----------------------------------------------------------------------
 
   async addLine(req: Req<'addLine'>): Promise<Cart> {
-    return this.add(req, this.access(req.cart_id, req.caller, { change: true }));
+    return this.add(req, this.access(req.cart_id, req.caller, { change: true }).then((cart) => ({ cart })));
   }
 
   /** addLine on the caller's cart (resolved as resolve does) in one request instead of two. */
@@ -144,10 +144,10 @@ export class Carts {
    * the product. The line is written in one statement if the cart is still as it was read (its
    * version); if someone changed it meanwhile, the add is judged again under the cart's lock.
    */
-  private async add(req: Omit<Req<'addLine'>, 'cart_id'>, cartAccess: Promise<db.CartRow>): Promise<Cart> {
-    const read = await cartAccess;
+  private async add(req: Omit<Req<'addLine'>, 'cart_id'>, cartAccess: Promise<{ cart: db.CartRow; lines?: StoredLine[] }>): Promise<Cart> {
+    const { cart: read, lines: readLines } = await cartAccess;
     const cartId = read.id;
-    const held = await db.findLines(this.pool, cartId);
+    const held = readLines ?? (await db.findLines(this.pool, cartId));
     const others = [...new Set(held.filter((l) => l.product_id !== req.product_id).map((l) => l.variant_id))];
     const product = await this.productWith(req.product_id, others);
     if (!product.active) throw new AppError('PRODUCT_NOT_FOUND', `${product.name} is no longer available.`, { product_id: product.id });

@@ -53,6 +53,28 @@ export async function findActiveByConversation(q: Queryable, conversation: strin
   return rows[0] ?? null;
 }
 
+/**
+ * The conversation's active cart with its lines, in one statement (a guest's add and view start
+ * here): the lines as JSON, whose fields are all text and integers, so nothing is lost on the way.
+ */
+export async function findActiveByConversationWithLines(q: Queryable, conversation: string): Promise<{ cart: CartRow; lines: StoredLine[] } | null> {
+  const { rows } = await q.query<CartRow & { lines: StoredLine[] }>({
+    text: `select c.*, coalesce(l.lines, '[]'::json) as lines
+           from (select ${cartColumns} from carts where conversation = $1 and status = 'active') c
+           left join lateral (
+             select json_agg(json_build_object(${lineColumns
+               .split(', ')
+               .map((col) => `'${col}', ${col}`)
+               .join(', ')}) order by created_at, id) lines
+             from cart_lines where cart_id = c.id
+           ) l on true`,
+    values: [conversation],
+  });
+  if (!rows[0]) return null;
+  const { lines, ...cart } = rows[0];
+  return { cart, lines };
+}
+
 /** Inserts a cart; for a conversation that already has an active cart, inserts nothing and returns null. */
 export async function insertCart(q: Queryable, cart: { id: string; owner_subject: string | null; conversation: string | null }): Promise<CartRow | null> {
   const { rows } = await q.query<CartRow>(
