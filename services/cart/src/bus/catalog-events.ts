@@ -1,4 +1,4 @@
-import { catalogEvents, eventSchemas, EventEnvelope } from '@shop/contracts';
+import { catalogEvents, EventEnvelope, InventoryEventData, VariantUpdatedEventData } from '@shop/contracts';
 import type { Logger, NatsConnection } from '@shop/kit';
 import type { CatalogCache } from '../app/catalog-cache.js';
 
@@ -19,7 +19,7 @@ export function listenToCatalogEvents(nc: NatsConnection, prefix: string, cache:
         cache.turnOff();
         return;
       }
-      const envelope = EventEnvelope.safeParse(parseJson(msg.data));
+      const envelope = EventEnvelope.safeParse(jsonOf(msg));
       const subject = msg.subject.slice(prefix.length);
       if (!envelope.success) {
         logger.warn({ subject }, 'unreadable catalog event; the catalogue cache starts over');
@@ -27,12 +27,13 @@ export function listenToCatalogEvents(nc: NatsConnection, prefix: string, cache:
         return;
       }
       if (subject === catalogEvents.variantUpdated) {
-        const data = eventSchemas[catalogEvents.variantUpdated].safeParse(envelope.data.data);
+        const data = VariantUpdatedEventData.safeParse(envelope.data.data);
         if (data.success) cache.dropVariants([data.data.variant_id], [data.data.product_id]);
         else cache.clear();
         return;
       }
-      const data = eventSchemas[catalogEvents.reserved].safeParse(envelope.data.data);
+      // Every other inventory event (reserved, committed, released, expired, restocked) names its lines.
+      const data = InventoryEventData.safeParse(envelope.data.data);
       if (data.success) cache.dropVariants(data.data.lines.map((l) => l.variant_id));
       else cache.clear();
     },
@@ -50,9 +51,9 @@ export function listenToCatalogEvents(nc: NatsConnection, prefix: string, cache:
   };
 }
 
-function parseJson(data: Uint8Array): unknown {
+function jsonOf(msg: { json: () => unknown }): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(data));
+    return msg.json();
   } catch {
     return undefined;
   }

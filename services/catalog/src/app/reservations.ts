@@ -76,9 +76,7 @@ export class Reservations {
    */
   extend(orderId: string, ttlSeconds: number): Promise<Reservation> {
     return this.write(async (tx) => {
-      const r = await readReservation(tx, orderId, true);
-      if (!r) throw notFound(orderId);
-      const held = await this.apply(tx, r, 'extend');
+      const held = await this.changeLocked(tx, orderId, 'extend');
       if (held.status !== 'active') return held; // committed: nothing left to hold
       const expiresAt = await holdUntilAtLeast(tx, orderId, ttlSeconds);
       return { ...held, expires_at: expiresAt.toISOString() };
@@ -96,11 +94,14 @@ export class Reservations {
   }
 
   private change(orderId: string, action: Exclude<ReservationAction, 'expire'>): Promise<Reservation> {
-    return this.write(async (tx) => {
-      const r = await readReservation(tx, orderId, true);
-      if (!r) throw notFound(orderId);
-      return this.apply(tx, r, action);
-    });
+    return this.write((tx) => this.changeLocked(tx, orderId, action));
+  }
+
+  /** The order's reservation locked, then one transition of it. */
+  private async changeLocked(tx: PoolClient, orderId: string, action: Exclude<ReservationAction, 'expire'>): Promise<Reservation> {
+    const r = await readReservation(tx, orderId, true);
+    if (!r) throw notFound(orderId);
+    return this.apply(tx, r, action);
   }
 
   /** One transition of a locked reservation: variants locked (the global order), stock checked when needed, counts moved, status set, event written. */
