@@ -25,6 +25,16 @@ export async function freshDatabase(label: string): Promise<{ url: string; drop:
   return { url: url.toString(), drop: () => dropDatabase(url.toString()) };
 }
 
+/** Reads until `ok` holds or `timeoutMs` passes; the last read either way, for the test to assert on. */
+export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 /** A unique subject prefix so concurrent test files never answer each other's requests. */
 export function freshPrefix(): string {
   return `t${randomBytes(5).toString('hex')}.`;

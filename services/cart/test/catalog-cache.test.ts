@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
 import { cartApi, catalogApi, type Cart, type ProductDetail } from '@shop/contracts';
 import { metrics } from '@shop/kit';
-import { freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
+import { eventually, freshDatabase, freshPrefix, testEnv } from '@shop/kit/testing';
 import { start as startCatalog } from '@shop/catalog';
 import { start as startCart } from '../src/main.js';
 import { productByName, shopper } from './helpers.js';
@@ -42,14 +42,6 @@ const requestsDuring = async (fn: () => Promise<unknown>) => {
   await cart.runtime.nc.flush();
   return catalogRequests - before;
 };
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 3_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 it('adds and shows a product catalog answered for lately without asking again', async () => {
   const who = shopper('cache');
@@ -69,7 +61,7 @@ it('takes an operator’s new price from its event at once, long before the TTL'
   await call('addToResolved', { caller: who, product_id: mug.id, variant_id: variant.id, quantity: 1 });
   const newPrice = variant.price + 250;
   await catalog.runtime.bus.call(catalogApi.updateVariant, { variant_id: variant.id, price: newPrice });
-  const shown = await eventually(() => call('peek', { caller: who }), (c) => c.lines[0].unit_price === newPrice);
+  const shown = await eventually(() => call('peek', { caller: who }), (c) => c.lines[0].unit_price === newPrice, 3_000, 20);
   expect(shown.lines[0].unit_price).toBe(newPrice);
   expect(shown.messages.map((m) => m.type)).toContain('price_changed');
 });
@@ -80,7 +72,7 @@ it('takes stock another order reserved from catalog’s inventory event', async 
   await call('addToResolved', { caller: who, product_id: mug.id, variant_id: variant.id, quantity: 1 });
   expect((await call('peek', { caller: who })).lines[0].available).toBe(variant.available);
   await catalog.runtime.bus.call(catalogApi.reserve, { order_id: randomUUID(), lines: [{ variant_id: variant.id, quantity: 2 }] });
-  const shown = await eventually(() => call('peek', { caller: who }), (c) => c.lines[0].available === variant.available - 2);
+  const shown = await eventually(() => call('peek', { caller: who }), (c) => c.lines[0].available === variant.available - 2, 3_000, 20);
   expect(shown.lines[0].available).toBe(variant.available - 2);
 });
 

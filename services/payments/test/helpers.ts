@@ -46,14 +46,7 @@ export async function outboxEvents(stack: Stack, subject: string): Promise<Array
   return rows.map((r) => r.payload);
 }
 
-export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '@shop/kit/testing';
 
 /**
  * What the shopper's browser does on a demo page: load it and press a button (the form posts with
